@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` serves the app, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := taskchat
+
+.PHONY: run test test-postgres install install-dev vendor lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python vendor
+	$(BIN)/pip install --quiet -e '.[postgres]'
+
+install-dev: $(BIN)/python vendor
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+# htmx and its extensions come by name from the npm registry (package-lock.json pins them)
+# and are copied into static/vendor/, which is not committed.
+vendor:
+	@if [ -f package.json ]; then npm ci --no-audit --no-fund --loglevel=error && node scripts/vendor.mjs; fi
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+bench: install-dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

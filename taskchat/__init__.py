@@ -1,0 +1,124 @@
+"""taskchat: a task manager you talk to."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+from sqlalchemy import event
+
+from .config import CONFIGS, instance_secret
+from .extensions import cors, db, jwt, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, commands."""
+    load_dotenv(ROOT / ".env", override=False)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure(app, config)
+    configure_logger(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
+    overrides = config if isinstance(config, dict) else {}
+    name = config if isinstance(config, str) else overrides.get("ENV_NAME") or os.environ.get(
+        "TASKCHAT_ENV", "development"
+    )
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'taskchat.db'}"
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        if not app.config.get(key):
+            if name == "production":
+                raise RuntimeError(f"{key} must be set in production.")
+            app.config[key] = instance_secret(app.instance_path)
+    if name == "production" and len(app.config["JWT_SECRET_KEY"]) < 32:
+        raise RuntimeError("JWT_SECRET_KEY must be at least 32 characters in production.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def configure_logger(app: Flask) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("taskchat")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Take over transaction control from pysqlite so SAVEPOINTs (a failing tool rolls back
+    # alone) behave; see SQLAlchemy's "Serializable isolation / Savepoints" notes for pysqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    jwt.init_app(app)
+    if app.config["CORS_ORIGINS"]:
+        cors.init_app(
+            app,
+            resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+            supports_credentials=True,
+            expose_headers=["X-Conversation-Id"],
+        )
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import api, health, web
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .auth import register_jwt_handlers
+    from .errors import register_errorhandlers as register
+
+    register(app)
+    register_jwt_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import create_user_command, seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

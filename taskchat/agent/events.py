@@ -1,0 +1,69 @@
+"""The events one chat turn yields, in order, to whichever surface is driving it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ToolStarted:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    name: str
+    arguments: dict[str, Any]
+    output: Any
+    status: str  # "success" | "error"
+    error: str | None
+    execution_time_ms: int
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool_name": self.name,
+            "tool_input": self.arguments,
+            "tool_output": self.output,
+            "status": self.status,
+            "error_message": self.error,
+            "execution_time_ms": self.execution_time_ms,
+        }
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The outcome of a turn, stored as the assistant message."""
+
+    response: str
+    conversation_id: str
+    intent: str
+    tool_calls: list[ToolFinished]
+    execution_time_ms: int
+    message_id: int
+    user_message_id: int | None
+    # Structured content for rich surfaces, e.g. {"kind": "task_list", "tasks": [...]}.
+    display: dict[str, Any] | None = None
+    title: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tool_called(self) -> str | None:
+        return self.tool_calls[0].name if self.tool_calls else None
+
+
+@dataclass(frozen=True)
+class TurnDone:
+    reply: Reply
+
+
+TurnEvent = ToolStarted | ToolFinished | TextDelta | TurnDone

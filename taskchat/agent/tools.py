@@ -1,0 +1,395 @@
+"""The task tools: plain functions over the models, each with a JSON-schema description.
+
+The user always comes from the server (``ToolContext``), never from the text or the arguments.
+The REST tasks API calls the same functions, so a rule lives here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, or_, select
+
+from ..extensions import db
+from ..models import PRIORITIES, Task, User
+
+MAX_TITLE = 500
+
+
+class ToolError(Exception):
+    """A failure the user should hear about ("there is no task 9"), recorded as status ``error``."""
+
+
+class TaskNotFound(ToolError):
+    def __init__(self, number: int):
+        super().__init__(f"There is no task {number}.")
+        self.number = number
+
+
+@dataclass
+class ToolContext:
+    user: User
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.user.timezone or "UTC")
+        except (KeyError, ValueError):
+            return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    function: Callable[..., Any]
+
+    def schema(self) -> dict[str, Any]:
+        """The OpenAI function-calling description of this tool."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.parameters,
+            },
+        }
+
+
+TOOLS: dict[str, Tool] = {}
+
+
+def tool(description: str, parameters: dict[str, Any]):
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        TOOLS[fn.__name__] = Tool(fn.__name__, description, parameters, fn)
+        return fn
+
+    return register
+
+
+_NUMBER = {"type": "integer", "minimum": 1, "description": "The task's number as the user sees it."}
+_PRIORITY = {"type": "string", "enum": list(PRIORITIES)}
+_TAGS = {"type": "array", "items": {"type": "string"}}
+_DUE = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "ISO 8601 timestamp; null clears the due date.",
+}
+
+
+def get_task(ctx: ToolContext, number: int) -> Task:
+    task = db.session.scalar(
+        select(Task).where(Task.user_id == ctx.user.id, Task.number == int(number))
+    )
+    if task is None:
+        raise TaskNotFound(int(number))
+    return task
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(str(title).split())
+    if not title:
+        raise ToolError("A task needs a title.")
+    if len(title) > MAX_TITLE:
+        raise ToolError(f"A task title can be at most {MAX_TITLE} characters.")
+    return title
+
+
+def _clean_tags(tags: list[str] | None) -> list[str]:
+    seen: list[str] = []
+    for tag in tags or []:
+        tag = str(tag).strip().lstrip("#").lower()
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def _parse_due(value: str | datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        due = value
+    else:
+        try:
+            due = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ToolError(f"'{value}' is not an ISO 8601 date.") from exc
+    if due.tzinfo is None:
+        raise ToolError("A due date needs a time zone offset.")
+    return due.astimezone(UTC)
+
+
+def _check_priority(priority: str) -> str:
+    if priority not in PRIORITIES:
+        raise ToolError(f"Priority must be one of {', '.join(PRIORITIES)}.")
+    return priority
+
+
+@tool(
+    "Create a task for the user.",
+    {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
+            "description": {"type": ["string", "null"]},
+            "priority": _PRIORITY,
+            "due_at": _DUE,
+            "due_has_time": {"type": "boolean"},
+            "tags": _TAGS,
+            "recurrence": {"type": ["string", "null"], "description": "e.g. 'weekly'"},
+        },
+        "required": ["title"],
+        "additionalProperties": False,
+    },
+)
+def add_task(
+    ctx: ToolContext,
+    title: str,
+    description: str | None = None,
+    priority: str = "none",
+    due_at: str | None = None,
+    due_has_time: bool = False,
+    tags: list[str] | None = None,
+    recurrence: str | None = None,
+) -> dict[str, Any]:
+    task = Task(
+        user_id=ctx.user.id,
+        title=_clean_title(title),
+        description=(description or None),
+        priority=_check_priority(priority),
+        due_at=_parse_due(due_at),
+        due_has_time=bool(due_has_time),
+        tags=_clean_tags(tags),
+        recurrence=recurrence or None,
+    )
+    task.number = ctx.user.allocate_task_number()
+    db.session.add(task)
+    db.session.flush()
+    return task.to_dict()
+
+
+def _filtered(
+    ctx: ToolContext,
+    status: str = "all",
+    priority: str | None = None,
+    tag: str | None = None,
+    due: str | None = None,
+    q: str | None = None,
+):
+    stmt = select(Task).where(Task.user_id == ctx.user.id)
+    if status == "pending":
+        stmt = stmt.where(Task.completed.is_(False))
+    elif status == "completed":
+        stmt = stmt.where(Task.completed.is_(True))
+    elif status != "all":
+        raise ToolError("Status must be pending, completed or all.")
+    if priority:
+        stmt = stmt.where(Task.priority == _check_priority(priority))
+    if due:
+        local_now = ctx.now.astimezone(ctx.tz)
+        start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if due == "today":
+            stmt = stmt.where(Task.due_at < (start_of_day + timedelta(days=1)).astimezone(UTC))
+            stmt = stmt.where(Task.completed.is_(False))
+        elif due == "overdue":
+            stmt = stmt.where(
+                Task.completed.is_(False),
+                or_(
+                    Task.due_at < start_of_day.astimezone(UTC),
+                    (Task.due_has_time.is_(True)) & (Task.due_at < ctx.now.astimezone(UTC)),
+                ),
+            )
+        elif due == "week":
+            end = start_of_day + timedelta(days=7 - start_of_day.weekday())
+            stmt = stmt.where(Task.due_at < end.astimezone(UTC), Task.completed.is_(False))
+        else:
+            raise ToolError("Due must be today, overdue or week.")
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Task.title).like(pattern), func.lower(Task.description).like(pattern))
+        )
+    tasks = list(db.session.scalars(stmt))
+    tag = tag.strip().lstrip("#").lower() if tag else None
+    if tag:
+        # Tags are a JSON list; filter here so the query stays portable across backends.
+        tasks = [task for task in tasks if tag in (task.tags or [])]
+    return tasks
+
+
+def sort_key(task: Task):
+    """Pending first; then by due date (undated last), priority, number."""
+    rank = {"high": 0, "medium": 1, "low": 2, "none": 3}
+    return (
+        task.completed,
+        task.due_at is None,
+        task.due_at or datetime.max.replace(tzinfo=UTC),
+        rank.get(task.priority, 3),
+        task.number,
+    )
+
+
+@tool(
+    "List the user's tasks, optionally filtered.",
+    {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["all", "pending", "completed"]},
+            "priority": _PRIORITY,
+            "tag": {"type": "string"},
+            "due": {"type": "string", "enum": ["today", "overdue", "week"]},
+            "q": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+)
+def list_tasks(
+    ctx: ToolContext,
+    status: str = "all",
+    priority: str | None = None,
+    tag: str | None = None,
+    due: str | None = None,
+    q: str | None = None,
+) -> dict[str, Any]:
+    tasks = sorted(_filtered(ctx, status, priority, tag, due, q), key=sort_key)
+    return {"tasks": [task.to_dict() for task in tasks], "count": len(tasks)}
+
+
+@tool(
+    "Search the user's tasks by words in the title or description.",
+    {
+        "type": "object",
+        "properties": {"query": {"type": "string", "minLength": 1}},
+        "required": ["query"],
+        "additionalProperties": False,
+    },
+)
+def search_tasks(ctx: ToolContext, query: str) -> dict[str, Any]:
+    if not str(query).strip():
+        raise ToolError("Tell me what to search for.")
+    return list_tasks(ctx, q=query)
+
+
+@tool(
+    "Mark a task as completed.",
+    {
+        "type": "object",
+        "properties": {"number": _NUMBER},
+        "required": ["number"],
+        "additionalProperties": False,
+    },
+)
+def complete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
+    task = get_task(ctx, number)
+    was = task.completed
+    if not was:
+        task.set_completed(True)
+    db.session.flush()
+    return {**task.to_dict(), "already": was}
+
+
+@tool(
+    "Mark a completed task as not completed again.",
+    {
+        "type": "object",
+        "properties": {"number": _NUMBER},
+        "required": ["number"],
+        "additionalProperties": False,
+    },
+)
+def uncomplete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
+    task = get_task(ctx, number)
+    was = not task.completed
+    if task.completed:
+        task.set_completed(False)
+    db.session.flush()
+    return {**task.to_dict(), "already": was}
+
+
+UPDATABLE = ("title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
+
+
+@tool(
+    "Change fields of a task. Only the given fields change.",
+    {
+        "type": "object",
+        "properties": {
+            "number": _NUMBER,
+            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
+            "description": {"type": ["string", "null"]},
+            "priority": _PRIORITY,
+            "due_at": _DUE,
+            "due_has_time": {"type": "boolean"},
+            "tags": _TAGS,
+            "add_tags": _TAGS,
+            "remove_tags": _TAGS,
+            "recurrence": {"type": ["string", "null"]},
+            "completed": {"type": "boolean"},
+        },
+        "required": ["number"],
+        "additionalProperties": False,
+    },
+)
+def update_task(ctx: ToolContext, number: int, **changes: Any) -> dict[str, Any]:
+    unknown = set(changes) - set(UPDATABLE) - {"add_tags", "remove_tags"}
+    if unknown:
+        raise ToolError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    task = get_task(ctx, number)
+    before = task.to_dict()
+    if "title" in changes:
+        task.title = _clean_title(changes["title"])
+    if "description" in changes:
+        task.description = changes["description"] or None
+    if "priority" in changes:
+        task.priority = _check_priority(changes["priority"])
+    if "due_at" in changes:
+        task.due_at = _parse_due(changes["due_at"])
+        task.due_has_time = bool(changes.get("due_has_time", False)) if task.due_at else False
+    elif "due_has_time" in changes:
+        task.due_has_time = bool(changes["due_has_time"])
+    if "tags" in changes:
+        task.tags = _clean_tags(changes["tags"])
+    if changes.get("add_tags") or changes.get("remove_tags"):
+        removed = set(_clean_tags(changes.get("remove_tags")))
+        task.tags = [t for t in _clean_tags((task.tags or []) + _clean_tags(changes.get("add_tags"))) if t not in removed]
+    if "recurrence" in changes:
+        task.recurrence = changes["recurrence"] or None
+    if "completed" in changes and bool(changes["completed"]) != task.completed:
+        task.set_completed(bool(changes["completed"]))
+    db.session.flush()
+    after = task.to_dict()
+    changed = sorted(k for k in after if k != "updated_at" and after[k] != before[k])
+    return {**after, "changed": changed}
+
+
+@tool(
+    "Delete a task.",
+    {
+        "type": "object",
+        "properties": {"number": _NUMBER},
+        "required": ["number"],
+        "additionalProperties": False,
+    },
+)
+def delete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
+    task = get_task(ctx, number)
+    data = task.to_dict()
+    db.session.delete(task)
+    db.session.flush()
+    return data
+
+
+def count_tasks(ctx: ToolContext) -> dict[str, int]:
+    """Pending and completed counts (used for summaries)."""
+    pending = func.sum(case((Task.completed.is_(False), 1), else_=0))
+    total, open_ = db.session.execute(
+        select(func.count(Task.id), pending).where(Task.user_id == ctx.user.id)
+    ).one()
+    return {"total": total or 0, "pending": open_ or 0, "completed": (total or 0) - (open_ or 0)}
+

@@ -1,0 +1,7 @@
+"""The JSON API at ``/api/v1``."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import auth, chat, conversations, docs, tasks  # noqa: E402,F401

@@ -1,0 +1,68 @@
+"""Register, sign in, sign out, who am I."""
+
+from flask import jsonify
+from flask_jwt_extended import create_access_token, current_user, jwt_required, set_access_cookies
+from sqlalchemy.exc import IntegrityError
+
+from ..auth import revoke_current_token
+from ..errors import APIError
+from ..extensions import db
+from ..models import User
+from . import bp
+from .schemas import AuthResponse, LoginRequest, MeResponse, OkResponse, RegisterRequest
+from .validation import documented, json_body
+
+
+def create_user(email: str, password: str, timezone: str = "UTC") -> User:
+    """Create and commit a user; ``APIError`` 409 when the email is taken."""
+    user = User(email=User.normalize_email(email), timezone=timezone)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise APIError(409, "email_taken", "An account with this email already exists.") from exc
+    return user
+
+
+def _signed_in(user: User, status: int):
+    token = create_access_token(identity=user)
+    response = jsonify(user=user.to_dict(), access_token=token)
+    set_access_cookies(response, token)
+    return response, status
+
+
+@bp.post("/auth/register")
+@documented(summary="Create an account and sign in", body=RegisterRequest, response=AuthResponse,
+            status=201, auth=False, errors=(409, 422))
+def register():
+    data = json_body(RegisterRequest)
+    user = create_user(data.email, data.password, data.timezone)
+    return _signed_in(user, 201)
+
+
+@bp.post("/auth/login")
+@documented(summary="Sign in", body=LoginRequest, response=AuthResponse, auth=False, errors=(401, 422))
+def login():
+    data = json_body(LoginRequest)
+    user = User.by_email(data.email)
+    if user is None or not user.check_password(data.password):
+        raise APIError(401, "invalid_credentials", "Wrong email or password.")
+    return _signed_in(user, 200)
+
+
+@bp.post("/auth/logout")
+@jwt_required()
+@documented(summary="Sign out: revoke the token and clear the cookie", response=OkResponse)
+def logout():
+    response = jsonify(ok=True)
+    revoke_current_token(response)
+    return response
+
+
+@bp.get("/auth/me")
+@jwt_required()
+@documented(summary="The signed-in user", response=MeResponse)
+def me():
+    return {"user": current_user.to_dict()}

@@ -1,0 +1,80 @@
+"""JWT set-up: token loaders, the revocation list, 401s in the API's own shape, login cookies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Flask, redirect, request
+from flask_jwt_extended import (
+    get_jwt,
+    unset_jwt_cookies,
+)
+from flask_jwt_extended.exceptions import CSRFError
+
+from .errors import error_response
+from .extensions import db, jwt
+from .models import RevokedToken, User
+
+
+def _unauthorized(code: str, message: str):
+    if request.path.startswith("/api/"):
+        return error_response(401, code, message)
+    target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return redirect("/login?" + urlencode({"next": target}), code=303)
+
+
+def register_jwt_handlers(app: Flask) -> None:
+    """Wire flask-jwt-extended to our users, revocation list and error envelope.
+
+    The library answers some token problems with 422 by default; every token problem is a 401 here.
+    """
+
+    @jwt.user_identity_loader
+    def user_identity(user: User | str) -> str:
+        return user.id if isinstance(user, User) else str(user)
+
+    @jwt.user_lookup_loader
+    def load_user(_header: dict, payload: dict) -> User | None:
+        return db.session.get(User, payload["sub"])
+
+    @jwt.token_in_blocklist_loader
+    def token_revoked(_header: dict, payload: dict) -> bool:
+        return RevokedToken.is_revoked(payload["jti"])
+
+    @jwt.unauthorized_loader
+    def missing_token(reason: str):
+        return _unauthorized("token_missing", "Sign in first: no access token was sent.")
+
+    @jwt.invalid_token_loader
+    def invalid_token(reason: str):
+        return _unauthorized("token_invalid", "The access token is invalid.")
+
+    @jwt.expired_token_loader
+    def expired_token(_header: dict, _payload: dict):
+        return _unauthorized("token_expired", "The access token has expired; sign in again.")
+
+    @jwt.revoked_token_loader
+    def revoked_token(_header: dict, _payload: dict):
+        return _unauthorized("token_revoked", "The access token was revoked; sign in again.")
+
+    @jwt.user_lookup_error_loader
+    def unknown_user(_header: dict, _payload: dict):
+        return _unauthorized("token_invalid", "The account for this token no longer exists.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError):
+        if request.path.startswith("/api/"):
+            return error_response(
+                401, "csrf_failed", "Missing or wrong CSRF token for a cookie-authenticated request."
+            )
+        return error_response(401, "csrf_failed", "The form expired; reload the page and try again.")
+
+
+def revoke_current_token(response) -> None:
+    """Put the current token on the revocation list and clear the auth cookies."""
+    payload = get_jwt()
+    expires = datetime.fromtimestamp(payload["exp"], UTC) if "exp" in payload else None
+    db.session.add(RevokedToken(jti=payload["jti"], user_id=payload["sub"], expires_at=expires))
+    db.session.commit()
+    unset_jwt_cookies(response)

@@ -1,0 +1,59 @@
+"""``flask --app taskchat`` commands."""
+
+import click
+from flask.cli import with_appcontext
+
+from .agent import process_request
+from .errors import APIError
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone name.")
+@with_appcontext
+def create_user_command(email: str, password: str, timezone: str) -> None:
+    """Create a user who can sign in with EMAIL and the password."""
+    from pydantic import ValidationError
+
+    from .api.auth import create_user
+    from .api.schemas import RegisterRequest
+
+    try:
+        data = RegisterRequest(email=email, password=password, timezone=timezone)
+        user = create_user(data.email, data.password, data.timezone)
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(e["msg"] for e in exc.errors())) from exc
+    except APIError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created user {user.email} ({user.id}).")
+
+
+DEMO_MESSAGES = (
+    "Add a task to buy groceries",
+    "Add a task to call the dentist",
+    "Add a task to pay rent",
+    "Show me all my tasks",
+    "Mark task 1 as complete",
+)
+
+
+@click.command("seed-demo")
+@click.option("--email", default="demo@example.com", show_default=True)
+@click.option("--password", default="demo-password", show_default=True)
+@with_appcontext
+def seed_demo_command(email: str, password: str) -> None:
+    """Create a demo user with a conversation and a few tasks (safe to run twice)."""
+    from .api.auth import create_user
+    from .models import User
+
+    user = User.by_email(email)
+    if user is not None:
+        click.echo(f"Demo user {email} already exists.")
+        return
+    user = create_user(email, password)
+    conversation_id = None
+    for message in DEMO_MESSAGES:
+        conversation_id = process_request(user.id, message, conversation_id).conversation_id
+    click.echo(f"Created demo user {email} (password: {password}) with {len(DEMO_MESSAGES)} turns.")

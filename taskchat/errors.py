@@ -1,0 +1,104 @@
+"""One JSON error envelope for ``/api/*`` and HTML error pages for everything else."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+# Default machine-readable codes for HTTP statuses raised by Flask/Werkzeug itself.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_fields",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class APIError(Exception):
+    """An error answered as ``{"error": {"code", "message"}}`` with ``status``."""
+
+    def __init__(self, status: int, code: str, message: str, details: list | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None):
+    body: dict = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    return jsonify(body), status
+
+
+def validation_details(exc: ValidationError) -> list[dict]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or None, "message": err["msg"]}
+        for err in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def _html_error(status: int, title: str, message: str):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(APIError)
+    def handle_api_error(exc: APIError):
+        if wants_json():
+            return error_response(exc.status, exc.code, exc.message, exc.details)
+        return _html_error(exc.status, exc.code.replace("_", " ").capitalize(), exc.message)
+
+    @app.errorhandler(ValidationError)
+    def handle_validation_error(exc: ValidationError):
+        return error_response(422, "invalid_fields", "Some fields are invalid.", validation_details(exc))
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException):
+        status = exc.code or 500
+        if wants_json():
+            message = exc.description or exc.name
+            if status == 413:
+                message = "The request body is too large."
+            response, status = error_response(status, STATUS_CODES.get(status, "http_error"), message)
+            if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+                response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+            return response, status
+        return _html_error(status, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(exc: OperationalError):
+        db.session.rollback()
+        log.warning("database unavailable: %s", exc.orig)
+        if wants_json():
+            return error_response(503, "database_unavailable", "The database is unavailable; try again shortly.")
+        return _html_error(503, "Service unavailable", "The database is unavailable; try again shortly.")
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_response(500, "internal_error", "Something went wrong on our side.")
+        return _html_error(500, "Something went wrong", "Something went wrong on our side.")

@@ -1,0 +1,186 @@
+"""Fixtures shared by the whole suite.
+
+The database is real: a SQLite file by default, or the PostgreSQL database named by
+``TEST_DATABASE_URL`` (``.ci/run`` runs the suite once on each). Tables are created once per
+session and emptied after every test, so each test starts clean.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from taskchat import create_app
+from taskchat.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'taskchat-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def empty_tables() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, _schema, tmp_path):
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+    token: str
+    user_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class AuthActions:
+    """Register and sign in users through the real API."""
+
+    def __init__(self, client):
+        self._client = client
+        self._count = 0
+
+    def register(self, email: str | None = None, password: str = "correct-horse-1", **extra) -> Account:
+        self._count += 1
+        email = email or f"user{self._count}@example.com"
+        response = self._client.post(
+            "/api/v1/auth/register", json={"email": email, "password": password, **extra}
+        )
+        assert response.status_code == 201, response.get_json()
+        body = response.get_json()
+        return Account(email, password, body["access_token"], body["user"]["id"])
+
+    def login(self, email: str, password: str):
+        return self._client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def chat(client):
+    """Send one chat message as ``account``; returns the JSON reply (asserting 200)."""
+
+    def send(account: Account, message: str, conversation_id: str | None = None) -> dict:
+        response = client.post(
+            "/api/v1/chat",
+            json={"message": message, "conversation_id": conversation_id},
+            headers=account.headers,
+        )
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return send
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, _schema, tmp_path_factory):
+    """The app under gunicorn (gthread, as in production) on a free loopback port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "TASKCHAT_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "TASKCHAT_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "TASKCHAT_THREADS": "8",
+    }
+    log = open(tmp_path_factory.mktemp("gunicorn") / "server.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"gunicorn did not start; see {log.name}")
+        time.sleep(0.1)
+    yield LiveServer(url, process)
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
