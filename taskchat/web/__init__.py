@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import chatkit_page, routes  # noqa: E402,F401

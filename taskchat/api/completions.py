@@ -1,0 +1,1 @@
+"""The seed / OpenAI chat-completions dialect (in progress)."""

@@ -1,0 +1,1 @@
+"""``GET /chatkit``: the page hosting the ChatKit web component (in progress)."""
