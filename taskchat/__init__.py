@@ -10,10 +10,10 @@ from typing import Any
 
 from dotenv import load_dotenv
 from flask import Flask
-from sqlalchemy import event
 
 from .config import CONFIGS, instance_secret
 from .extensions import cors, db, jwt, migrate
+from .transactions import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,21 +68,6 @@ def configure_logger(app: Flask) -> None:
     logger.setLevel(logging.INFO)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # Take over transaction control from pysqlite so SAVEPOINTs (a failing tool rolls back
-    # alone) behave; see SQLAlchemy's "Serializable isolation / Savepoints" notes for pysqlite.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
-
-
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -95,10 +80,7 @@ def register_extensions(app: Flask) -> None:
             expose_headers=["X-Conversation-Id"],
         )
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
+        configure_sqlite(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:

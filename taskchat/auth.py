@@ -15,6 +15,7 @@ from flask_jwt_extended.exceptions import CSRFError
 from .errors import error_response
 from .extensions import db, jwt
 from .models import RevokedToken, User
+from .transactions import begin_write
 
 
 def _unauthorized(code: str, message: str):
@@ -74,6 +75,7 @@ def register_jwt_handlers(app: Flask) -> None:
 def revoke_current_token(response) -> None:
     """Put the current token on the revocation list and clear the auth cookies."""
     payload = get_jwt()
+    begin_write()
     expires = datetime.fromtimestamp(payload["exp"], UTC) if "exp" in payload else None
     db.session.add(RevokedToken(jti=payload["jti"], user_id=payload["sub"], expires_at=expires))
     db.session.commit()

@@ -172,9 +172,9 @@ def live_server(database_url, _schema, tmp_path_factory):
     deadline = time.monotonic() + 30
     while True:
         try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
+from ..transactions import begin_write
 from . import replies
 from .events import Reply, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
@@ -86,6 +87,7 @@ def add_message(conversation: Conversation, role: str, content: str, **fields: A
 
 def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | None = None) -> TurnStart:
     """Store the user's message (in a new conversation when no id is given) and commit it."""
+    begin_write()
     created = conversation_id is None
     if created:
         conversation = Conversation(user_id=user_id, title=title_from(message), state={})
@@ -357,6 +359,7 @@ def _run(
     now: datetime | None,
 ) -> Iterator[TurnEvent]:
     started = time.perf_counter()
+    begin_write()
     user = db.session.get(User, user_id)
     conversation = get_conversation(user_id, conversation_id)
     turn = Turn(user, conversation, now)

@@ -13,6 +13,7 @@ from ..agent import ConversationNotFound, get_conversation
 from ..errors import APIError
 from ..extensions import db
 from ..models import Conversation, Message
+from ..transactions import begin_write
 from . import bp
 from .schemas import ConversationDetail, ConversationPage, ConversationQuery, OkResponse
 from .validation import documented, query_args
@@ -86,6 +87,7 @@ def conversations_show(conversation_id: str):
 @jwt_required()
 @documented(summary="Delete a conversation and its messages", response=OkResponse, errors=(404,))
 def conversations_delete(conversation_id: str):
+    begin_write()
     db.session.delete(_owned(conversation_id))
     db.session.commit()
     return {"ok": True}

@@ -16,6 +16,7 @@ from ..agent.tools import (
 )
 from ..errors import APIError
 from ..extensions import db
+from ..transactions import begin_write
 from . import bp
 from .schemas import OkResponse, TaskCreate, TaskList, TaskOut, TaskQuery, TaskUpdate
 from .validation import documented, json_body, query_args
@@ -27,6 +28,7 @@ def _context() -> ToolContext:
 
 def _run(tool, **arguments):
     """Call a task tool and commit; its refusals become 404/422 answers."""
+    begin_write()
     try:
         result = tool(_context(), **arguments)
     except TaskNotFound as exc:
