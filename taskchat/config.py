@@ -35,7 +35,6 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
     MAX_CONTENT_LENGTH = 256 * 1024
-    TASKCHAT_MAX_MESSAGE_CHARS = 4000
     TASKCHAT_STREAM_DELAY_MS = _int_env("TASKCHAT_STREAM_DELAY_MS", 0)
     TASKCHAT_HEARTBEAT_SECONDS = _int_env("TASKCHAT_HEARTBEAT_SECONDS", 15)
     TASKCHAT_LLM_BASE_URL = os.environ.get("TASKCHAT_LLM_BASE_URL")

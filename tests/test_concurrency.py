@@ -1,5 +1,6 @@
 """Several workers writing to one conversation at once still get gapless sequence numbers."""
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -37,7 +38,7 @@ def test_parallel_turns_in_one_conversation(app, live_server):
 
     with app.app_context():
         numbers = db.session.scalars(
-            select(Message.sequence_number).where(Message.conversation_id == db.func.coalesce(None, Message.conversation_id))
+            select(Message.sequence_number).where(Message.conversation_id == uuid.UUID(conversation_id))
         ).all()
         assert sorted(numbers) == list(range(1, 2 + 2 * 24 + 1))
         task_numbers = sorted(db.session.scalars(select(Task.number)).all())
