@@ -12,3 +12,6 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
+# The runtime control socket (gunicorn 24+) defaults to one path per user, which two servers on
+# one machine (the app and a test server) would fight over; nothing here uses it.
+control_socket_disable = True
