@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import chatkit_page, routes  # noqa: E402,F401
+from . import auth_pages, chatkit_page, formatting, page_security, routes, task_panel  # noqa: E402,F401,I001

@@ -1,0 +1,95 @@
+"""Sign up, sign in and sign out as plain forms; the same ``auth_token`` cookie as the API."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_jwt_extended import create_access_token, jwt_required, set_access_cookies
+from pydantic import ValidationError
+
+from ..api.auth import create_user
+from ..api.schemas import LoginRequest, RegisterRequest
+from ..auth import revoke_current_token
+from ..errors import APIError
+from ..models import User
+from . import bp
+from .page_security import require_same_origin, safe_next
+
+FIELD_LABELS = {"email": "Email", "password": "Password", "timezone": "Time zone"}
+
+
+def _signed_in(user: User, next_path: str | None):
+    response = redirect(safe_next(next_path), code=303)
+    set_access_cookies(response, create_access_token(identity=user))
+    return response
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    messages = []
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        field = str(err["loc"][0]) if err["loc"] else ""
+        messages.append(f"{FIELD_LABELS.get(field, field)}: {err['msg']}")
+    return messages
+
+
+@bp.get("/login")
+def login_form():
+    """The sign-in form; ``next`` (a local path) is where to go afterwards."""
+    return render_template("login.html", next=safe_next(request.args.get("next")))
+
+
+@bp.post("/login")
+def login():
+    """Check the credentials, set the cookie, 303 to ``next``; the form again on failure."""
+    require_same_origin()
+    next_path = safe_next(request.form.get("next"))
+    email = request.form.get("email", "")
+    try:
+        data = LoginRequest.model_validate(
+            {"email": email, "password": request.form.get("password", "")}
+        )
+    except ValidationError:
+        flash("Enter your email and password.", "error")
+        return render_template("login.html", next=next_path, email=email), 422
+    user = User.by_email(data.email)
+    if user is None or not user.check_password(data.password):
+        flash("Wrong email or password.", "error")
+        return render_template("login.html", next=next_path, email=email), 401
+    return _signed_in(user, next_path)
+
+
+@bp.get("/register")
+def register_form():
+    """The sign-up form."""
+    return render_template("register.html", next=safe_next(request.args.get("next")))
+
+
+@bp.post("/register")
+def register():
+    """Create the account, sign in, 303 to ``next``; the form with the problems otherwise."""
+    require_same_origin()
+    next_path = safe_next(request.form.get("next"))
+    email = request.form.get("email", "")
+    fields = {"email": email, "password": request.form.get("password", "")}
+    if request.form.get("timezone"):
+        fields["timezone"] = request.form["timezone"]
+    try:
+        data = RegisterRequest.model_validate(fields)
+        user = create_user(data.email, data.password, data.timezone)
+    except ValidationError as exc:
+        for problem in _problems(exc):
+            flash(problem, "error")
+        return render_template("register.html", next=next_path, email=email), 422
+    except APIError as exc:
+        flash(exc.message, "error")
+        return render_template("register.html", next=next_path, email=email), exc.status
+    return _signed_in(user, next_path)
+
+
+@bp.post("/logout")
+@jwt_required()
+def logout():
+    """Revoke the token, clear the cookies, back to the sign-in page."""
+    response = redirect(url_for("web.login_form"), code=303)
+    revoke_current_token(response)
+    flash("You are signed out.", "info")
+    return response

@@ -1,0 +1,34 @@
+"""Template filters for the page: dates in the user's own time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..agent.replies import format_due
+from . import bp
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@bp.app_template_filter("due")
+def due(task: dict[str, Any], timezone: str | None) -> str | None:
+    """'Fri Dec 4' or 'Fri Dec 4 5 PM' in the user's zone, as the agent writes it; None if undated."""
+    return format_due(task, _zone(timezone))
+
+
+@bp.app_template_filter("overdue")
+def overdue(task: dict[str, Any]) -> bool:
+    """A pending task whose due moment (or, for a date without a time, whole day) has passed."""
+    if task.get("completed") or not task.get("due_at"):
+        return False
+    deadline = datetime.fromisoformat(task["due_at"])
+    if not task.get("due_has_time"):
+        deadline += timedelta(days=1)  # stored at local midnight: due until the day ends
+    return deadline < datetime.now(tz=ZoneInfo("UTC"))

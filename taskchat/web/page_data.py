@@ -1,0 +1,67 @@
+"""What the chat page shows, read through the agent and the API's own helpers.
+
+The views stay parse → call → respond; every read filters by the signed-in user.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ..agent import get_conversation
+from ..agent.tools import ToolContext, list_tasks
+from ..api.conversations import conversations_page
+from ..extensions import db
+from ..models import Conversation, Message, User
+
+SIDEBAR_SIZE = 50
+# Tools whose success changes what the task panel shows.
+TASK_CHANGING_TOOLS = frozenset(
+    {"add_task", "complete_task", "uncomplete_task", "update_task", "delete_task"}
+)
+
+
+@dataclass(frozen=True)
+class TaskPanel:
+    pending: list[dict[str, Any]]
+    completed: list[dict[str, Any]]
+
+
+def sidebar(user_id: str) -> list[Conversation]:
+    """The user's most recent conversations, newest first."""
+    rows, _cursor = conversations_page(user_id, SIDEBAR_SIZE)
+    return rows
+
+
+def messages_of(conversation: Conversation) -> list[Message]:
+    """The conversation's messages in sequence order (the conversation is already the user's)."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.sequence_number)
+        )
+    )
+
+
+def task_panel(user: User) -> TaskPanel:
+    """Pending tasks (soonest due first) and completed ones, through the agent's own tool."""
+    ctx = ToolContext(user=user)
+    return TaskPanel(
+        pending=list_tasks(ctx, status="pending")["tasks"],
+        completed=list_tasks(ctx, status="completed")["tasks"],
+    )
+
+
+def delete_conversation(user_id: str, conversation_id: str | uuid.UUID) -> None:
+    """Delete the user's conversation (``ConversationNotFound`` for anyone else's)."""
+    db.session.delete(get_conversation(user_id, conversation_id))
+    db.session.commit()
+
+
+def changed_tasks(tool_calls) -> bool:
+    """Did a turn's tool calls change the user's tasks?"""
+    return any(call.status == "success" and call.name in TASK_CHANGING_TOOLS for call in tool_calls)

@@ -1,0 +1,93 @@
+"""What every page answer carries: a strict Content-Security-Policy, ``Vary: HX-Request``,
+and the checks for forms that are posted before anyone is signed in."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from . import bp
+
+# htmx and the page's own script are served from static/, so nothing inline is needed:
+# no 'unsafe-inline', no 'unsafe-eval' (htmx only evaluates hx-on / js: attributes, unused here).
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def is_htmx() -> bool:
+    """True for requests htmx made for a fragment (a history restore wants the full page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """``target`` if it is a page of this site that answers GET, else ``default``.
+
+    Only local paths: no scheme, no host, no ``//evil.example`` or ``/\\evil.example``
+    (browsers read both as another host). A path that only takes POST (the sign-in redirect
+    after an expired form post carries one) would answer 405, so it falls back too.
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return default
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(parts.path, method="GET")
+    except (NotFound, MethodNotAllowed):
+        return default
+    return target
+
+
+def require_same_origin() -> None:
+    """Refuse a cross-site post of the sign-in and sign-up forms (login CSRF).
+
+    Those forms come before there is a token to double-submit. Browsers send ``Origin`` on
+    every POST (``Referer`` as a fallback); a value naming another site is refused with 403.
+    A request with neither is not from a browser page, so there is no victim to protect.
+    """
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return
+    parts = urlsplit(source)
+    if f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
+        abort(403, "This form must be sent from taskchat's own page.")
+
+
+def _is_chatkit_page() -> bool:
+    # /chatkit loads the ChatKit component from OpenAI's CDN; it sets its own policy.
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and view.__module__.endswith(".chatkit_page")
+
+
+@bp.after_request
+def page_headers(response):
+    """Security headers and the cache key for pages that answer htmx with fragments."""
+    response.vary.add("HX-Request")
+    if response.mimetype in ("text/html", "text/event-stream") and not _is_chatkit_page():
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if is_htmx() and response.status_code in (301, 302, 303) and "/login" in response.location:
+        # fetch() would follow the redirect and swap the sign-in page into a fragment's place;
+        # HX-Redirect makes htmx load it as a whole page instead.
+        response.headers["HX-Redirect"] = response.location
+        response.status_code = 204
+        del response.headers["Location"]
+    return response
