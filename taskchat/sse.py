@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import queue
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SSE_HEADERS = {
     "Content-Type": "text/event-stream; charset=utf-8",
@@ -43,8 +48,61 @@ def run_to_end(events: Iterable[T]) -> Iterator[T]:
     """
     iterator = iter(events)
     try:
-        for event in iterator:
+        for event in iterator:  # noqa: UP028 (see the docstring)
             yield event
     finally:
         for _ in iterator:
             pass
+
+
+class _Done:
+    """Marks the end of a background stream."""
+
+
+class _Failed:
+    """Carries an exception from the worker thread to the reader."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterator[T | None]:
+    """Drive ``events`` in a worker thread; yield each event, and ``None`` after each idle interval.
+
+    The worker runs inside its own application context (its own database session), so a
+    response generator can send heartbeats while the turn is busy, and a client that hangs
+    up only stops the reading side: the worker carries the turn on until it is stored whole.
+    It is not a daemon thread, so a worker process shutting down gracefully waits for it.
+    An exception in ``events`` is logged and re-raised here, in the reading thread.
+    """
+    results: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                for event in events:
+                    results.put(event)
+            except Exception as exc:  # logged here: the reader may have hung up already
+                log.exception("background stream failed")
+                results.put(_Failed(exc))
+            finally:
+                results.put(_Done)
+
+    threading.Thread(target=work, name="taskchat-stream", daemon=False).start()
+    while True:
+        try:
+            item = results.get(timeout=heartbeat_seconds)
+        except queue.Empty:
+            yield None
+            continue
+        if item is _Done:
+            return
+        if isinstance(item, _Failed):
+            raise item.error
+        yield item
+
+
+def pause(delay_ms: int) -> None:
+    """Pace streamed words (``TASKCHAT_STREAM_DELAY_MS``; the seed used 50 ms)."""
+    if delay_ms > 0:
+        time.sleep(delay_ms / 1000)

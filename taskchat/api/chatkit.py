@@ -1,1 +1,244 @@
-"""``POST /api/v1/chatkit``: the ChatKit protocol and the seed's format (in progress)."""
+"""``POST /api/v1/chatkit``: the ChatKit protocol and the seed's format, told apart by the body.
+
+A body with ``"type"`` is a ChatKit request (as the ChatKit web component sends it); a body
+with ``"messages"`` is the seed's chat-completions format (see ``completions``). ChatKit
+requests are validated with the ``openai-chatkit`` types; anything wrong is a JSON 4xx before
+a stream begins. Streaming requests store the user's message first, then answer
+``text/event-stream`` with one ChatKit event per ``data:`` frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Response, current_app, stream_with_context
+from flask_jwt_extended import current_user, jwt_required
+from pydantic import ValidationError
+
+from .. import sse
+from ..agent import ConversationNotFound, finish, run_action, start_turn
+from ..agent.history import NotAUserMessage, truncate_after
+from ..chatkit import protocol, responder, store
+from ..chatkit.protocol import ck
+from ..chatkit.widgets import ACTIONS
+from ..errors import APIError, validation_details
+from . import bp
+from .completions import complete, read_json_object
+from .schemas import MAX_MESSAGE_CHARS
+from .validation import documented
+
+MAX_TITLE_CHARS = 255
+
+
+@bp.post("/chatkit")
+@jwt_required()
+@documented(
+    summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
+    errors=(400, 404, 413, 415, 422),
+)
+def chatkit():
+    """Answer a ChatKit request, or a seed-format chat turn."""
+    body = read_json_object()
+    if ("type" in body) == ("messages" in body):
+        raise APIError(
+            422,
+            "invalid_fields",
+            'Send either a ChatKit request (with "type") or chat messages (with "messages"), '
+            + ("not both." if "type" in body else "not neither."),
+        )
+    if "messages" in body:
+        return complete(body)
+    return answer(parse_request(body))
+
+
+def parse_request(body: dict[str, Any]) -> Any:
+    """The body as a ``ChatKitReq``; unsupported and invalid requests are 4xx."""
+    kind = body.get("type")
+    if isinstance(kind, str) and kind in protocol.UNSUPPORTED_TYPES:
+        raise APIError(
+            400, "not_supported", f"{kind} is not supported: this assistant takes typed text only."
+        )
+    try:
+        return protocol.REQUEST.validate_python(body)
+    except ValidationError as exc:
+        if any(error["type"] == "union_tag_invalid" for error in exc.errors()):
+            raise APIError(
+                422, "unknown_type", f"Unknown ChatKit request type {kind!r}.", validation_details(exc)
+            ) from exc
+        raise APIError(422, "invalid_fields", "The ChatKit request is invalid.", validation_details(exc)) from exc
+
+
+def answer(req: Any):
+    handler = HANDLERS[req.type]
+    try:
+        return handler(req)
+    except (store.NotFound, ConversationNotFound) as exc:
+        raise APIError(404, "not_found", "No such thread or item.") from exc
+
+
+# --- JSON answers --------------------------------------------------------------------------
+
+
+def json_answer(model: Any = None) -> Response:
+    return Response(protocol.dump(model) if model is not None else "{}", mimetype="application/json")
+
+
+def get_thread(req: ck.ThreadsGetByIdReq) -> Response:
+    conversation = store.conversation_for(current_user.id, req.params.thread_id)
+    return json_answer(store.full_thread(current_user.id, conversation))
+
+
+def list_threads(req: ck.ThreadsListReq) -> Response:
+    params = req.params
+    return json_answer(store.threads_page(current_user.id, params.limit, params.order, params.after))
+
+
+def list_items(req: ck.ItemsListReq) -> Response:
+    params = req.params
+    conversation = store.conversation_for(current_user.id, params.thread_id)
+    return json_answer(store.items_page(current_user.id, conversation, params.limit, params.order, params.after))
+
+
+def update_thread(req: ck.ThreadsUpdateReq) -> Response:
+    conversation = store.conversation_for(current_user.id, req.params.thread_id)
+    title = " ".join(req.params.title.split())
+    if not title or len(title) > MAX_TITLE_CHARS:
+        raise APIError(422, "invalid_fields", f"The title must be 1 to {MAX_TITLE_CHARS} characters.")
+    store.rename(conversation, title)
+    return json_answer(store.thread_of(conversation))
+
+
+def delete_thread(req: ck.ThreadsDeleteReq) -> Response:
+    store.delete(store.conversation_for(current_user.id, req.params.thread_id))
+    return json_answer()
+
+
+def give_feedback(req: ck.ItemsFeedbackReq) -> Response:
+    conversation = store.conversation_for(current_user.id, req.params.thread_id)
+    store.record_feedback(conversation, req.params.item_ids, req.params.kind)
+    return json_answer()
+
+
+def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
+    """A button with ``streaming: false``: do it, and answer with the redrawn widget."""
+    conversation, intent, number, widget_message_id = _action(req.params)
+    finish(run_action(current_user.id, conversation.id, intent, number))
+    updated = None
+    if widget_message_id is not None:
+        updated = store.refresh_task_list(current_user.id, widget_message_id)
+    return json_answer(ck.SyncCustomActionResponse(updated_item=updated))
+
+
+# --- streams -------------------------------------------------------------------------------
+
+
+def stream(events: Iterator[Any]) -> Response:
+    """Send ``events`` (run in a worker thread) as SSE frames, paced and kept alive."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    delay_ms = current_app.config["TASKCHAT_STREAM_DELAY_MS"]
+    heartbeat = current_app.config["TASKCHAT_HEARTBEAT_SECONDS"]
+    return Response(stream_with_context(encode_stream(events, app, delay_ms, heartbeat)), headers=sse.SSE_HEADERS)
+
+
+def encode_stream(events: Iterator[Any], app, delay_ms: int, heartbeat_seconds: float) -> Iterator[str]:
+    """ChatKit events as ``data:`` frames; comments while idle; an ``error`` event on failure."""
+    words = 0
+    try:
+        for event in sse.in_background(events, app, heartbeat_seconds):
+            if event is None:
+                yield sse.comment("keep-alive")
+                continue
+            if isinstance(getattr(event, "update", None), ck.AssistantMessageContentPartTextDelta):
+                if words:
+                    sse.pause(delay_ms)
+                words += 1
+            yield sse.frame(protocol.dump(event))
+    except ConversationNotFound:
+        yield sse.frame(protocol.dump(protocol.error_event("This thread no longer exists.")))
+    except Exception:  # already logged by the worker; the status line has gone, so say it in-band
+        yield sse.frame(protocol.dump(protocol.error_event(allow_retry=True)))
+
+
+def _user_text(message_input: ck.UserMessageInput) -> str:
+    if message_input.attachments:
+        raise APIError(400, "not_supported", "Attachments are not supported: this assistant takes typed text only.")
+    text = "".join(part.text for part in message_input.content).strip()
+    limit = MAX_MESSAGE_CHARS
+    if not text or len(text) > limit:
+        raise APIError(422, "invalid_fields", f"The message must be 1 to {limit} characters.")
+    return text
+
+
+def create_thread(req: ck.ThreadsCreateReq) -> Response:
+    start = start_turn(current_user.id, _user_text(req.params.input))
+    return stream(responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=True))
+
+
+def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
+    conversation = store.conversation_for(current_user.id, req.params.thread_id)
+    text = _user_text(req.params.input)
+    start = start_turn(current_user.id, text, conversation.id)
+    return stream(responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=False))
+
+
+def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
+    """Drop what followed the user's message and answer it again."""
+    conversation = store.conversation_for(current_user.id, req.params.thread_id)
+    message, is_widget = store.message_for(conversation, req.params.item_id)
+    try:
+        if is_widget:
+            raise NotAUserMessage(req.params.item_id)
+        truncate_after(current_user.id, conversation.id, message.id)
+    except NotAUserMessage as exc:
+        raise APIError(422, "not_a_user_message", "Only a user message can be retried.") from exc
+    return stream(
+        responder.respond(current_user.id, conversation.id, message.id, created=False, echo_user=False)
+    )
+
+
+def _action(params: ck.ThreadCustomActionParams):
+    """The thread, intent, task number and sender widget of a button press, or 4xx."""
+    conversation = store.conversation_for(current_user.id, params.thread_id)
+    intent = ACTIONS.get(params.action.type)
+    if intent is None:
+        raise APIError(
+            422, "unknown_action", f"Unknown action {params.action.type!r}; known: {', '.join(sorted(ACTIONS))}."
+        )
+    payload = params.action.payload
+    number = payload.get("number") if isinstance(payload, dict) else None
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise APIError(422, "invalid_fields", 'The action payload must be {"number": <task number>}.')
+    widget_message_id = None
+    if params.item_id:
+        message, is_widget = store.message_for(conversation, params.item_id)
+        if not is_widget:
+            raise APIError(422, "not_a_widget", "Actions come from widget items.")
+        widget_message_id = message.id
+    return conversation, intent, number, widget_message_id
+
+
+def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
+    conversation, intent, number, widget_message_id = _action(req.params)
+    return stream(responder.act(current_user.id, conversation.id, intent, number, widget_message_id))
+
+
+def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:
+    store.conversation_for(current_user.id, req.params.thread_id)
+    return stream(responder.no_pending_tool_call())
+
+
+HANDLERS: dict[str, Callable[[Any], Response]] = {
+    "threads.get_by_id": get_thread,
+    "threads.list": list_threads,
+    "items.list": list_items,
+    "threads.update": update_thread,
+    "threads.delete": delete_thread,
+    "items.feedback": give_feedback,
+    "threads.sync_custom_action": sync_action,
+    "threads.create": create_thread,
+    "threads.add_user_message": add_user_message,
+    "threads.retry_after_item": retry_after_item,
+    "threads.custom_action": custom_action,
+    "threads.add_client_tool_output": add_client_tool_output,
+}

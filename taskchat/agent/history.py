@@ -1,0 +1,44 @@
+"""Rewriting a conversation's recent past: dropping what followed a message, to answer it again."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, select, update
+
+from ..extensions import db
+from ..models import Conversation, Message
+from .turn import ConversationNotFound, get_conversation
+
+
+class NotAUserMessage(ValueError):
+    """Only a user's message can be answered again."""
+
+
+def truncate_after(user_id: str, conversation_id: str | uuid.UUID, message_id: int) -> None:
+    """Delete the messages after ``message_id`` (their tool calls cascade) and commit.
+
+    The conversation's sequence counter goes back to that message, so the next reply takes
+    the following number and the sequence stays gapless. ``ConversationNotFound`` for someone
+    else's conversation or a message outside it; ``NotAUserMessage`` for an assistant message.
+    """
+    conversation = get_conversation(user_id, conversation_id)
+    message = db.session.scalar(
+        select(Message).where(Message.id == message_id, Message.conversation_id == conversation.id)
+    )
+    if message is None:
+        raise ConversationNotFound(f"message {message_id}")
+    if message.role != "user":
+        raise NotAUserMessage(f"message {message_id} is an assistant message")
+    db.session.execute(
+        delete(Message).where(
+            Message.conversation_id == conversation.id,
+            Message.sequence_number > message.sequence_number,
+        )
+    )
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(last_sequence=message.sequence_number)
+    )
+    db.session.commit()

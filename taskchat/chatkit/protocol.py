@@ -1,0 +1,89 @@
+"""ChatKit wire types, serialisation and the id scheme mapping rows to thread and item ids.
+
+The request and event types come from the ``openai-chatkit`` package (its ``types`` module
+only; its async server is not used). Pydantic adapters are built once, here, at import:
+building one for ``ChatKitReq`` costs milliseconds, which per request would be a large share
+of a turn.
+"""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+# The package deprecates direct use of its named widget classes and warns while defining
+# them; we build widgets through ``DynamicWidgetRoot`` and never use those classes.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from chatkit import types as ck
+    from chatkit.errors import ErrorCode
+    from chatkit.widgets import DynamicWidgetRoot
+
+__all__ = ["ErrorCode", "DynamicWidgetRoot", "ck"]
+
+REQUEST = TypeAdapter(ck.ChatKitReq)
+
+STREAMING_TYPES = frozenset(
+    {
+        "threads.create",
+        "threads.add_user_message",
+        "threads.add_client_tool_output",
+        "threads.add_structured_input",
+        "threads.retry_after_item",
+        "threads.custom_action",
+    }
+)
+UNSUPPORTED_TYPES = frozenset(
+    {"attachments.create", "attachments.delete", "input.transcribe", "threads.add_structured_input"}
+)
+
+THREAD_PREFIX = "thr_"
+MESSAGE_PREFIX = "msg_"
+WIDGET_PREFIX = "wdg_"
+
+
+def dump(model: BaseModel) -> str:
+    """JSON as the ChatKit SDK writes it: by alias, without null fields."""
+    return model.model_dump_json(by_alias=True, exclude_none=True, context={"exclude_metadata": True})
+
+
+def thread_id(conversation_id: uuid.UUID) -> str:
+    return THREAD_PREFIX + conversation_id.hex
+
+
+def parse_thread_id(value: str) -> uuid.UUID | None:
+    """The conversation id behind ``thr_<hex>``, or None when it cannot be one."""
+    if not value.startswith(THREAD_PREFIX):
+        return None
+    try:
+        return uuid.UUID(hex=value[len(THREAD_PREFIX):])
+    except ValueError:
+        return None
+
+
+def message_item_id(message_id: int) -> str:
+    return f"{MESSAGE_PREFIX}{message_id}"
+
+
+def widget_item_id(message_id: int) -> str:
+    return f"{WIDGET_PREFIX}{message_id}"
+
+
+def parse_item_id(value: str) -> tuple[int, bool] | None:
+    """``(message id, is the widget item)`` behind an item id, or None when it cannot be one."""
+    for prefix, widget in ((MESSAGE_PREFIX, False), (WIDGET_PREFIX, True)):
+        if value.startswith(prefix):
+            digits = value[len(prefix):]
+            if digits.isascii() and digits.isdigit() and len(digits) < 19:
+                return int(digits), widget
+    return None
+
+
+def error_event(message: str | None = None, *, allow_retry: bool = False) -> Any:
+    """An ``error`` event: a custom message when given, the generic stream error otherwise."""
+    if message is None:
+        return ck.ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=allow_retry)
+    return ck.ErrorEvent(code="custom", message=message, allow_retry=allow_retry)

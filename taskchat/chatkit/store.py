@@ -1,0 +1,255 @@
+"""Conversations and messages seen as ChatKit threads and items, read and written per user.
+
+A conversation is a thread (``thr_<uuid hex>``); each message is an item (``msg_<id>``); an
+assistant message that listed tasks is followed by a widget item (``wdg_<id>``) drawing them.
+Every lookup filters by the user: someone else's thread or item is simply not found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+
+from ..extensions import db
+from ..models import Conversation, Message, Task, User
+from . import protocol
+from .protocol import ck
+from .widgets import shows_widget, task_list_widget
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+TITLE_LENGTH = 255
+
+Order = Literal["asc", "desc"]
+
+
+class NotFound(LookupError):
+    """A thread or item that does not exist or belongs to someone else."""
+
+
+def conversation_for(user_id: str, thread_id: str) -> Conversation:
+    """The user's conversation behind ``thread_id``, or ``NotFound``."""
+    conversation_id = protocol.parse_thread_id(thread_id)
+    conversation = None
+    if conversation_id is not None:
+        conversation = db.session.scalar(
+            select(Conversation).where(
+                Conversation.id == conversation_id, Conversation.user_id == user_id
+            )
+        )
+    if conversation is None:
+        raise NotFound(f"No thread {thread_id!r}.")
+    return conversation
+
+
+def message_for(conversation: Conversation, item_id: str) -> tuple[Message, bool]:
+    """The message behind ``item_id`` in ``conversation`` and whether the id is its widget."""
+    parsed = protocol.parse_item_id(item_id)
+    message = None
+    if parsed is not None:
+        message = db.session.scalar(
+            select(Message).where(Message.id == parsed[0], Message.conversation_id == conversation.id)
+        )
+    if message is None or (parsed[1] and not shows_widget(message.display)):
+        raise NotFound(f"No item {item_id!r} in this thread.")
+    return message, parsed[1]
+
+
+def user_timezone(user_id: str) -> ZoneInfo:
+    user = db.session.get(User, user_id)
+    return ZoneInfo(user.timezone if user and user.timezone else "UTC")
+
+
+# --- rows → ChatKit objects ----------------------------------------------------------------
+
+
+def thread_of(conversation: Conversation, items: ck.Page | None = None, *, title: bool = True) -> ck.Thread:
+    """The conversation as a ChatKit thread (``title=False`` for the not-yet-titled announcement)."""
+    return ck.Thread(
+        id=protocol.thread_id(conversation.id),
+        title=conversation.title if title else None,
+        created_at=conversation.created_at,
+        items=items if items is not None else ck.Page(),
+    )
+
+
+def assistant_text(message: Message) -> str:
+    """What the assistant item says: the list's heading when a widget shows the list itself."""
+    if shows_widget(message.display):
+        return message.display.get("title") or message.content
+    return message.content
+
+
+def items_of(message: Message, tz: ZoneInfo) -> list[Any]:
+    """The ChatKit items one message stands for, in thread order."""
+    thread = protocol.thread_id(message.conversation_id)
+    if message.role == "user":
+        return [
+            ck.UserMessageItem(
+                id=protocol.message_item_id(message.id),
+                thread_id=thread,
+                created_at=message.created_at,
+                content=[ck.UserMessageTextContent(text=message.content)],
+                inference_options=ck.InferenceOptions(),
+            )
+        ]
+    items: list[Any] = [
+        ck.AssistantMessageItem(
+            id=protocol.message_item_id(message.id),
+            thread_id=thread,
+            created_at=message.created_at,
+            content=[ck.AssistantMessageContent(text=assistant_text(message))],
+        )
+    ]
+    if shows_widget(message.display):
+        items.append(widget_item(message, tz))
+    return items
+
+
+def widget_item(message: Message, tz: ZoneInfo) -> ck.WidgetItem:
+    return ck.WidgetItem(
+        id=protocol.widget_item_id(message.id),
+        thread_id=protocol.thread_id(message.conversation_id),
+        created_at=message.created_at,
+        widget=task_list_widget(message.display, tz),
+        copy_text=message.content,
+    )
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def page_size(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_PAGE_SIZE
+    return max(1, min(limit, MAX_PAGE_SIZE))
+
+
+def threads_page(user_id: str, limit: int | None, order: Order, after: str | None) -> ck.Page:
+    """A page of the user's threads by creation time; ``after`` is the last thread id seen."""
+    size = page_size(limit)
+    newest_first = order == "desc"
+    stmt = select(Conversation).where(Conversation.user_id == user_id)
+    if after:
+        cursor = conversation_for(user_id, after)
+        if newest_first:
+            stmt = stmt.where(
+                or_(
+                    Conversation.created_at < cursor.created_at,
+                    and_(Conversation.created_at == cursor.created_at, Conversation.id < cursor.id),
+                )
+            )
+        else:
+            stmt = stmt.where(
+                or_(
+                    Conversation.created_at > cursor.created_at,
+                    and_(Conversation.created_at == cursor.created_at, Conversation.id > cursor.id),
+                )
+            )
+    if newest_first:
+        stmt = stmt.order_by(Conversation.created_at.desc(), Conversation.id.desc())
+    else:
+        stmt = stmt.order_by(Conversation.created_at.asc(), Conversation.id.asc())
+    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return ck.Page(
+        data=[thread_of(row) for row in rows],
+        has_more=more,
+        after=protocol.thread_id(rows[-1].id) if rows else None,
+    )
+
+
+def _item_key(message: Message, widget: bool) -> tuple[int, int]:
+    return message.sequence_number, 1 if widget else 0
+
+
+def items_page(
+    user_id: str, conversation: Conversation, limit: int | None, order: Order, after: str | None
+) -> ck.Page:
+    """A page of a thread's items; ``after`` is the last item id seen (a message or a widget).
+
+    One message can stand for two items, so the cursor is ``(sequence number, part)`` and
+    messages are read with a margin of three beyond the page.
+    """
+    size = page_size(limit)
+    newest_first = order == "desc"
+    stmt = select(Message).where(Message.conversation_id == conversation.id)
+    cursor: tuple[int, int] | None = None
+    if after:
+        message, widget = message_for(conversation, after)
+        cursor = _item_key(message, widget)
+        bound = Message.sequence_number <= cursor[0] if newest_first else Message.sequence_number >= cursor[0]
+        stmt = stmt.where(bound)
+    column = Message.sequence_number.desc() if newest_first else Message.sequence_number.asc()
+    rows = list(db.session.scalars(stmt.order_by(column).limit(size + 3)))
+    tz = user_timezone(user_id)
+    keyed = []
+    for row in rows:
+        parts = items_of(row, tz)
+        keys = [_item_key(row, index == 1) for index in range(len(parts))]
+        pairs = list(zip(keys, parts, strict=True))
+        keyed.extend(reversed(pairs) if newest_first else pairs)
+    if cursor is not None:
+        keyed = [(key, item) for key, item in keyed if (key < cursor if newest_first else key > cursor)]
+    page = [item for _key, item in keyed[:size]]
+    return ck.Page(data=page, has_more=len(keyed) > size, after=page[-1].id if page else None)
+
+
+def full_thread(user_id: str, conversation: Conversation) -> ck.Thread:
+    """The thread with its first page of items, oldest first (as the SDK answers get_by_id)."""
+    return thread_of(conversation, items_page(user_id, conversation, None, "asc", None))
+
+
+def iter_items(user_id: str, conversation: Conversation) -> Iterator[Any]:
+    tz = user_timezone(user_id)
+    for message in db.session.scalars(
+        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.sequence_number)
+    ):
+        yield from items_of(message, tz)
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def rename(conversation: Conversation, title: str) -> None:
+    conversation.title = title
+    db.session.commit()
+
+
+def delete(conversation: Conversation) -> None:
+    db.session.delete(conversation)
+    db.session.commit()
+
+
+def record_feedback(conversation: Conversation, item_ids: list[str], kind: str) -> None:
+    """Store ``kind`` on every message behind ``item_ids``; all must be in the thread, or none is."""
+    messages = [message_for(conversation, item_id)[0] for item_id in item_ids]
+    for message in messages:
+        message.feedback = kind
+    db.session.commit()
+
+
+def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
+    """Redraw the widget of ``message_id`` with the tasks' current state and store it.
+
+    Completed or reopened tasks change in place; deleted tasks stay, marked deleted, so the
+    list keeps its shape and its heading still describes it.
+    """
+    message = db.session.get(Message, message_id)
+    if message is None or not shows_widget(message.display):
+        return None
+    numbers = [task["number"] for task in message.display["tasks"]]
+    current = {
+        task.number: task.to_dict()
+        for task in db.session.scalars(select(Task).where(Task.user_id == user_id, Task.number.in_(numbers)))
+    }
+    tasks = [
+        current.get(task["number"]) or {**task, "deleted": True} for task in message.display["tasks"]
+    ]
+    message.display = {**message.display, "tasks": tasks}
+    db.session.commit()
+    return widget_item(message, user_timezone(user_id))
