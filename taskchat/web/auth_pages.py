@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_jwt_extended import create_access_token, jwt_required, set_access_cookies
 from pydantic import ValidationError
@@ -70,7 +72,9 @@ def register():
     next_path = safe_next(request.form.get("next"))
     email = request.form.get("email", "")
     fields = {"email": email, "password": request.form.get("password", "")}
-    if request.form.get("timezone"):
+    # The zone comes from the browser (app.js), not from the person: one it cannot name
+    # falls back to UTC instead of failing the sign-up.
+    if request.form.get("timezone") in available_timezones():
         fields["timezone"] = request.form["timezone"]
     try:
         data = RegisterRequest.model_validate(fields)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request
+from flask import abort, current_app, render_template, request
+from flask_jwt_extended.exceptions import CSRFError
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from . import bp
@@ -68,6 +69,20 @@ def require_same_origin() -> None:
     parts = urlsplit(source)
     if f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
         abort(403, "This form must be sent from taskchat's own page.")
+
+
+@bp.errorhandler(CSRFError)
+def form_token_refused(_exc: CSRFError):
+    """A page form without the right ``csrf_token``: refused before the view runs, as a page.
+
+    The app-wide handler answers JSON, which suits the API; a person gets a page (or, for
+    htmx, a flash in place) that says what to do.
+    """
+    message = "The form expired or did not come from taskchat; reload the page and try again."
+    if is_htmx():
+        body = render_template("_flash.html", flashes=[("error", message)])
+        return body, 403, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+    return render_template("error.html", status=403, title="Form refused", message=message), 403
 
 
 def _is_chatkit_page() -> bool:
