@@ -8,13 +8,80 @@ from zoneinfo import ZoneInfo
 
 HELP_TEXT = (
     "I can keep your tasks for you. Try:\n"
-    "- \"Add a task to buy groceries tomorrow !high\"\n"
-    "- \"Show me all my tasks\" or \"what's pending?\"\n"
-    "- \"Mark task 1 as complete\"\n"
-    "- \"Update task 2 title to 'Buy organic milk'\"\n"
-    "- \"Delete task 3\"\n"
+    "- \"Add a task to buy groceries tomorrow at 5pm !high #errands\"\n"
+    "- \"add tasks: eggs, bread, milk\" or \"remind me to call mom on Friday\"\n"
+    "- \"Show me all my tasks\", \"what's pending?\", \"what's due today\", \"show overdue\"\n"
+    "- \"Mark task 1 as complete\", \"check off milk\", \"reopen task 2\"\n"
+    "- \"Update task 2 title to 'Buy organic milk'\", \"move task 1 to next monday\", "
+    "\"tag task 5 #home\"\n"
+    "- \"Delete task 3\" or \"clear completed tasks\"\n"
     "- \"Find tasks about milk\""
 )
+UNKNOWN_TEXT = (
+    "I'm not sure what you mean. I can add, list, complete, update, delete and search tasks — "
+    "try \"Add a task to buy groceries\" or say \"help\" for more."
+)
+_SMALL_TALK = {
+    None: "Hi! I keep your tasks. Try \"add buy milk tomorrow\" or say \"help\" to see what I can do.",
+    "thanks": "You're welcome! Anything else on your list?",
+    "bye": "Bye! Your tasks will be here when you're back.",
+    "ack": "Great. Anything else? Say \"what's pending?\" to see what's left.",
+}
+FIELD_NAMES = {"due_at": "due date", "due_has_time": "due time", "description": "note"}
+
+
+def small_talk(kind: str | None) -> str:
+    return _SMALL_TALK.get(kind, _SMALL_TALK[None])
+
+
+def field_names(fields: list[str]) -> list[str]:
+    """Changed-field names as a person would say them (due_at and due_has_time are one)."""
+    names = [FIELD_NAMES.get(name, name) for name in fields]
+    if "due date" in names and "due time" in names:
+        names.remove("due time")
+    return names
+
+
+def _filter_words(args: dict[str, Any], options: dict[str, Any]) -> tuple[str, str]:
+    """(adjective before "tasks", phrase after it) for a listing's heading."""
+    before = []
+    after = []
+    status = args.get("status")
+    if status in ("pending", "completed"):
+        before.append(status)
+    if args.get("priority"):
+        before.append(f"{args['priority']} priority")
+    due = args.get("due")
+    if due == "overdue":
+        before.insert(0, "overdue")
+    elif due == "today":
+        after.append("due today")
+    elif due == "week":
+        after.append("due this week")
+    if options.get("due_on") == "tomorrow":
+        after.append("due tomorrow")
+    if args.get("tag"):
+        after.append(f"tagged #{args['tag']}")
+    return " ".join(before), " ".join(after)
+
+
+def list_heading(args: dict[str, Any], options: dict[str, Any], tasks: list[dict[str, Any]]) -> tuple[str, str]:
+    """The heading of a listing and what to say when it is empty."""
+    before, after = _filter_words(args, options)
+    noun = " ".join(part for part in (before, "tasks" if len(tasks) != 1 else "task", after) if part)
+    if not before and not after:
+        return f"You have {len(tasks)} {noun}:", 'You have no tasks yet. Try "Add a task to buy groceries".'
+    return f"Your {noun} ({len(tasks)}):", f"You have no {' '.join(p for p in (before, 'tasks', after) if p)}."
+
+
+def count_text(args: dict[str, Any], tasks: list[dict[str, Any]]) -> str:
+    before, after = _filter_words(args, {})
+    if before or after:
+        noun = " ".join(p for p in (before, "task" if len(tasks) == 1 else "tasks", after) if p)
+        return f"You have {len(tasks)} {noun}."
+    pending = sum(1 for task in tasks if not task["completed"])
+    noun = "task" if len(tasks) == 1 else "tasks"
+    return f"You have {len(tasks)} {noun}: {pending} pending, {len(tasks) - pending} completed."
 
 
 def format_due(task: dict[str, Any], tz: ZoneInfo) -> str | None:

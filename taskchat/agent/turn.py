@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import begin_write
-from . import replies
+from .actions import Outcome, act
 from .events import Reply, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
 from .tools import TOOLS, ToolContext, ToolError
@@ -130,15 +130,6 @@ def _call_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> Genera
     return finished
 
 
-@dataclass
-class Outcome:
-    """What a turn decided: the reply text and what the surfaces may show besides."""
-
-    text: str
-    intent: str
-    display: dict[str, Any] | None = None
-
-
 class Turn:
     """The state of one turn while it runs: who, when, which conversation, what was called."""
 
@@ -148,6 +139,8 @@ class Turn:
         self.ctx = ToolContext(user=user, now=now or datetime.now(UTC))
         self.state: dict[str, Any] = dict(conversation.state or {})
         self.calls: list[ToolFinished] = []
+        # Tasks this turn's tools touched, remembered for "it" in the next turn.
+        self.touched: list[int] = []
 
     @property
     def tz(self):
@@ -157,156 +150,68 @@ class Turn:
         finished = yield from _call_tool(self.ctx, name, arguments)
         self.calls.append(finished)
         output = finished.output if isinstance(finished.output, dict) else None
-        if finished.status == "success" and output and "number" in output:
-            self.remember([output["number"]])
+        if finished.status == "success" and output and "number" in output and name != "delete_task":
+            self.touched.append(output["number"])
         return finished
 
     def remember(self, numbers: list[int]) -> None:
-        """The tasks "it"/"that" refer to next."""
+        """The tasks "it"/"that"/"the second one" refer to next."""
         if numbers:
-            self.state["last_tasks"] = list(numbers)
+            self.state["last_tasks"] = list(dict.fromkeys(numbers))
 
     def user_tasks(self) -> list[Task]:
-        return list(db.session.scalars(select(Task).where(Task.user_id == self.user.id)))
+        return list(
+            db.session.scalars(select(Task).where(Task.user_id == self.user.id).order_by(Task.number))
+        )
 
-    def resolve(self, ref: TaskRef) -> list[int]:
-        """Task numbers a reference may mean: one, several (ask which), or none."""
+    def resolve(self, ref: TaskRef, prefer_completed: bool | None = None) -> list[int]:
+        """Task numbers a reference may mean: one, several (ask which), or none.
+
+        ``prefer_completed`` narrows a title match to open (False) or done (True) tasks when
+        any of those match, so "check off milk" skips the milk task already checked off.
+        """
         if ref.number is not None:
             return [ref.number]
+        last = [int(n) for n in self.state.get("last_tasks", [])]
         if ref.pronoun:
-            return list(self.state.get("last_tasks", []))[-1:]
+            return last
+        if ref.last:
+            return last[-1:]
+        if ref.ordinal is not None:
+            return [last[ref.ordinal - 1]] if 0 < ref.ordinal <= len(last) else []
         if not ref.title:
             return []
         tasks = self.user_tasks()
-        choices = {task.number: task.title for task in tasks}
-        exact = [n for n, title in choices.items() if title.lower() == ref.title.lower()]
-        if exact:
-            return exact
-        matches = process.extract(
-            ref.title, choices, scorer=fuzz.WRatio, processor=str.lower, score_cutoff=FUZZY_THRESHOLD
-        )
-        if not matches:
-            return []
-        best = matches[0][1]
-        return [number for _title, score, number in matches if best - score < 5]
+        if prefer_completed is not None:
+            preferred = [task for task in tasks if task.completed == prefer_completed]
+            found = _match_title(ref.title, preferred)
+            if found:
+                return found
+        return _match_title(ref.title, tasks)
+
+
+def _match_title(query: str, tasks: list[Task]) -> list[int]:
+    """Exact title first, then titles holding every word of the query, then fuzzy (rapidfuzz)."""
+    wanted = query.lower().strip()
+    exact = [task.number for task in tasks if task.title.lower() == wanted]
+    if exact:
+        return exact
+    words = set(re.findall(r"\w+", wanted))
+    holding = [task.number for task in tasks if words and words <= set(re.findall(r"\w+", task.title.lower()))]
+    if holding:
+        return holding
+    choices = {task.number: task.title for task in tasks}
+    matches = process.extract(
+        query, choices, scorer=fuzz.WRatio, processor=str.lower, score_cutoff=FUZZY_THRESHOLD, limit=None
+    )
+    if not matches:
+        return []
+    best = matches[0][1]
+    return [number for _title, score, number in matches if best - score < 5]
 
 
 def _words(text: str) -> Iterator[str]:
     yield from re.findall(r"\S+\s*", text)
-
-
-def _task_targets(turn: Turn, parsed: ParsedIntent, verb: str) -> tuple[list[int], str | None]:
-    """Numbers the parsed references point at, or a question/complaint for the user."""
-    if not parsed.refs:
-        return [], f"Which task should I {verb}? Say e.g. \"{verb} task 1\"."
-    numbers: list[int] = []
-    for ref in parsed.refs:
-        found = turn.resolve(ref)
-        if not found:
-            if ref.pronoun:
-                return [], f"I'm not sure which task you mean — say e.g. \"{verb} task 1\"."
-            return [], f"I couldn't find a task matching '{ref.title}'."
-        if len(found) > 1:
-            turn.state["pending"] = {"intent": parsed.intent, "args": parsed.args, "candidates": found}
-            return found, None
-        numbers.extend(found)
-    return numbers, None
-
-
-TOOL_FOR = {
-    "COMPLETE": ("complete_task", "complete"),
-    "UNCOMPLETE": ("uncomplete_task", "reopen"),
-    "DELETE": ("delete_task", "delete"),
-    "UPDATE": ("update_task", "update"),
-}
-
-
-def _clarify(turn: Turn, numbers: list[int], verb: str) -> Outcome:
-    tasks = {task.number: task for task in turn.user_tasks()}
-    lines = [f"{i}. {tasks[n].title} (task {n})" for i, n in enumerate(numbers, 1) if n in tasks]
-    return Outcome(f"Several tasks match — which one should I {verb}?\n" + "\n".join(lines), "CLARIFY")
-
-
-def act(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]:
-    """Carry out a parsed intent with tools; return what to say."""
-    tz = turn.tz
-    intent = parsed.intent
-    if intent == "CREATE":
-        items = parsed.items or [parsed.args]
-        added = []
-        for item in items:
-            done = yield from turn.call("add_task", **item)
-            if done.status == "error":
-                return Outcome(f"I couldn't add that task: {done.error}", intent)
-            added.append(done.output)
-        turn.remember([task["number"] for task in added])
-        text = "Added " + "; ".join(replies.describe(task, tz) for task in added) + "."
-        return Outcome(text, intent)
-
-    if intent in ("LIST", "SEARCH"):
-        if intent == "SEARCH":
-            done = yield from turn.call("search_tasks", **parsed.args)
-        else:
-            done = yield from turn.call("list_tasks", **parsed.args)
-        if done.status == "error":
-            return Outcome(f"I couldn't list your tasks: {done.error}", intent)
-        tasks = done.output["tasks"]
-        turn.remember([task["number"] for task in tasks])
-        if intent == "SEARCH":
-            heading = f"Tasks matching '{parsed.args.get('query', '')}':"
-            empty = f"No tasks match '{parsed.args.get('query', '')}'."
-        else:
-            heading = f"You have {len(tasks)} task{'s' if len(tasks) != 1 else ''}:"
-            empty = "You have no tasks yet. Try \"Add a task to buy groceries\"."
-        text = replies.task_list(tasks, tz, heading, empty)
-        return Outcome(text, intent, {"kind": "task_list", "title": heading, "tasks": tasks})
-
-    if intent in TOOL_FOR:
-        tool_name, verb = TOOL_FOR[intent]
-        numbers, problem = _task_targets(turn, parsed, verb)
-        if problem:
-            return Outcome(problem, intent)
-        if len(numbers) > 1 and parsed.refs and not any(r.number for r in parsed.refs):
-            return _clarify(turn, numbers, verb)
-        if intent == "UPDATE" and not parsed.args:
-            return Outcome(
-                f"What should I change about task {numbers[0]}? E.g. \"rename task {numbers[0]} to …\".",
-                intent,
-            )
-        texts = []
-        for number in numbers:
-            done = yield from turn.call(tool_name, number=number, **parsed.args)
-            texts.append(_action_text(intent, done, tz))
-        return Outcome(" ".join(texts), intent)
-
-    if intent == "HELP":
-        return Outcome(replies.HELP_TEXT, intent)
-    if intent == "GREETING":
-        if parsed.args.get("thanks"):
-            return Outcome("You're welcome! Anything else on your list?", intent)
-        return Outcome("Hi! I keep your tasks. Say \"help\" to see what I can do.", intent)
-    return Outcome(
-        "I'm not sure what you mean. I can add, list, complete, update, delete and search tasks — "
-        "try \"Add a task to buy groceries\" or say \"help\".",
-        "UNKNOWN",
-    )
-
-
-def _action_text(intent: str, done: ToolFinished, tz) -> str:
-    if done.status == "error":
-        return f"I couldn't do that: {done.error}"
-    task = done.output
-    ref = f"'{task['title']}' (task {task['number']})"
-    if intent == "COMPLETE":
-        return f"{ref} was already complete." if task.get("already") else f"Marked {ref} as complete."
-    if intent == "UNCOMPLETE":
-        return f"{ref} is already open." if task.get("already") else f"Reopened {ref}."
-    if intent == "DELETE":
-        return f"Deleted {ref}."
-    changed = [field for field in task.get("changed", []) if field not in ("completed_at",)]
-    if not changed:
-        return f"{ref} already looks like that."
-    return f"Updated {replies.describe(task, tz)} (changed: {', '.join(changed)})."
 
 
 def _record(turn: Turn, outcome: Outcome, started: float, user_message_id: int | None) -> Reply:

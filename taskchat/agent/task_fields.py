@@ -1,0 +1,210 @@
+"""A task's fields read out of free text: title, description, priority, tags, recurrence, due.
+
+The recognised parts are cut out in a fixed order — quoted text, description, recurrence,
+tags, priority, due date — and what is left is the title. Quoted text is taken literally:
+its case is kept and nothing inside it is read as a date, a tag or a priority.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .dates import Due, find_due
+
+_QUOTED = re.compile(
+    r"""(?:(?<=^)|(?<=[\s(:\[]))(?P<open>["“‘']|'')(?P<q>[^"“”‘’\s](?:[^"“”‘’]*?[^"“”‘’\s])?)"""
+    r"""(?P<close>["”’']|'')(?=$|[\s.,!?;:)\]])"""
+)
+_DESCRIPTION = re.compile(
+    r"(?:\s+(?:with|and)\s+(?:a\s+|the\s+)?(?:notes?|description|details?|comment)\s*(?::|saying|that says)?\s*"
+    r"|\s*(?<!\d):\s+|\s+--\s+)(?P<text>.+)$",
+    re.I | re.S,
+)
+_RECURRENCE = re.compile(
+    r"\b(?:(?:repeat(?:ing|s)?|recurring)\s+)?(?:"
+    r"(?P<every>every\s+(?:other\s+)?(?P<unit>day|week|month|year|weekday|morning|evening|night"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?)"
+    r"|(?P<adverb>daily|weekly|monthly|yearly|annually|fortnightly|biweekly|each\s+(?:day|week|month|year))"
+    r")\b",
+    re.I,
+)
+_TAG = re.compile(r"(?:(?<=^)|(?<=\s))#(?P<tag>[^\W\d][\w-]*)", re.UNICODE)
+_PRIORITY = re.compile(
+    r"(?:(?<=^)|(?<=\s))(?:"
+    r"!(?P<bang>high|hi|h|medium|med|m|low|lo|l|[1-3])\b|(?P<bangs>!!!|!!)(?=\s|$)"
+    r"|(?:(?:with|at|as|is|it's|its)\s+)?(?:a\s+)?(?P<level>high|highest|top|medium|normal|low|lowest)[\s-]+priority\b"
+    r"|(?:(?:with\s+)?priority)[\s:]+(?P<after>high|medium|low|[1-3])\b"
+    r"|\b(?P<p>p[1-3])\b"
+    r"|(?:(?:is|it's|its)\s+)?\b(?P<urgent>urgent(?:ly)?|asap)\b"
+    r")",
+    re.I,
+)
+_PRIORITY_WORDS = {
+    "high": "high", "hi": "high", "h": "high", "highest": "high", "top": "high", "1": "high",
+    "p1": "high", "!!!": "high", "medium": "medium", "med": "medium", "m": "medium",
+    "normal": "medium", "2": "medium", "p2": "medium", "!!": "medium", "low": "low", "lo": "low",
+    "l": "low", "lowest": "low", "3": "low", "p3": "low",
+}
+_RECURRENCE_WORDS = {
+    "day": "daily", "daily": "daily", "weekday": "weekdays", "morning": "daily", "evening": "daily",
+    "night": "daily", "week": "weekly", "weekly": "weekly", "month": "monthly", "monthly": "monthly",
+    "year": "yearly", "yearly": "yearly", "annually": "yearly", "fortnightly": "biweekly",
+    "biweekly": "biweekly",
+}
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:a|an|the|new|another|one\s+more)\s+)?(?:(?:task|todo|to-do|reminder|item)s?\b\s*)?"
+    r"(?:(?:called|named|titled|saying|that\s+says|:|-)\s*)?(?:(?:to|that\s+i\s+(?:need|have)\s+to|i\s+need\s+to)\s+)?",
+    re.I,
+)
+_TRAILING_FILLER = re.compile(
+    r"(?:[\s,;:\-–—]+(?:and|also|due|by|on|at|for|with|every|to|from|until|before|please|pls|plz|"
+    r"thanks|thank\s+you|to\s+my\s+(?:list|tasks|to-?do\s+list)|on\s+my\s+(?:list|tasks)|"
+    r"to\s+the\s+list|the\s+list|my\s+list)?)+$|\s*[.!?]+$",
+    re.I,
+)
+
+
+@dataclass
+class TaskFields:
+    title: str = ""
+    description: str | None = None
+    priority: str | None = None
+    tags: list[str] | None = None
+    recurrence: str | None = None
+    due: Due | None = None
+    quoted: bool = False
+
+    def arguments(self) -> dict[str, Any]:
+        """``add_task`` arguments, only the ones the text stated (so plain titles stay plain)."""
+        args: dict[str, Any] = {"title": self.title}
+        if self.description:
+            args["description"] = self.description
+        if self.priority:
+            args["priority"] = self.priority
+        if self.due:
+            args.update(self.due.arguments())
+        if self.tags:
+            args["tags"] = self.tags
+        if self.recurrence:
+            args["recurrence"] = self.recurrence
+        return args
+
+
+def quoted_spans(text: str) -> list[re.Match]:
+    return list(_QUOTED.finditer(text))
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return " ".join(text.split())
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def strip_lead(text: str) -> str:
+    """'a task to buy milk' → 'buy milk'; 'task: pay rent' → 'pay rent'."""
+    return _LEADING_FILLER.sub("", text.strip(), count=1).strip()
+
+
+def tidy_title(text: str) -> str:
+    """Strip filler around what is left of a message once its fields are cut out."""
+    text = " ".join(text.split())
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LEADING_FILLER.sub("", text, count=1).strip()
+        text = _TRAILING_FILLER.sub("", text).strip()
+        text = text.strip(" ,;:-–—")
+    return text
+
+
+def read_priority(text: str) -> tuple[str | None, list[tuple[int, int]]]:
+    match = _PRIORITY.search(text)
+    if not match:
+        return None, []
+    g = match.groupdict()
+    word = (g["bang"] or g["bangs"] or g["level"] or g["after"] or g["p"] or "").lower()
+    level = "high" if g["urgent"] else _PRIORITY_WORDS.get(word)
+    return level, [match.span()]
+
+
+def read_tags(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    matches = list(_TAG.finditer(text))
+    return [m.group("tag").lower() for m in matches], [m.span() for m in matches]
+
+
+def read_recurrence(text: str) -> tuple[str | None, list[tuple[int, int]], str | None]:
+    """(recurrence, spans, weekday it falls on if it names one)."""
+    match = _RECURRENCE.search(text)
+    if not match:
+        return None, [], None
+    unit = (match.group("unit") or match.group("adverb") or "").lower()
+    unit = re.sub(r"^each\s+", "", unit)
+    if unit in {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}:
+        value = "weekly"
+        weekday = unit
+    else:
+        value = _RECURRENCE_WORDS.get(unit, "weekly")
+        weekday = None
+    if match.group("every") and re.search(r"\bother\b", match.group("every"), re.I):
+        value = {"weekly": "biweekly", "daily": "every 2 days"}.get(value, value)
+    return value, [match.span()], weekday
+
+
+def read_fields(text: str, now: datetime, tz: ZoneInfo, *, want_description: bool = True) -> TaskFields:
+    """Everything a create message says about the new task."""
+    fields = TaskFields()
+    quotes = quoted_spans(text)
+    masked = [m.span() for m in quotes]
+    if quotes:
+        fields.title = quotes[0].group("q")
+        fields.quoted = True
+    body = text
+    if want_description:
+        for match in _DESCRIPTION.finditer(body):
+            if not any(s <= match.start() < e for s, e in masked):
+                start = match.start()
+                described = match.group("text").strip()
+                if quotes and quotes[0].start() >= start:
+                    break  # the colon introduced the quoted title itself
+                if body[:start].strip():
+                    fields.description = capitalise(described) if described else None
+                    body = body[:start]
+                break
+    body_masked = [span for span in masked if span[1] <= len(body)]
+    spans: list[tuple[int, int]] = []
+
+    def free(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [s for s in found if not any(s[0] < e and b < s[1] for b, e in body_masked + spans)]
+
+    recurrence, found, weekday = read_recurrence(body)
+    found = free(found)
+    if found:
+        fields.recurrence = recurrence
+        spans += found
+    tags, found = read_tags(body)
+    keep = free(found)
+    if keep:
+        fields.tags = [t for t, s in zip(tags, found, strict=True) if s in keep]
+        spans += keep
+    priority, found = read_priority(body)
+    found = free(found)
+    if found and priority:
+        fields.priority = priority
+        spans += found
+    due = find_due(body, now, tz, body_masked + spans)
+    if due.due:
+        fields.due = due.due
+        spans += due.spans
+    elif weekday:
+        fields.due = find_due(weekday, now, tz).due
+    if not fields.quoted:
+        fields.title = capitalise(tidy_title(_cut(body, spans)))
+    return fields
