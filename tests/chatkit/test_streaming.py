@@ -1,0 +1,105 @@
+"""How streams behave: heartbeats while idle, pacing, errors after the stream began,
+and a turn that outlives its reader."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from taskchat import sse
+from taskchat.agent.replies import HELP_TEXT
+from taskchat.api.chatkit import encode_stream
+from taskchat.chatkit.protocol import ck
+from taskchat.extensions import db
+from taskchat.models import Message
+
+from .conftest import EVENT, IGNORE_WIDGET_DEPRECATION, conversation_uuid, parse_sse
+
+pytestmark = IGNORE_WIDGET_DEPRECATION
+
+
+def slow_events():
+    yield ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=False))
+    time.sleep(0.35)  # a busy turn (a slow model, say)
+    yield ck.NoticeEvent(level="info", message="done")
+
+
+def failing_events():
+    yield ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=False))
+    raise RuntimeError("the model fell over")
+
+
+def test_comment_heartbeats_while_the_turn_is_busy(app):
+    frames = list(encode_stream(slow_events(), app, delay_ms=0, heartbeat_seconds=0.1))
+    payloads, comments = parse_sse("".join(frames))
+    assert [EVENT.validate_json(p).type for p in payloads] == ["stream_options", "notice"]
+    assert len(comments) >= 2 and all(c == ": keep-alive" for c in comments)
+    assert frames[0].startswith("data: ")  # the first frame went out before any wait
+
+
+def test_an_exception_after_the_stream_began_is_an_error_event(app, caplog):
+    frames = list(encode_stream(failing_events(), app, delay_ms=0, heartbeat_seconds=5))
+    payloads, _ = parse_sse("".join(frames))
+    events = [EVENT.validate_json(p) for p in payloads]
+    assert [e.type for e in events] == ["stream_options", "error"]
+    assert events[1].code == "stream.error" and events[1].allow_retry is True
+    assert "the model fell over" in caplog.text
+
+
+def test_in_background_yields_in_order_and_reraises(app):
+    assert list(sse.in_background(iter([1, 2, 3]), app, heartbeat_seconds=5)) == [1, 2, 3]
+
+    def broken():
+        yield 1
+        raise KeyError("boom")
+
+    reader = sse.in_background(broken(), app, heartbeat_seconds=5)
+    assert next(reader) == 1
+    try:
+        next(reader)
+    except KeyError as exc:
+        assert "boom" in str(exc)
+    else:
+        raise AssertionError("the worker's exception was not re-raised")
+
+
+def test_words_are_paced_by_the_configured_delay(app, client, auth):
+    from .conftest import ChatKitClient, user_input
+
+    kit = ChatKitClient(client, auth.register())
+    app.config["TASKCHAT_STREAM_DELAY_MS"] = 15
+    started = time.perf_counter()
+    response = kit.send({"type": "threads.create", "params": {"input": user_input("help")}})
+    first = next(response.response)
+    first_at = time.perf_counter() - started
+    rest = b"".join(response.response)
+    elapsed = time.perf_counter() - started
+    payloads, _ = parse_sse((first + rest).decode())
+    deltas = [p for p in payloads if "text_delta" in p]
+    assert len(deltas) > 10
+    assert elapsed >= (len(deltas) - 1) * 0.015
+    assert first_at < 0.5  # thread.created did not wait for the words
+
+
+def test_a_reader_that_stops_early_does_not_stop_the_turn(app, client, auth):
+    from .conftest import ChatKitClient, user_input
+
+    kit = ChatKitClient(client, auth.register())
+    app.config["TASKCHAT_STREAM_DELAY_MS"] = 20
+    response = kit.send({"type": "threads.create", "params": {"input": user_input("help")}})
+    first = next(response.response)
+    response.close()  # what the server does when the client hangs up
+    thread_id = EVENT.validate_json(first.decode()[len("data: "):].strip()).thread.id
+    deadline = time.monotonic() + 10
+    with app.app_context():
+        while True:
+            roles = list(db.session.scalars(
+                select(Message.role).where(Message.conversation_id == conversation_uuid(thread_id))
+            ))
+            if roles == ["user", "assistant"] or time.monotonic() > deadline:
+                break
+            db.session.rollback()
+            time.sleep(0.05)
+        assert roles == ["user", "assistant"]
+        assert db.session.scalar(select(Message.content).where(Message.role == "assistant")) == HELP_TEXT
