@@ -56,13 +56,16 @@
       byId("composer").dataset.sending = "false";
     }
     var box = byId("message-input");
-    if (box && (fromComposer(event) || event.target.closest("nav.sidebar"))) {
+    var fromSidebar = event.target instanceof Element && event.target.closest("nav.sidebar");
+    if (box && (fromComposer(event) || fromSidebar)) {
       box.focus();
     }
   });
 
+  // After any swap into the conversation (a streamed word, a switched conversation).
   document.addEventListener("htmx:after:swap", function (event) {
-    if (event.target && event.target.closest && event.target.closest("#conversation, body")) {
+    var panel = byId("task-panel");
+    if (!(event.target instanceof Element) || !panel || !panel.contains(event.target)) {
       scrollToNewest();
     }
   });

@@ -45,8 +45,17 @@ def sign_up(page, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/$"))
 
 
+def watch_console(page) -> list[str]:
+    """Console errors and uncaught exceptions (a CSP violation is reported as a console error)."""
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
 def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, screenshot):
     page = new_context().new_page()
+    problems = watch_console(page)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     sign_up(page, unique_email())
@@ -101,6 +110,55 @@ def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, scr
     expect(page.locator("#conversation-list li")).to_have_count(1)
     panel.locator("summary").click()
     assert dialogs == []
+    assert problems == [], problems
+    screenshot(page)
+
+
+def test_js_on_switch_scroll_and_delete_conversations(new_context, screenshot):
+    page = new_context(viewport={"width": 1280, "height": 600}).new_page()
+    problems = watch_console(page)
+    page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm's "Delete this conversation?"
+    sign_up(page, unique_email())
+    box = page.locator("#message-input")
+    box.fill("Add a task to buy groceries")
+    box.press("Enter")
+    expect(page.locator("#messages .message.assistant:not(.streaming)")).to_have_count(1)
+    first_url = page.url
+
+    page.evaluate("window.pageMarker = 'still-here'")
+    page.click("a.new-conversation")
+    expect(page.locator("#conversation-title")).to_have_text("New conversation")
+    expect(page).to_have_url(re.compile(r"/$"))
+    for number in range(1, 8):
+        box.fill(f"add chore number {number}")
+        box.press("Enter")
+        expect(page.locator("#messages .message.assistant:not(.streaming)")).to_have_count(number)
+    # The newest message is scrolled into view and the box has the focus again.
+    expect(page.locator("#messages .message").last).to_be_in_viewport()
+    assert page.evaluate("document.activeElement.id") == "message-input"
+    expect(page.locator("#conversation-list li")).to_have_count(2)
+    expect(page.locator("#task-panel .tasks.pending li.task")).to_have_count(8)
+
+    # Switch back through the side list: a fragment swap, the address follows.
+    page.click("#conversation-list a:text('Add a task to buy groceries')")
+    expect(page).to_have_url(first_url)
+    expect(page.locator("#messages .message")).to_have_count(2)
+    expect(page.locator("#conversation-list li.current")).to_contain_text("Add a task to buy groceries")
+
+    # Delete the other conversation in place.
+    page.click("#conversation-list li:has-text('add chore number 1') button[type=submit]")
+    expect(page.locator("#conversation-list li")).to_have_count(1)
+    assert page.evaluate("window.pageMarker") == "still-here"
+
+    assert problems == [], problems
+
+    # Back: htmx restores history with a whole-page request; that conversation is gone now.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/c/[0-9a-f-]{36}$"))
+    expect(page.locator("main")).to_contain_text("There is no such conversation.")
+    page.go_forward()
+    expect(page).to_have_url(first_url)
+    expect(page.locator("#messages .message")).to_have_count(2)
     screenshot(page)
 
 
