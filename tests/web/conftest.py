@@ -62,6 +62,8 @@ def page_user(app):
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+    if not (ROOT / "static" / "vendor" / "htmx.min.js").exists():
+        pytest.fail("static/vendor/htmx.min.js is missing; run `make vendor` (npm ci + scripts/vendor.mjs)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
