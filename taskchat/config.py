@@ -52,6 +52,8 @@ class Config:
     JWT_ACCESS_CSRF_HEADER_NAME = "X-CSRF-TOKEN"
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_int_env("JWT_ACCESS_TOKEN_EXPIRES", 7 * 24 * 3600))
     JWT_SESSION_COOKIE = False
+    # Flask's session cookie carries the page's flash messages; same policy as the auth cookie.
+    SESSION_COOKIE_SAMESITE = "Lax"
 
 
 class DevelopmentConfig(Config):

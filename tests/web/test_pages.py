@@ -359,3 +359,10 @@ def test_auth_cookie_is_httponly_and_lax(client):
     response = client.post("/register", data={"email": "cookie@example.com", "password": "correct-horse-1"})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("auth_token="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_flash_session_cookie_is_httponly_and_lax(page_user):
+    user = page_user("flash@example.com")
+    response = user.send("")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
