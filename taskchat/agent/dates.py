@@ -44,7 +44,7 @@ _DATE = re.compile(
     rf"""\b{_LEAD}(?:
       (?P<iso>(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}}))\b
     | (?P<md>(?P<md_m>{_MONTH})\.?\s+(?P<md_d>\d{{1,2}}){_ORD}(?:,?\s+(?P<md_y>\d{{4}}))?)\b
-    | (?P<dm>(?P<dm_d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<dm_m>{_MONTH})\b\.?(?:,?\s+(?P<dm_y>\d{{4}}))?)
+    | (?P<dm>(?:the\s+)?(?P<dm_d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<dm_m>{_MONTH})\b\.?(?:,?\s+(?P<dm_y>\d{{4}}))?)
     | (?P<slash>(?<=on\s|by\s|ue\s)(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})(?:/(?P<sy>\d{{2}}|\d{{4}}))?|(?P<sm2>\d{{1,2}})/(?P<sd2>\d{{1,2}})/(?P<sy2>\d{{4}}))\b(?![/.]\d)
     | (?P<nth>(?<=on\s|by\s|ue\s)the\s+(?P<nth_d>\d{{1,2}})(?:st|nd|rd|th))\b
     | (?P<after>(?:the\s+)?day\s+after\s+tomorrow)\b

@@ -101,7 +101,7 @@ def _words(text: str) -> list[str]:
 
 
 def _small_talk(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
-    if _HELP.match(lower.strip(" .!?") or "?"):
+    if _HELP.match(lower.strip(" .!?") or ("?" if "?" in lower else "")):
         return ParsedIntent("HELP")
     words = set(_words(lower))
     if re.search(r"\d|#", lower) or not words:
@@ -145,9 +145,11 @@ def _choice(raw: str, pending: dict[str, Any]) -> ParsedIntent | None:
     candidates: list[int] = list(pending.get("candidates") or [])
     titles: list[str] = list(pending.get("titles") or [])
     intent, args = pending.get("intent", "UNKNOWN"), dict(pending.get("args") or {})
-    if not candidates:
-        return None
     text = raw.strip(" .!?").lower()
+    if not candidates:
+        # "Which task should I delete?" → "task 2" / "2" / "#2"
+        named = re.fullmatch(r"(?:the\s+)?(?:(?:task|number|no\.?)\s*)?#?\s*(\d+)", text)
+        return ParsedIntent(intent, args, [TaskRef(number=int(named.group(1)))]) if named else None
     text = re.sub(r"^(?:the|i\s+mean|i\s+meant|oh|um|uh)\s+|\s+(?:one|task|please)$", "", text).strip()
     text = re.sub(r"^(?:the)\s+", "", text)
     if _NO.match(text):
@@ -180,7 +182,8 @@ def _choice(raw: str, pending: dict[str, Any]) -> ParsedIntent | None:
 # ---------------------------------------------------------------- politeness
 
 _POLITE_HEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|um+|uh+|well|please|pls|plz|hey|hi|hello|yo|now|and|also|then|"
+    r"^(?:(?:ok(?:ay)?|so|um+|uh+|well|please|pls|plz|hey|hi|hello|yo|now|and|also|then|actually|oh|oops|"
+    r"sorry|wait|thanks|thank\s+you|thx|cheers|great|cool|alright|right|"
     r"can\s+you|could\s+you|would\s+you|will\s+you|can\s+u|could\s+u|would\s+you\s+mind|kindly|"
     r"go\s+ahead\s+and|just|quickly|taskchat|bot)\b[\s,!.:]*)+",
     re.I,
@@ -327,6 +330,36 @@ _DELETE = re.compile(
 _FROM_LIST = re.compile(r"\s+(?:from|off|on)\s+(?:my|the)\s+(?:to-?do\s+)?(?:list|tasks)$|\s+(?:task|please)$", re.I)
 
 
+_BARE_VERB = {
+    "delete": "DELETE", "remove": "DELETE", "complete": "COMPLETE", "mark done": "COMPLETE",
+    "mark as done": "COMPLETE", "mark complete": "COMPLETE", "mark as complete": "COMPLETE",
+    "reopen": "UNCOMPLETE", "rename": "UPDATE", "update": "UPDATE", "edit": "UPDATE", "change": "UPDATE",
+    "move": "UPDATE", "check off": "COMPLETE", "tick off": "COMPLETE", "finish": "COMPLETE",
+}
+
+
+def _bare_verb(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
+    """"delete" alone: the turn asks which task, and the next message can answer "task 2"."""
+    intent = _BARE_VERB.get(" ".join(lower.strip(" .!?").split()))
+    return ParsedIntent(intent) if intent else None
+
+
+_MARK_PRIORITY = re.compile(
+    r"^(?:mark|flag|make|set|put)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+|at\s+)?(?:a\s+)?"
+    r"(?P<value>(?:high|highest|top|medium|normal|low|lowest)[\s-]+priority|urgent|important|!\w+|p[1-3])$",
+    re.I,
+)
+
+
+def _mark_priority(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
+    match = _MARK_PRIORITY.match(body.strip(" .!?"))
+    if not match:
+        return None
+    value = match.group("value").lower()
+    level = "high" if value in {"urgent", "important"} else read_priority(value)[0]
+    return ParsedIntent("UPDATE", {"priority": level}, parse_refs(match.group("ref"))) if level else None
+
+
 def _delete(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     match = _DELETE.match(body)
     if not match:
@@ -339,7 +372,7 @@ _NOT_DONE = r"(?:not\s+(?:yet\s+)?(?:done|complete|completed|finished)|incomplet
 _REOPEN = re.compile(
     r"^(?:re-?open|un-?complete|un-?mark|un-?check|un-?tick|restore|undo|revive|un-?finish)\b\s*(?P<rest>.*)$"
     rf"|^(?:mark|set|flag|make|put)\s+(?P<rest2>.+?)\s+(?:as\s+|back\s+to\s+)?{_NOT_DONE}(?:\s+again)?$"
-    rf"|^(?P<rest3>.+?)\s+(?:is|isn't|was|are)\s+(?:still\s+|actually\s+)?(?:not\s+done|{_NOT_DONE})(?:\s+(?:yet|after\s+all|again))?$",
+    rf"|^(?!(?:which|what|how|show|list|any|are|do)\b)(?P<rest3>.+?)\s+(?:is|isn't|was|are)\s+(?:still\s+|actually\s+)?(?:not\s+done|{_NOT_DONE})(?:\s+(?:yet|after\s+all|again))?$",
     re.I,
 )
 _DONE_WORDS = r"(?:done|complete|completed|finished|checked|checked\s+off|ticked\s+off|crossed\s+off|off|closed|resolved|sorted)"
@@ -351,7 +384,7 @@ _COMPLETE = re.compile(
     rf"|^(?P<rest3>(?:task\s*)?#?\d+(?:\s*(?:,|and|&)\s*(?:task\s*)?#?\d+)*)\s*:?\s+{_DONE_WORDS}$",
     re.I,
 )
-_DONE_TAIL = re.compile(rf"\s+(?:as\s+)?(?:being\s+)?{_DONE_WORDS}(?:\s+now)?$|\s+off$", re.I)
+_DONE_TAIL = re.compile(rf"(?:^|\s+)(?:as\s+)?(?:being\s+)?{_DONE_WORDS}(?:\s+now)?$|\s+off$", re.I)
 _JUST_DONE = re.compile(r"^(?:done|finished|complete|completed|it's\s+done|that's\s+done|all\s+done|did\s+it|done\s+with\s+it)$", re.I)
 
 
@@ -470,6 +503,8 @@ def _update(body: str, lower: str, context: ParseContext) -> ParsedIntent | None
         return None
     verb = match.group("verb").lower()
     rest = match.group("rest").strip()
+    if re.match(r"(?:a|an|me\s+a|new)\s+(?:new\s+)?(?:task|todo|to-do|reminder)\b", rest, re.I):
+        return None  # "set a reminder to …" creates
     if verb in {"prioritize", "prioritise"}:
         return ParsedIntent("UPDATE", {"priority": "high"}, parse_refs(rest))
     if verb in {"deprioritize", "deprioritise"}:
@@ -580,7 +615,9 @@ def _list(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
         args["priority"] = priority
     elif re.search(r"\b(?:important|urgent)\b", text):
         args["priority"] = "high"
-    tag = re.search(r"#(?P<t>[\w-]+)|\b(?:tagged|tag|labell?ed|label)\s+(?:as\s+|with\s+)?#?(?P<t2>[\w-]+)|\b(?P<t3>[\w-]+)\s+tag\b", text)
+    tag = re.search(r"#(?P<t>[\w-]+)|\b(?:tagged|tag|labell?ed|label)\s+(?:as\s+|with\s+)?#?(?P<t2>[\w-]+)", text) or re.search(
+        r"\b(?P<t>)(?P<t2>)(?P<t3>(?!with\b|the\b|a\b)[\w-]+)\s+tag\b", text
+    )
     if tag:
         args["tag"] = (tag.group("t") or tag.group("t2") or tag.group("t3")).lower()
     if "due" in args and args.get("status") == "completed":
@@ -595,7 +632,7 @@ def _list(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
 _CREATE = re.compile(
     r"^(?:(?:please\s+)?(?:add|create|new|insert|jot\s+down|note\s+down|write\s+down|capture|log|put|enter|save|"
     r"make\s+(?=(?:a|an|me\s+a|new)\s+(?:new\s+)?(?:task|todo|to-do|reminder|note)\b)|"
-    r"set\s+(?=(?:a|an)\s+(?:reminder|task)\b)|schedule)\b(?:\s+me)?"
+    r"set\s+(?=(?:a|an)\s+(?:reminder|task)\b)|schedule)\b(?:\s+me\b)?"
     r"|remind\s+me(?:\s+to|\s+about|\s+that\s+i\s+(?:need|have)\s+to)?|reminder(?:\s+to)?\s*:?|todo\s*:|to-do\s*:|task\s*:|"
     r"(?:i\s+)?(?:need|have|got|gotta|must|should|ought)(?:\s+to)?(?=\s)|i'll\s+need\s+to|i\s+(?:want|plan|intend|hope)\s+to|"
     r"i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|"
@@ -641,7 +678,9 @@ def _create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None
 RULES: tuple[Rule, ...] = (
     _small_talk,
     _bulk_delete,
+    _bare_verb,
     _update_special,
+    _mark_priority,
     _reopen,
     _complete,
     _delete,

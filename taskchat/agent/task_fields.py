@@ -29,6 +29,8 @@ _RECURRENCE = re.compile(
     r"(?P<every>every\s+(?:other\s+)?(?P<unit>day|week|month|year|weekday|morning|evening|night"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?)"
     r"|(?P<adverb>daily|weekly|monthly|yearly|annually|fortnightly|biweekly|each\s+(?:day|week|month|year))"
+    # an adverb ends the phrase ("take vitamins daily"); before a noun it is a title ("weekly report")
+    r"(?=\s*$|\s*[,.;!#]|\s+(?:at|on|by|from|starting|until|and|in|for|with|every)\b)"
     r")\b",
     re.I,
 )
@@ -56,7 +58,7 @@ _RECURRENCE_WORDS = {
     "biweekly": "biweekly",
 }
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:a|an|the|new|another|one\s+more)\s+)?(?:(?:task|todo|to-do|reminder|item)s?\b\s*)?"
+    r"^(?:(?:(?:a|an|the|another|one\s+more|my)\s+)*(?:new\s+)?(?:task|todo|to-do|reminder|item)s?\b\s*)?"
     r"(?:(?:called|named|titled|saying|that\s+says|:|-)\s*)?(?:(?:to|that\s+i\s+(?:need|have)\s+to|i\s+need\s+to)\s+)?",
     re.I,
 )
@@ -158,6 +160,11 @@ def read_recurrence(text: str) -> tuple[str | None, list[tuple[int, int]], str |
     return value, [match.span()], weekday
 
 
+def _has_title(text: str, now: datetime, tz: ZoneInfo) -> bool:
+    spans = read_priority(text)[1] + read_tags(text)[1] + find_due(text, now, tz).spans
+    return bool(tidy_title(_cut(text, spans)))
+
+
 def read_fields(text: str, now: datetime, tz: ZoneInfo, *, want_description: bool = True) -> TaskFields:
     """Everything a create message says about the new task."""
     fields = TaskFields()
@@ -171,6 +178,8 @@ def read_fields(text: str, now: datetime, tz: ZoneInfo, *, want_description: boo
         for match in _DESCRIPTION.finditer(body):
             if not any(s <= match.start() < e for s, e in masked):
                 start = match.start()
+                if not _has_title(body[:start], now, tz):
+                    continue  # "urgent: call the landlord" — the colon follows a field, not a title
                 described = match.group("text").strip()
                 if quotes and quotes[0].start() >= start:
                     break  # the colon introduced the quoted title itself

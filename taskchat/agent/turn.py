@@ -190,6 +190,16 @@ class Turn:
         return _match_title(ref.title, tasks)
 
 
+def _title_score(query: str, title: str, **kwargs: Any) -> float:
+    """rapidfuzz's WRatio, or word-by-word similarity when that is higher ("grocerys" ~ "groceries")."""
+    whole = fuzz.WRatio(query, title, **kwargs)
+    query_words, title_words = query.split(), title.split()
+    if not query_words or not title_words:
+        return whole
+    by_word = sum(max(fuzz.ratio(q, t) for t in title_words) for q in query_words) / len(query_words)
+    return max(whole, by_word)
+
+
 def _match_title(query: str, tasks: list[Task]) -> list[int]:
     """Exact title first, then titles holding every word of the query, then fuzzy (rapidfuzz)."""
     wanted = query.lower().strip()
@@ -200,9 +210,10 @@ def _match_title(query: str, tasks: list[Task]) -> list[int]:
     holding = [task.number for task in tasks if words and words <= set(re.findall(r"\w+", task.title.lower()))]
     if holding:
         return holding
-    choices = {task.number: task.title for task in tasks}
+    # Very short titles only match exactly or by word: "a" is inside every query.
+    choices = {task.number: task.title for task in tasks if len(task.title) >= 3}
     matches = process.extract(
-        query, choices, scorer=fuzz.WRatio, processor=str.lower, score_cutoff=FUZZY_THRESHOLD, limit=None
+        query, choices, scorer=_title_score, processor=str.lower, score_cutoff=FUZZY_THRESHOLD, limit=None
     )
     if not matches:
         return []
