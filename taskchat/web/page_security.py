@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, render_template, request
 from flask_jwt_extended.exceptions import CSRFError
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from . import bp
 
@@ -85,6 +85,21 @@ def form_token_refused(_exc: CSRFError):
     return render_template("error.html", status=403, title="Form refused", message=message), 403
 
 
+@bp.errorhandler(HTTPException)
+def page_error(exc: HTTPException):
+    """Errors raised by page views: the error page, or for htmx a flash in place.
+
+    htmx 4 swaps error responses too; a whole error page inside the message list would be
+    nonsense, so htmx gets the message where flashes go.
+    """
+    status = exc.code or 500
+    message = exc.description or exc.name
+    if is_htmx():
+        body = render_template("_flash.html", flashes=[("error", message)])
+        return body, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+    return render_template("error.html", status=status, title=exc.name, message=message), status
+
+
 def _is_chatkit_page() -> bool:
     # /chatkit loads the ChatKit component from OpenAI's CDN; it sets its own policy.
     view = current_app.view_functions.get(request.endpoint or "")
@@ -99,6 +114,9 @@ def page_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        # Pages show one user's data: no shared caches, and no stale copy after sign-out.
+        response.headers.setdefault("Cache-Control", "no-store")
     if is_htmx() and response.status_code in (301, 302, 303) and "/login" in response.location:
         # fetch() would follow the redirect and swap the sign-in page into a fragment's place;
         # HX-Redirect makes htmx load it as a whole page instead.

@@ -366,3 +366,19 @@ def test_flash_session_cookie_is_httponly_and_lax(page_user):
     response = user.send("")
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_htmx_errors_land_in_the_flash_region_not_in_the_message_list(page_user):
+    alice = page_user("hx-alice@example.com")
+    bob = page_user("hx-bob@example.com")
+    cid = conversation_id_from(alice.send("hello").location)
+    response = bob.send("hello", conversation_id=cid, htmx=True)
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#flash"
+    body = response.get_data(as_text=True)
+    assert "<html" not in body.lower() and "There is no such conversation." in body
+
+
+def test_signed_in_pages_are_not_cached(page_user):
+    user = page_user("cache@example.com")
+    assert user.client.get("/").headers["Cache-Control"] == "no-store"
