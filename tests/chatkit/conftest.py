@@ -154,7 +154,10 @@ def paced_server(database_url, _schema, tmp_path_factory):
     port = free_port()
     env = {
         **os.environ,
-        "TASKCHAT_ENV": "testing",
+        # The testing config pins the delay to 0; development reads it from the environment.
+        "TASKCHAT_ENV": "development",
+        "SECRET_KEY": "paced-server-secret-key-that-is-long-enough",
+        "JWT_SECRET_KEY": "paced-server-jwt-secret-key-that-is-long-enough",
         "DATABASE_URL": database_url,
         "TASKCHAT_BIND": f"127.0.0.1:{port}",
         "TASKCHAT_STREAM_DELAY_MS": "30",

@@ -112,6 +112,7 @@ def test_chatkit_stream_survives_a_client_hanging_up(app, paced_server):
     first = rest.split(b"\n")
     frame = next(line for line in first if line.startswith(b"data: "))
     thread_id = EVENT.validate_json(frame[len(b"data: "):]).thread.id
+    assert b"thread.updated" not in received  # 90-odd words at 30 ms each: far from the end
     hang_up(sock)
 
     with app.app_context():
@@ -143,6 +144,7 @@ def test_completion_stream_survives_a_client_hanging_up(app, paced_server):
     conversation_id = next(
         line.split(":", 1)[1].strip() for line in head.split("\r\n") if line.lower().startswith("x-conversation-id")
     )
+    assert b"[DONE]" not in received
     hang_up(sock)
 
     with app.app_context():
