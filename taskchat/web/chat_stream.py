@@ -36,6 +36,7 @@ def stream_turn(
     *,
     created: bool,
     csrf_token: str,
+    timezone: str,
     delay_seconds: float,
 ) -> Iterator[str]:
     """SSE frames for one turn whose user message is already committed.
@@ -72,6 +73,7 @@ def stream_turn(
                     conversations=sidebar(user_id),
                     current_id=conversation_id,
                     csrf_token=csrf_token,
+                    timezone=timezone,
                     title=reply.title,
                 )
             )

@@ -30,7 +30,12 @@ from .page_security import is_htmx, safe_next
 
 def page_context(**extra):
     """What every signed-in page and fragment needs: the user and the form token."""
-    return {"user": current_user, "csrf_token": get_jwt()["csrf"], **extra}
+    return {
+        "user": current_user,
+        "timezone": current_user.timezone,
+        "csrf_token": get_jwt()["csrf"],
+        **extra,
+    }
 
 
 def _owned_or_404(conversation_id: str):
@@ -117,6 +122,7 @@ def send_message():
                 start.user_message_id,
                 created=start.created,
                 csrf_token=get_jwt()["csrf"],
+                timezone=current_user.timezone,
                 delay_seconds=delay,
             )
         ),

@@ -382,3 +382,15 @@ def test_htmx_errors_land_in_the_flash_region_not_in_the_message_list(page_user)
 def test_signed_in_pages_are_not_cached(page_user):
     user = page_user("cache@example.com")
     assert user.client.get("/").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "stream"])
+def test_task_list_replies_are_laid_out_as_lists(page_user, htmx):
+    user = page_user("lists@example.com")
+    cid = conversation_id_from(user.send("add buy milk tomorrow !high #shop").location)
+    response = user.send("show my tasks", conversation_id=cid, htmx=htmx)
+    html = response.get_data(as_text=True) if htmx else user.client.get(f"/c/{cid}").get_data(as_text=True)
+    assert '<ul class="message-tasks">' in html
+    listed = html[html.index('<ul class="message-tasks">'):]
+    assert '<span class="task-title">Buy milk</span>' in listed
+    assert "priority-high" in listed and "#shop" in listed and "due " in listed
