@@ -1,0 +1,129 @@
+"""How fast is the intent parser on what people type?
+
+Runs every utterance of the intent suite (``tests/agent/intent_cases/*.jsonl``) through
+``parse_intent`` with each case's frozen "now" and time zone, and — as the baseline in the
+same run — through the naive approach: ``dateparser.search.search_dates`` on the whole
+utterance. Prints p50/p99 per utterance, utterances per second and the baseline ratios.
+The target is p99 ≤ 2 ms.
+
+Each timed round starts with the parser's caches cleared, so a repeated utterance is not
+a cache hit; one untimed warm-up pass loads modules and compiles patterns first.
+
+    .venv/bin/python -m benchmarks.parser [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+import warnings
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from taskchat.agent import dates
+from taskchat.agent.parser import ParseContext, parse_intent
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "agent" / "intent_cases"
+TARGET_P99_MS = 2.0
+
+
+def utterances() -> list[tuple[str, ParseContext]]:
+    """(message, context) for every message of every case, in file order."""
+    found = []
+    for path in sorted(CASES.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            case = json.loads(line)
+            tz = ZoneInfo(case.get("tz", "UTC"))
+            now = datetime.fromisoformat(case.get("now", "2026-12-01T10:00")).replace(tzinfo=tz)
+            messages = case["say"] if isinstance(case["say"], list) else [case["say"]]
+            found.extend((message, ParseContext(now=now, tz=tz, state={})) for message in messages)
+    return found
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def time_each(function, items, rounds: int, before_round=None) -> list[float]:
+    """Milliseconds per call, over ``rounds`` passes through ``items``."""
+    timings = []
+    for _ in range(rounds):
+        if before_round:
+            before_round()
+        for item in items:
+            start = time.perf_counter()
+            function(item)
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def _ours(item: tuple[str, ParseContext]) -> None:
+    text, context = item
+    parse_intent(text, context)
+
+
+def _naive(item: tuple[str, ParseContext]) -> None:
+    from dateparser.search import search_dates
+
+    text, context = item
+    search_dates(
+        text,
+        languages=["en"],
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": context.now.astimezone(context.tz).replace(tzinfo=None),
+        },
+    )
+
+
+def _clear_caches() -> None:
+    dates._dateparser.cache_clear()
+    dates._dateparser_settings.cache_clear()
+
+
+def summary(name: str, timings: list[float], count: int) -> dict[str, float]:
+    total_s = sum(timings) / 1000
+    figures = {
+        "p50": statistics.median(timings),
+        "p99": _percentile(timings, 0.99),
+        "max": max(timings),
+        "per_second": len(timings) / total_s,
+    }
+    print(
+        f"{name:<34} p50 {figures['p50']:7.3f} ms   p99 {figures['p99']:7.3f} ms   "
+        f"max {figures['max']:7.2f} ms   {figures['per_second']:9.0f} utterances/s"
+    )
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--rounds", type=int, default=20, help="timed passes over the utterances")
+    options.add_argument("--baseline-rounds", type=int, default=2)
+    args = options.parse_args(argv)
+
+    items = utterances()
+    warnings.simplefilter("ignore", DeprecationWarning)  # dateparser's, not ours
+    time_each(_ours, items, 1)
+    time_each(_naive, items, 1)
+    print(f"{len(items)} utterances from {CASES.relative_to(ROOT)}; {args.rounds} rounds (baseline {args.baseline_rounds})")
+    ours = summary("parse_intent (ours)", time_each(_ours, items, args.rounds, _clear_caches), len(items))
+    naive = summary("dateparser.search_dates (naive)", time_each(_naive, items, args.baseline_rounds), len(items))
+    print(
+        f"ratios naive/ours: p50 ×{naive['p50'] / ours['p50']:.1f}, p99 ×{naive['p99'] / ours['p99']:.1f}, "
+        f"throughput ×{ours['per_second'] / naive['per_second']:.1f}"
+    )
+    verdict = "OK" if ours["p99"] <= TARGET_P99_MS else "OVER TARGET"
+    print(f"target p99 ≤ {TARGET_P99_MS} ms: {verdict}")
+    return 0 if ours["p99"] <= TARGET_P99_MS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
