@@ -43,6 +43,8 @@
     form.dataset.sending = "true";
     form.dataset.lastMessage = box.value;
     box.value = "";
+    var flash = byId("flash");
+    if (flash) flash.textContent = "";  // an old "can't be empty" no longer applies
   });
 
   document.addEventListener("htmx:error", function (event) {
