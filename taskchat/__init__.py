@@ -11,7 +11,7 @@ from typing import Any
 from dotenv import load_dotenv
 from flask import Flask
 
-from .config import CONFIGS, instance_secret
+from .config import CONFIGS, from_environment, instance_secret
 from .extensions import cors, db, jwt, migrate
 from .transactions import configure_sqlite
 
@@ -42,6 +42,7 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
         "TASKCHAT_ENV", "development"
     )
     app.config.from_object(CONFIGS[name])
+    app.config.update(from_environment())
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

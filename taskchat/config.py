@@ -1,4 +1,8 @@
-"""Configuration read from the environment (and a ``.env`` file, loaded by the factory)."""
+"""Configuration: defaults per environment, then the process environment (and ``.env``).
+
+The environment is read when an app is created (``from_environment``), not at import, so a
+``.env`` file loaded by the factory and variables set later both take effect.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,30 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 
-def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+def from_environment() -> dict[str, Any]:
+    """The settings the process environment gives, under their config names."""
+    env = os.environ
+    settings: dict[str, Any] = {}
+    for name, key in (
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("JWT_SECRET_KEY", "JWT_SECRET_KEY"),
+        ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
+        ("TASKCHAT_LLM_BASE_URL", "TASKCHAT_LLM_BASE_URL"),
+        ("TASKCHAT_LLM_MODEL", "TASKCHAT_LLM_MODEL"),
+    ):
+        if env.get(name, "").strip():
+            settings[key] = env[name].strip()
+    if "CORS_ORIGINS" in env:
+        settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
+    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS"):
+        if env.get(name, "").strip():
+            settings[name] = int(env[name])
+    if env.get("JWT_ACCESS_TOKEN_EXPIRES", "").strip():
+        settings["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=int(env["JWT_ACCESS_TOKEN_EXPIRES"]))
+    return settings
 
 
 def instance_secret(instance_path: str) -> str:
@@ -29,16 +52,16 @@ class Config:
     """Defaults shared by every environment; values come from the environment when set."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY")
-    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SECRET_KEY: str | None = None
+    JWT_SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
+    CORS_ORIGINS: list[str] = []
     MAX_CONTENT_LENGTH = 256 * 1024
-    TASKCHAT_STREAM_DELAY_MS = _int_env("TASKCHAT_STREAM_DELAY_MS", 0)
-    TASKCHAT_HEARTBEAT_SECONDS = _int_env("TASKCHAT_HEARTBEAT_SECONDS", 15)
-    TASKCHAT_LLM_BASE_URL = os.environ.get("TASKCHAT_LLM_BASE_URL")
-    TASKCHAT_LLM_MODEL = os.environ.get("TASKCHAT_LLM_MODEL")
+    TASKCHAT_STREAM_DELAY_MS = 0
+    TASKCHAT_HEARTBEAT_SECONDS = 15
+    TASKCHAT_LLM_BASE_URL: str | None = None
+    TASKCHAT_LLM_MODEL: str | None = None
 
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_COOKIE_NAME = "auth_token"
@@ -50,7 +73,7 @@ class Config:
     JWT_CSRF_CHECK_FORM = True
     JWT_ACCESS_CSRF_FIELD_NAME = "csrf_token"
     JWT_ACCESS_CSRF_HEADER_NAME = "X-CSRF-TOKEN"
-    JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_int_env("JWT_ACCESS_TOKEN_EXPIRES", 7 * 24 * 3600))
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(days=7)
     JWT_SESSION_COOKIE = False
     # Flask's session cookie carries the page's flash messages; same policy as the auth cookie.
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -65,7 +88,6 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
     JWT_SECRET_KEY = "test-jwt-secret-key-that-is-long-enough-for-hs256"
-    TASKCHAT_STREAM_DELAY_MS = 0
 
 
 class ProductionConfig(Config):

@@ -103,3 +103,13 @@ def test_cors_only_for_configured_origins(database_url, _schema):
     other = allowed.options("/api/v1/chat", headers={"Origin": "https://evil.example.com",
                                                      "Access-Control-Request-Method": "POST"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_environment_is_read_when_the_app_is_created(monkeypatch, database_url, _schema):
+    monkeypatch.setenv("TASKCHAT_STREAM_DELAY_MS", "50")
+    monkeypatch.setenv("JWT_ACCESS_TOKEN_EXPIRES", "60")
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+    assert app.config["TASKCHAT_STREAM_DELAY_MS"] == 50
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 60
+    assert app.config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
