@@ -67,13 +67,14 @@ class _Failed:
 
 
 def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterator[T | None]:
-    """Drive ``events`` in a worker thread; yield each event, and ``None`` after each idle interval.
+    """Start driving ``events`` in a worker thread now; return a reader of what it yields.
 
+    The reader yields each event, and ``None`` after each ``heartbeat_seconds`` without one.
     The worker runs inside its own application context (its own database session), so a
-    response generator can send heartbeats while the turn is busy, and a client that hangs
-    up only stops the reading side: the worker carries the turn on until it is stored whole.
-    It is not a daemon thread, so a worker process shutting down gracefully waits for it.
-    An exception in ``events`` is logged and re-raised here, in the reading thread.
+    response can send heartbeats while the turn is busy, and a client that hangs up (or a
+    response that is never read) only stops the reading side: the worker carries the turn on
+    until it is stored whole. It is not a daemon thread, so a worker process shutting down
+    gracefully waits for it. An exception in ``events`` is logged and re-raised by the reader.
     """
     results: queue.SimpleQueue = queue.SimpleQueue()
 
@@ -89,6 +90,10 @@ def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterato
                 results.put(_Done)
 
     threading.Thread(target=work, name="taskchat-stream", daemon=False).start()
+    return _read(results, heartbeat_seconds)
+
+
+def _read(results: queue.SimpleQueue, heartbeat_seconds: float) -> Iterator:
     while True:
         try:
             item = results.get(timeout=heartbeat_seconds)

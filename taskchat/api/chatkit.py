@@ -134,18 +134,19 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
 
 
 def stream(events: Iterator[Any]) -> Response:
-    """Send ``events`` (run in a worker thread) as SSE frames, paced and kept alive."""
+    """Send ``events`` as SSE frames, paced and kept alive; the worker starts before we answer."""
+    config = current_app.config
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    delay_ms = current_app.config["TASKCHAT_STREAM_DELAY_MS"]
-    heartbeat = current_app.config["TASKCHAT_HEARTBEAT_SECONDS"]
-    return Response(stream_with_context(encode_stream(events, app, delay_ms, heartbeat)), headers=sse.SSE_HEADERS)
+    source = sse.in_background(events, app, config["TASKCHAT_HEARTBEAT_SECONDS"])
+    frames = encode_stream(source, config["TASKCHAT_STREAM_DELAY_MS"])
+    return Response(stream_with_context(frames), headers=sse.SSE_HEADERS)
 
 
-def encode_stream(events: Iterator[Any], app, delay_ms: int, heartbeat_seconds: float) -> Iterator[str]:
-    """ChatKit events as ``data:`` frames; comments while idle; an ``error`` event on failure."""
+def encode_stream(source: Iterator[Any], delay_ms: int) -> Iterator[str]:
+    """ChatKit events as ``data:`` frames, ``None`` (idle) as a comment; failures as ``error``."""
     words = 0
     try:
-        for event in sse.in_background(events, app, heartbeat_seconds):
+        for event in source:
             if event is None:
                 yield sse.comment("keep-alive")
                 continue

@@ -135,13 +135,13 @@ def complete(body: dict[str, Any]) -> Response:
         raise APIError(404, "conversation_not_found", "No such conversation.") from exc
 
     if data.stream:
+        config = current_app.config
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        turn = run_turn(current_user.id, start.conversation_id, start.user_message_id)
         frames = completion_chunks(
-            run_turn(current_user.id, start.conversation_id, start.user_message_id),
+            sse.in_background(turn, app, config["TASKCHAT_HEARTBEAT_SECONDS"]),
             chunk_id=f"chatcmpl-{start.user_message_id}",
-            app=app,
-            delay_ms=current_app.config["TASKCHAT_STREAM_DELAY_MS"],
-            heartbeat_seconds=current_app.config["TASKCHAT_HEARTBEAT_SECONDS"],
+            delay_ms=config["TASKCHAT_STREAM_DELAY_MS"],
         )
         response = Response(stream_with_context(frames), headers=sse.SSE_HEADERS)
         response.headers[CONVERSATION_HEADER] = str(start.conversation_id)
@@ -169,19 +169,14 @@ def _chunk(chunk_id: str, created: int, delta: dict[str, Any], finish_reason: st
     )
 
 
-def completion_chunks(
-    turn: Iterator[Any], *, chunk_id: str, app, delay_ms: int, heartbeat_seconds: float
-) -> Iterator[str]:
-    """The turn as ``chat.completion.chunk`` frames, a word each, then ``[DONE]``.
-
-    The role chunk leaves before the turn starts; the turn runs in a worker thread and is
-    stored whole even if the client hangs up.
-    """
+def completion_chunks(source: Iterator[Any], *, chunk_id: str, delay_ms: int) -> Iterator[str]:
+    """A turn's events (read from its worker, ``None`` when idle) as ``chat.completion.chunk``
+    frames, a word each, then ``[DONE]``. The role chunk goes first, without waiting."""
     created = int(time.time())
     yield _chunk(chunk_id, created, {"role": "assistant", "content": ""})
     words = 0
     try:
-        for event in sse.in_background(turn, app, heartbeat_seconds):
+        for event in source:
             if event is None:
                 yield sse.comment("keep-alive")
             elif isinstance(event, TextDelta):

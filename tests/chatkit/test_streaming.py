@@ -31,7 +31,7 @@ def failing_events():
 
 
 def test_comment_heartbeats_while_the_turn_is_busy(app):
-    frames = list(encode_stream(slow_events(), app, delay_ms=0, heartbeat_seconds=0.1))
+    frames = list(encode_stream(sse.in_background(slow_events(), app, heartbeat_seconds=0.1), delay_ms=0))
     payloads, comments = parse_sse("".join(frames))
     assert [EVENT.validate_json(p).type for p in payloads] == ["stream_options", "notice"]
     assert len(comments) >= 2 and all(c == ": keep-alive" for c in comments)
@@ -39,7 +39,7 @@ def test_comment_heartbeats_while_the_turn_is_busy(app):
 
 
 def test_an_exception_after_the_stream_began_is_an_error_event(app, caplog):
-    frames = list(encode_stream(failing_events(), app, delay_ms=0, heartbeat_seconds=5))
+    frames = list(encode_stream(sse.in_background(failing_events(), app, heartbeat_seconds=5), delay_ms=0))
     payloads, _ = parse_sse("".join(frames))
     events = [EVENT.validate_json(p) for p in payloads]
     assert [e.type for e in events] == ["stream_options", "error"]
@@ -103,3 +103,17 @@ def test_a_reader_that_stops_early_does_not_stop_the_turn(app, client, auth):
             time.sleep(0.05)
         assert roles == ["user", "assistant"]
         assert db.session.scalar(select(Message.content).where(Message.role == "assistant")) == HELP_TEXT
+
+
+def test_a_response_never_read_still_answers_and_stores_the_turn(app, client, auth):
+    from .conftest import ChatKitClient, user_input, wait_for
+
+    kit = ChatKitClient(client, auth.register())
+    response = kit.send({"type": "threads.create", "params": {"input": user_input("add buy milk")}})
+    response.close()  # not one byte read
+    with app.app_context():
+        def stored():
+            db.session.rollback()
+            return list(db.session.scalars(select(Message.content).order_by(Message.sequence_number)))
+
+        assert wait_for(lambda: len(stored()) == 2 and stored()) == ["add buy milk", "Added 'Buy milk' (task 1)."]
