@@ -66,6 +66,8 @@ def _act(turn: Turn, parsed: ParsedIntent, confirm: dict | None) -> Generator[Tu
         return Outcome(replies.small_talk(parsed.options.get("talk")), intent)
     if parsed.options.get("cancelled"):
         return Outcome("OK, never mind — I left your tasks as they were.", "UNKNOWN")
+    if parsed.options.get("suggest"):
+        return Outcome(replies.suggest_adding(parsed.options["suggest"]), "UNKNOWN")
     return Outcome(replies.UNKNOWN_TEXT, "UNKNOWN")
 
 
@@ -141,6 +143,14 @@ def _on_tasks(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Ou
     """Complete, reopen, delete or update the task(s) the message points at."""
     intent = parsed.intent
     tool_name, verb = TOOL_FOR[intent]
+    if parsed.options.get("every"):
+        # Completing is undone as easily as done, so "mark all as done" does not ask first.
+        open_tasks = [task.number for task in turn.user_tasks() if not task.completed]
+        if not open_tasks:
+            return Outcome("You have no open tasks — everything is already done.", intent)
+        for number in open_tasks:
+            yield from turn.call(tool_name, number=number)
+        return Outcome(f"Marked all {len(open_tasks)} open task{'s' if len(open_tasks) != 1 else ''} as complete.", intent)
     if not parsed.refs:
         turn.state["pending"] = {"intent": intent, "args": parsed.args, "candidates": [], "titles": []}
         return Outcome(f'Which task should I {verb}? Say e.g. "{verb} task 1".', "CLARIFY")

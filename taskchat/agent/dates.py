@@ -40,13 +40,16 @@ _NUM = r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a 
 # Words that introduce a date and go with it when it is cut out of a title.
 _LEAD = r"(?:(?:due|on|by|for|until|till|before|starting|from)\s+)*"
 
+# "on 2nd floor" is a place, not the 2nd of the month.
+_NOT_PLACE = r"(?!\s+(?:floor|fl|street|st|avenue|ave|road|rd|place|level|row|grade|gen|generation|edition|round|try|attempt|time|door|house|stop|exit|gate|shelf|page))"
+
 _DATE = re.compile(
     rf"""\b{_LEAD}(?:
       (?P<iso>(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}}))\b
     | (?P<md>(?P<md_m>{_MONTH})\.?\s+(?P<md_d>\d{{1,2}}){_ORD}(?:,?\s+(?P<md_y>\d{{4}}))?)\b
     | (?P<dm>(?:the\s+)?(?P<dm_d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<dm_m>{_MONTH})\b\.?(?:,?\s+(?P<dm_y>\d{{4}}))?)
     | (?P<slash>(?<=on\s|by\s|ue\s)(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})(?:/(?P<sy>\d{{2}}|\d{{4}}))?|(?P<sm2>\d{{1,2}})/(?P<sd2>\d{{1,2}})/(?P<sy2>\d{{4}}))\b(?![/.]\d)
-    | (?P<nth>(?<=on\s|by\s|ue\s)the\s+(?P<nth_d>\d{{1,2}})(?:st|nd|rd|th))\b
+    | (?P<nth>(?<=on\s|by\s|ue\s)(?:the\s+)?(?P<nth_d>\d{{1,2}})(?:st|nd|rd|th))\b{_NOT_PLACE}
     | (?P<after>(?:the\s+)?day\s+after\s+tomorrow)\b
     | (?P<rel>today|tonight|tomorrow|tmrw|tmr|tomorow|tommorow)\b(?:\s+(?P<rel_part>morning|afternoon|evening|night))?
     | (?P<part>this\s+(?P<part_name>morning|afternoon|evening))\b
@@ -62,7 +65,7 @@ _DATE = re.compile(
 )
 
 _TIME = re.compile(
-    r"""(?:\b(?:at|@)\s*|(?<=\s)@|\b)(?:
+    r"""(?:\b(?:at|@)\s*|(?<=\s)@\s*|\b)(?:
       (?P<hm>(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>a\.?m\.?|p\.?m\.?)(?![a-z]))
     | (?P<clock>(?P<ch>\d{1,2}):(?P<cm>\d{2}))\b(?![:.]\d)
     | (?P<noon>noon|midday|midnight)\b
@@ -230,8 +233,14 @@ def _resolve_time(match: re.Match) -> time | None:
     return time(hour, minute) if hour < 24 and minute < 60 else None
 
 
-def _bare_hour(hour: int) -> time | None:
-    """"at 5" means 5 pm, "at 9" 9 am: the working-day reading of an hour without am/pm."""
+def _bare_hour(hour: int, now: datetime | None) -> time | None:
+    """An hour without am/pm: with no date, its next occurrence ("dinner at 8" said at 10:00 is
+    20:00); with a date, the working-day reading ("tomorrow at 5" is 17:00, "at 9" 9:00)."""
+    if now is not None and 1 <= hour <= 12:
+        for candidate in (time(hour % 12), time(hour % 12 + 12)):
+            if candidate > now.time():
+                return candidate
+        return time(hour % 12)
     if 1 <= hour <= 7:
         return time(hour + 12)
     if 8 <= hour <= 12:
@@ -291,7 +300,7 @@ def find_due(text: str, now: datetime, tz: ZoneInfo, masked: list[tuple[int, int
     if clock is None:
         for match in _BARE_AT.finditer(text):
             if not _overlaps(match.span(), masked + spans):
-                clock = _bare_hour(int(match.group("h")))
+                clock = _bare_hour(int(match.group("h")), None if day or exact else local_now.replace(tzinfo=None))
                 if clock is not None:
                     spans.append(match.span())
                     break

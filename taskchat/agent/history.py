@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 
 from ..extensions import db
 from ..models import Conversation, Message
+from ..transactions import begin_write
 from .turn import ConversationNotFound, get_conversation
 
 
@@ -22,6 +23,7 @@ def truncate_after(user_id: str, conversation_id: str | uuid.UUID, message_id: i
     the following number and the sequence stays gapless. ``ConversationNotFound`` for someone
     else's conversation or a message outside it; ``NotAUserMessage`` for an assistant message.
     """
+    begin_write()
     conversation = get_conversation(user_id, conversation_id)
     message = db.session.scalar(
         select(Message).where(Message.id == message_id, Message.conversation_id == conversation.id)

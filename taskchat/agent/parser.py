@@ -188,7 +188,12 @@ _POLITE_HEAD = re.compile(
     r"go\s+ahead\s+and|just|quickly|taskchat|bot)\b[\s,!.:]*)+",
     re.I,
 )
-_WANT_HEAD = re.compile(r"^(?:i\s+want\s+to|i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|let's|lets|help\s+me)\s+", re.I)
+_WANT_HEAD = re.compile(
+    r"^(?:i\s+want\s+to|i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|let's|lets|help\s+me|"
+    # "I need to finish the report" is a new task; "I need to see my tasks" is not
+    r"(?:i\s+need\s+to|i\s+have\s+to|i\s+must)(?=\s+(?:see|view|list|show|check|find|look|search)\b.*\b(?:tasks?|list|to-?dos?|pending|overdue)\b))\s+",
+    re.I,
+)
 _COMMAND_VERB = re.compile(
     r"^(?:add|create|delete|remove|complete|mark|see|view|list|show|find|search|rename|update|"
     r"change|move|reopen|edit|set|clear|check|tick|finish|get\s+rid|make\s+a|look)\b",
@@ -380,7 +385,7 @@ _COMPLETE = re.compile(
     r"^(?:mark(?:ed)?|complete(?:d)?|finish(?:ed)?|check(?:ed)?\s+off|check|tick(?:ed)?(?:\s+off)?|cross(?:ed)?\s+off|"
     r"close|resolve|done\s+with|did|i(?:'ve|\s+have)?\s+(?:just\s+|already\s+)?(?:finished|completed|done|did|checked\s+off|ticked\s+off|crossed\s+off)|"
     r"i'm\s+(?:all\s+)?done\s+with|i\s+am\s+done\s+with|i'm\s+finished\s+with|done\s*:|finished\s+with)\s+(?P<rest>.+)$"
-    rf"|^(?P<rest2>.+?)\s+(?:is|are|was|has\s+been|have\s+been|'s)\s+(?:now\s+|all\s+)?{_DONE_WORDS}$"
+    rf"|^(?!(?:which|what|how|show|list|any|are|do)\b)(?P<rest2>.+?)\s+(?:is|are|was|has\s+been|have\s+been|'s)\s+(?:now\s+|all\s+)?{_DONE_WORDS}$"
     rf"|^(?P<rest3>(?:task\s*)?#?\d+(?:\s*(?:,|and|&)\s*(?:task\s*)?#?\d+)*)\s*:?\s+{_DONE_WORDS}$",
     re.I,
 )
@@ -398,6 +403,9 @@ def _reopen(body: str, lower: str, context: ParseContext) -> ParsedIntent | None
     return ParsedIntent("UNCOMPLETE", refs=refs)
 
 
+_EVERY_TASK = re.compile(r"^(?:all|everything|all\s+(?:of\s+)?(?:my\s+|the\s+)?(?:tasks|todos|items|of\s+them)|every\s+task)$", re.I)
+
+
 def _complete(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     if _JUST_DONE.match(lower.strip(" .!?")):
         return ParsedIntent("COMPLETE", refs=[TaskRef(pronoun=True)])
@@ -407,6 +415,8 @@ def _complete(body: str, lower: str, context: ParseContext) -> ParsedIntent | No
     rest = match.group("rest") or match.group("rest2") or match.group("rest3") or ""
     rest = _DONE_TAIL.sub("", rest.strip(" .!?"))
     rest = _FROM_LIST.sub("", rest)
+    if _EVERY_TASK.match(rest.strip()):
+        return ParsedIntent("COMPLETE", options={"every": True})
     return ParsedIntent("COMPLETE", refs=parse_refs(rest))
 
 
@@ -571,7 +581,7 @@ _LIST_HEAD = re.compile(
 )
 _LIST_NOUN = re.compile(
     r"\b(?:tasks?|todos?|to-?dos?|to\s+do|list|items|pending|left|remaining|outstanding|completed|done|finished|"
-    r"overdue|due|agenda|plate|everything|open|urgent|priority|tagged|unfinished|incomplete|late|"
+    r"overdue|due|agenda|plate|everything|all|open|urgent|priority|tagged|unfinished|incomplete|late|"
     r"today|tonight|this\s+week|on\s+for|have\s+(?:on|planned|scheduled))\b|#[\w-]+",
     re.I,
 )
@@ -719,4 +729,8 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
         parsed = rule(body, lower, context)
         if parsed is not None:
             return parsed
+    words = _words(body)
+    if 1 < len(words) <= 8 and "?" not in body and not re.match(r"(?:what|how|why|who|when|where|is|are|do|does|can)\b", lower):
+        # Maybe a task said without "add": offer it rather than guess.
+        return ParsedIntent("UNKNOWN", options={"suggest": body.strip(" .!")})
     return ParsedIntent("UNKNOWN")

@@ -46,7 +46,9 @@ _ORDINAL = re.compile(
     rf"^(?:the\s+)?({'|'.join(ORDINALS)})(?:\s+(?:one|task|item))?$|^(?:number|no\.?)\s*(\d+)$", re.I
 )
 _TITLE_NOISE = re.compile(
-    r"^(?:(?:the|my|a|an|that|this|those)\s+)+|\s+(?:task|item|one|todo|to-do)$", re.I
+    r"^(?:(?:the|my|a|an|that|this|those)\s+)+|\s+(?:task|item|one|todo|to-do)$"
+    r"|^(?:task|item|one|todo|to-do)\s+(?:about|called|named|titled|for|to|with|saying)\s+",
+    re.I,
 )
 
 

@@ -30,6 +30,14 @@ _SMALL_TALK = {
 FIELD_NAMES = {"due_at": "due date", "due_has_time": "due time", "description": "note"}
 
 
+def suggest_adding(text: str) -> str:
+    """The answer to something that may be a task said without "add"."""
+    return (
+        f"I'm not sure what you mean. If it's a task, say \"add {text}\" and I'll put it on your list; "
+        "say \"help\" to see what else I can do."
+    )
+
+
 def small_talk(kind: str | None) -> str:
     return _SMALL_TALK.get(kind, _SMALL_TALK[None])
 
