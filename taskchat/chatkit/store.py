@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, User
+from ..transactions import begin_write
 from . import protocol
 from .protocol import ck
 from .widgets import shows_widget, task_list_widget
@@ -216,11 +217,13 @@ def iter_items(user_id: str, conversation: Conversation) -> Iterator[Any]:
 
 
 def rename(conversation: Conversation, title: str) -> None:
+    begin_write()
     conversation.title = title
     db.session.commit()
 
 
 def delete(conversation: Conversation) -> None:
+    begin_write()
     db.session.delete(conversation)
     db.session.commit()
 
@@ -228,6 +231,7 @@ def delete(conversation: Conversation) -> None:
 def record_feedback(conversation: Conversation, item_ids: list[str], kind: str) -> None:
     """Store ``kind`` on every message behind ``item_ids``; all must be in the thread, or none is."""
     messages = [message_for(conversation, item_id)[0] for item_id in item_ids]
+    begin_write()
     for message in messages:
         message.feedback = kind
     db.session.commit()
@@ -239,6 +243,7 @@ def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
     Completed or reopened tasks change in place; deleted tasks stay, marked deleted, so the
     list keeps its shape and its heading still describes it.
     """
+    begin_write()
     message = db.session.get(Message, message_id)
     if message is None or not shows_widget(message.display):
         return None

@@ -180,3 +180,33 @@ def test_live_chatkit_frames_validate(app, live_server):
     ]
     assert events[0].type == "thread.created" and events[-1].type == "thread.updated"
     assert json.loads(events[-1].model_dump_json())["thread"]["title"] == "add buy milk"
+
+
+def test_parallel_streams_into_one_thread_stay_gapless(app, live_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = register_over_http(live_server.url)
+    headers = {"Authorization": f"Bearer {account.token}"}
+    first = requests.post(live_server.url + "/api/v1/chatkit", headers=headers, timeout=20,
+                          json={"type": "threads.create", "params": {"input": user_input("hello")}})
+    thread_id = EVENT.validate_json(first.text.split("\n\n")[0][len("data: "):]).thread.id
+
+    def send(n: int) -> list[str]:
+        body = {"type": "threads.add_user_message",
+                "params": {"thread_id": thread_id, "input": user_input(f"add parallel errand {n}")}}
+        response = requests.post(live_server.url + "/api/v1/chatkit", json=body, headers=headers, timeout=30)
+        assert response.status_code == 200
+        return [EVENT.validate_json(line[len("data: "):]).type
+                for line in response.text.split("\n\n") if line.startswith("data: ")]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(send, range(6)))
+    assert all(types[-1] == "thread.item.done" and "error" not in types for types in results)
+    with app.app_context():
+        rows = list(db.session.scalars(
+            select(Message).where(Message.conversation_id == conversation_uuid(thread_id))
+            .order_by(Message.sequence_number)
+        ))
+        assert [m.sequence_number for m in rows] == list(range(1, 15))
+        users = sorted(m.content for m in rows if m.role == "user" and m.content != "hello")
+        assert users == [f"add parallel errand {n}" for n in range(6)]
