@@ -413,3 +413,25 @@ def test_get_by_id_validates_as_thread_with_items(chatkit):
     # null fields are left out, as the SDK writes them
     assert "null" not in response.get_data(as_text=True)
     ITEM_PAGE.validate_python(response.get_json()["items"])
+
+
+def test_custom_action_without_a_sender_widget(app, chatkit):
+    thread_id, _ = chatkit.create("add milk")
+    stream = chatkit.stream({
+        "type": "threads.custom_action",
+        "params": {"thread_id": thread_id, "action": {"type": "task.complete", "payload": {"number": 1}}},
+    })
+    assert stream.types[0] == "stream_options"
+    assert not any(u.type == "widget.root.updated" for u in stream.updates())
+    assert_reply_shape(stream, 1)
+    assert stream.text() == "Marked 'Milk' (task 1) as complete."
+    reopened = chatkit.stream({
+        "type": "threads.custom_action",
+        "params": {"thread_id": thread_id, "action": {"type": "task.uncomplete", "payload": {"number": 1}}},
+    })
+    assert reopened.text() == "Reopened 'Milk' (task 1)."
+    with app.app_context():
+        assert db.session.scalar(select(Task.completed)) is False
+        # a button press is a turn without a user message: only assistant messages were added
+        assert [m.role for m in messages_of(conversation_uuid(thread_id))] == [
+            "user", "assistant", "assistant", "assistant"]
