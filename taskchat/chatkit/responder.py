@@ -31,7 +31,12 @@ def _words(text: str) -> list[str]:
 
 
 def assistant_events(user_id: str, turn: Iterable[TurnEvent]) -> Iterator[Any]:
-    """The assistant message (added, content part, text deltas, done) and its widget, if any."""
+    """The assistant message (added, content part, text deltas, done) and its widget, if any.
+
+    The words are gathered first: ChatKit needs the item id (the stored message's) before the
+    first delta, and the agent names it only at the end. It has stored the reply before its
+    first word, so nothing is waiting on a model here; pacing happens in the response.
+    """
     deltas: list[str] = []
     reply = None
     for event in turn:
