@@ -168,6 +168,7 @@ def test_custom_action_completes_and_redraws_the_widget(app, chatkit):
     assert stream.types[:2] == ["stream_options", "thread.item.updated"]
     redraw = stream.events[1]
     assert redraw.item_id == widget.id and redraw.update.type == "widget.root.updated"
+    assert isinstance(redraw.update.widget, ListView)  # every prop valid for the strict types
     first = redraw.update.widget.model_dump(by_alias=True, exclude_none=True)["children"][0]
     assert first["children"][0]["children"][0]["lineThrough"] is True
     assert [c["label"] for c in first["children"] if c["type"] == "Button"] == ["Reopen", "Delete"]
@@ -187,6 +188,7 @@ def test_custom_action_completes_and_redraws_the_widget(app, chatkit):
         "params": {"thread_id": thread_id, "item_id": widget.id,
                    "action": {"type": "task.delete", "payload": {"number": 2}}},
     })
+    assert isinstance(stream.events[1].update.widget, ListView)
     second = stream.events[1].update.widget.model_dump(by_alias=True, exclude_none=True)["children"][1]
     assert [c["value"] for c in second["children"]] == ["2. Eggs", "deleted"]
     assert stream.text() == "Deleted 'Eggs' (task 2)."
