@@ -7,7 +7,6 @@ Every lookup filters by the user: someone else's thread or item is simply not fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -203,14 +202,6 @@ def items_page(
 def full_thread(user_id: str, conversation: Conversation) -> ck.Thread:
     """The thread with its first page of items, oldest first (as the SDK answers get_by_id)."""
     return thread_of(conversation, items_page(user_id, conversation, None, "asc", None))
-
-
-def iter_items(user_id: str, conversation: Conversation) -> Iterator[Any]:
-    tz = user_timezone(user_id)
-    for message in db.session.scalars(
-        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.sequence_number)
-    ):
-        yield from items_of(message, tz)
 
 
 # --- writes --------------------------------------------------------------------------------
