@@ -23,6 +23,7 @@ def from_environment() -> dict[str, Any]:
         ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
         ("TASKCHAT_LLM_BASE_URL", "TASKCHAT_LLM_BASE_URL"),
         ("TASKCHAT_LLM_MODEL", "TASKCHAT_LLM_MODEL"),
+        ("TASKCHAT_CHATKIT_DOMAIN_KEY", "TASKCHAT_CHATKIT_DOMAIN_KEY"),
     ):
         if env.get(name, "").strip():
             settings[key] = env[name].strip()
@@ -62,6 +63,8 @@ class Config:
     TASKCHAT_HEARTBEAT_SECONDS = 15
     TASKCHAT_LLM_BASE_URL: str | None = None
     TASKCHAT_LLM_MODEL: str | None = None
+    # Any value works on localhost; a public host must be allow-listed on the OpenAI platform.
+    TASKCHAT_CHATKIT_DOMAIN_KEY = "local-dev"
 
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_COOKIE_NAME = "auth_token"

@@ -212,6 +212,8 @@ class Message(db.Model):
     __table_args__ = (
         UniqueConstraint("conversation_id", "sequence_number"),
         CheckConstraint(f"role IN {ROLES}", name="role"),
+        # Message ids are public (ChatKit's msg_<id>): SQLite must never hand a deleted one out again.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

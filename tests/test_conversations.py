@@ -66,3 +66,14 @@ def test_other_users_conversations_are_404_and_never_listed(client, auth, chat):
     assert client.get("/api/v1/conversations/not-a-uuid", headers=bob.headers).status_code == 404
     # alice's conversation is untouched
     assert client.get(f"/api/v1/conversations/{alices}", headers=alice.headers).status_code == 200
+
+
+def test_message_ids_are_never_reused(app, client, auth, chat):
+    account = auth.register()
+    conversation_id = chat(account, "add first")["conversation_id"]
+    with app.app_context():
+        highest = db.session.scalar(select(func.max(Message.id)))
+    client.delete(f"/api/v1/conversations/{conversation_id}", headers=account.headers)
+    chat(account, "add second")
+    with app.app_context():
+        assert db.session.scalar(select(func.min(Message.id))) > highest

@@ -93,7 +93,8 @@ def upgrade():
     sa.CheckConstraint("role IN ('user', 'assistant')", name=op.f('ck_messages_role')),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_messages_conversation_id_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
-    sa.UniqueConstraint('conversation_id', 'sequence_number', name=op.f('uq_messages_conversation_id_sequence_number'))
+    sa.UniqueConstraint('conversation_id', 'sequence_number', name=op.f('uq_messages_conversation_id_sequence_number')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_conversation_id'), ['conversation_id'], unique=False)

@@ -24,9 +24,9 @@ from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS
 from ..errors import APIError, validation_details
 from . import bp
-from .completions import complete, read_json_object
+from .completions import complete
 from .schemas import MAX_MESSAGE_CHARS
-from .validation import documented
+from .validation import documented, json_object
 
 MAX_TITLE_CHARS = 255
 
@@ -39,7 +39,7 @@ MAX_TITLE_CHARS = 255
 )
 def chatkit():
     """Answer a ChatKit request, or a seed-format chat turn."""
-    body = read_json_object()
+    body = json_object()
     if ("type" in body) == ("messages" in body):
         raise APIError(
             422,

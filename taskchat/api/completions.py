@@ -22,7 +22,7 @@ from ..agent import ConversationNotFound, TextDelta, process_request, run_turn, 
 from ..errors import APIError, validation_details
 from . import bp
 from .schemas import MAX_MESSAGE_CHARS
-from .validation import documented
+from .validation import documented, json_object
 
 MODEL = "task-assistant"
 CONVERSATION_HEADER = "X-Conversation-Id"
@@ -78,18 +78,6 @@ class ModelOut(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ModelOut]
-
-
-def read_json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or the matching 415/400/422."""
-    if not request.is_json:
-        raise APIError(415, "unsupported_media_type", "Send the body as application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise APIError(400, "malformed_json", "The request body is not valid JSON.")
-    if not isinstance(data, dict):
-        raise APIError(422, "invalid_fields", "The request body must be a JSON object.")
-    return data
 
 
 def turn_text(data: CompletionRequest) -> str:
@@ -196,7 +184,7 @@ def completion_chunks(source: Iterator[Any], *, chunk_id: str, delay_ms: int) ->
             response=ChatCompletion, errors=(404,))
 def chat_completions():
     """One turn in the chat-completions format; ``stream: true`` answers SSE chunks."""
-    return complete(read_json_object())
+    return complete(json_object())
 
 
 @bp.get("/models")

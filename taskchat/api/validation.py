@@ -17,8 +17,8 @@ from ..errors import APIError, validation_details
 M = TypeVar("M", bound=BaseModel)
 
 
-def json_body(schema: type[M]) -> M:
-    """The request's JSON body validated as ``schema``: 415, 400 or 422 otherwise."""
+def json_object() -> dict[str, Any]:
+    """The request's body as a JSON object, or the matching 415 / 400 / 422."""
     if not request.is_json:
         raise APIError(415, "unsupported_media_type", "Send the body as application/json.")
     data = request.get_json(silent=True)
@@ -26,6 +26,12 @@ def json_body(schema: type[M]) -> M:
         raise APIError(400, "malformed_json", "The request body is not valid JSON.")
     if not isinstance(data, dict):
         raise APIError(422, "invalid_fields", "The request body must be a JSON object.")
+    return data
+
+
+def json_body(schema: type[M]) -> M:
+    """The request's JSON body validated as ``schema``: 415, 400 or 422 otherwise."""
+    data = json_object()
     try:
         return schema.model_validate(data)
     except ValidationError as exc:

@@ -7,8 +7,6 @@ and the CSRF header. The page sets its own Content-Security-Policy to allow the 
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app, render_template, url_for
 from flask_jwt_extended import jwt_required
 
@@ -36,11 +34,7 @@ CHATKIT_CSP = "; ".join(
 
 def domain_key() -> str:
     """The ChatKit domain key: any value works on localhost; public hosts must be allow-listed."""
-    return (
-        current_app.config.get("TASKCHAT_CHATKIT_DOMAIN_KEY")
-        or os.environ.get("TASKCHAT_CHATKIT_DOMAIN_KEY")
-        or "local-dev"
-    )
+    return current_app.config["TASKCHAT_CHATKIT_DOMAIN_KEY"]
 
 
 @bp.get("/chatkit")
