@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,39 +149,48 @@ class LiveServer:
     process: subprocess.Popen
 
 
-@pytest.fixture(scope="session")
-def live_server(database_url, _schema, tmp_path_factory):
+@contextmanager
+def gunicorn_server(database_url: str, log_dir: Path, **env: str):
     """The app under gunicorn (gthread, as in production) on a free loopback port."""
     port = free_port()
-    env = {
+    full_env = {
         **os.environ,
         "TASKCHAT_ENV": "testing",
         "DATABASE_URL": database_url,
         "TASKCHAT_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "TASKCHAT_THREADS": "8",
+        **env,
     }
-    log = open(tmp_path_factory.mktemp("gunicorn") / "server.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+    with open(log_dir / "server.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:  # still booting
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"gunicorn did not start; see {log.name}")
+            time.sleep(0.1)
         try:
-            if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"gunicorn did not start; see {log.name}")
-        time.sleep(0.1)
-    yield LiveServer(url, process)
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+            yield LiveServer(url, process)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, _schema, tmp_path_factory):
+    """The app under gunicorn on loopback, shared by the session's live tests."""
+    with gunicorn_server(database_url, tmp_path_factory.mktemp("gunicorn")) as server:
+        yield server

@@ -4,9 +4,6 @@ server answers is validated with the ``openai-chatkit`` package's own pydantic t
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 import warnings
@@ -17,7 +14,7 @@ import pytest
 import requests
 from pydantic import TypeAdapter
 
-from tests.conftest import ROOT, Account, free_port
+from tests.conftest import Account, gunicorn_server
 
 # The package warns while defining its (deprecated) named widget classes; see the marker below.
 with warnings.catch_warnings():
@@ -141,50 +138,14 @@ def chatkit(client, auth):
     return made
 
 
-@dataclass
-class PacedServer:
-    url: str
-    process: subprocess.Popen
-
-
 @pytest.fixture(scope="session")
 def paced_server(database_url, _schema, tmp_path_factory):
     """The app under gunicorn (gthread) pacing streamed words by 30 ms, so a client can
     hang up while a reply is still being sent."""
-    port = free_port()
-    env = {
-        **os.environ,
-        # The testing config pins the delay to 0; development reads it from the environment.
-        "TASKCHAT_ENV": "development",
-        "SECRET_KEY": "paced-server-secret-key-that-is-long-enough",
-        "JWT_SECRET_KEY": "paced-server-jwt-secret-key-that-is-long-enough",
-        "DATABASE_URL": database_url,
-        "TASKCHAT_BIND": f"127.0.0.1:{port}",
-        "TASKCHAT_STREAM_DELAY_MS": "30",
-        "WEB_CONCURRENCY": "1",
-        "TASKCHAT_THREADS": "4",
-    }
-    log = open(tmp_path_factory.mktemp("paced") / "server.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                break
-        except (requests.ConnectionError, requests.Timeout):  # still booting
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"gunicorn did not start; see {log.name}")
-        time.sleep(0.1)
-    yield PacedServer(url, process)
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with gunicorn_server(
+        database_url, tmp_path_factory.mktemp("paced"), TASKCHAT_STREAM_DELAY_MS="30", TASKCHAT_THREADS="4"
+    ) as server:
+        yield server
 
 
 def register_over_http(base_url: str) -> Account:
