@@ -16,6 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 PASSWORD = "correct-horse-1"
 
+# CI machines are shared and slow at times; a page that answers never arrives late by 15 s.
+expect.set_options(timeout=15_000)
+
 
 @pytest.fixture
 def new_context(browser, live_server, app):
@@ -24,7 +27,7 @@ def new_context(browser, live_server, app):
 
     def make(**options):
         context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)
         contexts.append(context)
         return context
 
@@ -43,6 +46,8 @@ def sign_up(page, email: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     expect(page).to_have_url(re.compile(r"/$"))
+    # The URL changes when the navigation commits; Enter-to-send is wired once app.js has run.
+    page.wait_for_load_state("load")
 
 
 def watch_console(page) -> list[str]:
