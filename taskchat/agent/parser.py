@@ -207,7 +207,9 @@ def _unwrap(raw: str) -> str:
     want = _WANT_HEAD.match(text)
     if want and _COMMAND_VERB.match(text[want.end():]):
         text = text[want.end():]
-    text = _POLITE_TAIL.sub("", text).strip()
+    # Only the end can hold "… please": searching just the tail keeps long input linear.
+    cut = max(0, len(text) - 60)
+    text = (text[:cut] + _POLITE_TAIL.sub("", text[cut:])).strip()
     return text or raw
 
 
@@ -254,14 +256,14 @@ _NOTE = re.compile(
 )
 _NOTE_SPLIT = re.compile(r"\s*:\s*|\s+(?:saying|that\s+says|which\s+says|reading|to\s+say|-)\s+|\s+to\s+(?=.)", re.I)
 _REMOVE_TAG = re.compile(
-    r"^(?:remove|delete|drop|take\s+off|strip)\s+(?:the\s+)?(?:(?:tags?|labels?)\s+(?P<t1>#?[\w-]+(?:\s*(?:,|and)\s*#?[\w-]+)*)"
-    r"|(?P<t2>#[\w-]+(?:\s*(?:,|and)?\s*#[\w-]+)*)|(?P<t3>#?[\w-]+)\s+(?:tag|label))\s+(?:from|on|off)\s+(?P<ref>.+)$",
+    r"^(?:remove|delete|drop|take\s+off|strip)\s+(?:the\s+)?(?:(?:tags?|labels?)\s+(?P<t1>#?[\w-]+(?:(?:\s*,\s*|\s+and\s+)#?[\w-]+)*)"
+    r"|(?P<t2>#[\w-]+(?:(?:\s*,\s*|\s+and\s+|\s+)#[\w-]+)*)|(?P<t3>#?[\w-]+)\s+(?:tag|label))\s+(?:from|on|off)\s+(?P<ref>.+)$",
     re.I,
 )
 _UNTAG = re.compile(r"^(?:untag|unlabel)\s+(?P<rest>.+)$", re.I)
 _ADD_TAG = re.compile(
-    r"^(?:add|put|attach|apply)\s+(?:the\s+)?(?:(?:tags?|labels?)\s+(?P<t1>#?[\w-]+(?:\s*(?:,|and)\s*#?[\w-]+)*)"
-    r"|(?P<t2>#[\w-]+(?:\s*(?:,|and)?\s*#[\w-]+)*)|(?P<t3>#?[\w-]+)\s+(?:tag|label))\s+(?:to|on|onto)\s+(?P<ref>.+)$",
+    r"^(?:add|put|attach|apply)\s+(?:the\s+)?(?:(?:tags?|labels?)\s+(?P<t1>#?[\w-]+(?:(?:\s*,\s*|\s+and\s+)#?[\w-]+)*)"
+    r"|(?P<t2>#[\w-]+(?:(?:\s*,\s*|\s+and\s+|\s+)#[\w-]+)*)|(?P<t3>#?[\w-]+)\s+(?:tag|label))\s+(?:to|on|onto)\s+(?P<ref>.+)$",
     re.I,
 )
 _TAG_VERB = re.compile(r"^(?:tag|label)\s+(?P<rest>.+)$", re.I)

@@ -31,11 +31,8 @@ class TaskRef:
     last: bool = False
 
 
-_NUMBER_LIST = re.compile(
-    r"^(?:(?:the\s+)?(?:tasks?|numbers?|nos?\.?|items?)\s*)?#?\s*(\d+)"
-    r"((?:\s*(?:,|&|\band\b|\+)\s*(?:(?:tasks?|numbers?|#)\s*)?#?\s*\d+)*)$",
-    re.I,
-)
+# Words allowed around the numbers of a bare number list ("tasks 2, 3 and #5").
+_NUMBER_LIST_NOISE = re.compile(r"\b(?:the|tasks?|numbers?|nos?|items?|and)\b|[,&+#.]")
 _NUMBER_INSIDE = re.compile(r"\b(?:task|number|no\.?|item)\s*#?\s*(\d+)\b|(?<![\w&])#(\d+)\b", re.I)
 _PRONOUN = re.compile(
     r"^(?:it|that|this|that one|this one|that task|this task|the task|them|those|these|all of them|both)$",
@@ -55,19 +52,21 @@ _TITLE_NOISE = re.compile(
 def numbers_in(text: str) -> list[int]:
     """Every task number a phrase names: "task 2", "#2", "tasks 2 and 3", "2, 3 & 5"."""
     text = text.strip(" .!?")
-    whole = _NUMBER_LIST.match(text)
-    if whole:
-        return [int(n) for n in re.findall(r"\d+", text)]
+    # Token by token rather than one nested pattern, which would backtrack exponentially.
+    tokens = _NUMBER_LIST_NOISE.sub(" ", text.lower()).split()
+    if tokens and all(token.isdigit() for token in tokens):
+        return [int(token) for token in tokens]
     return [int(a or b) for a, b in _NUMBER_INSIDE.findall(text)]
 
 
 def clean_title_ref(text: str) -> str:
     """'the groceries task' → 'groceries'."""
     text = " ".join(text.strip(" .!?,;:\"'“”‘’").split())
-    previous = None
-    while previous != text:
+    for _ in range(4):
         previous = text
         text = _TITLE_NOISE.sub("", text).strip()
+        if text == previous:
+            break
     return text
 
 

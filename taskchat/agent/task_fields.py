@@ -118,12 +118,14 @@ def strip_lead(text: str) -> str:
 def tidy_title(text: str) -> str:
     """Strip filler around what is left of a message once its fields are cut out."""
     text = " ".join(text.split())
-    previous = None
-    while previous != text:
+    # A few passes strip nested filler; a bounded number keeps adversarial input linear.
+    for _ in range(4):
         previous = text
         text = _LEADING_FILLER.sub("", text, count=1).strip()
         text = _TRAILING_FILLER.sub("", text).strip()
         text = text.strip(" ,;:-–—")
+        if text == previous:
+            break
     return text
 
 

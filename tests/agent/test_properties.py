@@ -90,3 +90,31 @@ def test_agent_always_replies(agent_app, texts):
         conversation_id = reply.conversation_id
         assert reply.response.strip()
         assert reply.intent in INTENTS
+
+
+ADVERSARIAL = [
+    "mark " + "1 and " * 660 + "done",
+    "delete " + "#2 " * 1300,
+    "add " + "#work and " * 390,
+    "add " + "task " * 790,
+    "task 1 is " + "tasks : " * 495,
+    "delete " + ", " * 1990,
+    "add '" + "a'" * 1990,
+    "rename " + "x to " * 790,
+    "add " + "at 5 " * 790,
+    "update " + "task " * 790,
+    "add " + "1 due " * 660,
+]
+
+
+def test_long_adversarial_messages_stay_fast():
+    """Nested quantifiers once made "mark 1 and 1 and … done" take minutes (exponential
+    backtracking); the API allows 4000 characters, so each of these must stay far below that (they take milliseconds)."""
+    import time
+
+    parse_intent("warm up: add x due in a fortnight")  # the lazy dateparser import is not the parser's cost
+    for text in ADVERSARIAL:
+        assert len(text) <= 4000
+        started = time.perf_counter()
+        parse_intent(text, ParseContext(now=datetime(2026, 12, 1, 10, tzinfo=UTC)))
+        assert time.perf_counter() - started < 2.0, text[:40]
