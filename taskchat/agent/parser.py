@@ -90,7 +90,7 @@ _HELP = re.compile(
     r"what\s+(?:else\s+)?can\s+(?:you|i)\s+(?:do|say|ask|type)(?:\s+here)?|what\s+do\s+you\s+do|"
     r"how\s+does\s+(?:this|it)\s+work|how\s+do\s+i\s+use\s+(?:this|you|it|taskchat)|"
     r"what\s+are\s+you|who\s+are\s+you|what\s+is\s+this|what\s+commands(?:\s+are\s+there)?|"
-    r"i\s+need\s+help|show\s+(?:me\s+)?(?:the\s+)?(?:help|commands)|how\s+do\s+i\s+\w+(?:\s+\w+)?)$",
+    r"i\s+need\s+help|show\s+(?:me\s+)?(?:the\s+)?(?:help|commands)|how\s+(?:do|can|should)\s+i\s+(?:add|create|delete|remove|complete|mark|list|see|find|search|rename|edit|change|use|tag|undo)\b[\w\s'-]{0,40})$",
     re.I,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
