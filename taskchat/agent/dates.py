@@ -76,6 +76,7 @@ _TIME = re.compile(
 _BARE_AT = re.compile(r"\bat\s+(?P<h>\d{1,2})\b(?![:.]\d|\s*(?:%|percent|people|pm|am))", re.IGNORECASE)
 _DUE_PHRASE = re.compile(r"\bdue\s+(?P<phrase>[a-z0-9][a-z0-9 ,./-]{1,30}?)\s*$", re.IGNORECASE)
 
+_TIMEISH = re.compile(r"\d:\d|\d\s*[ap]\.?m\b|\b(?:noon|midnight|at|hours?|minutes?|mins?)\b", re.IGNORECASE)
 # Not dates, whatever digits they hold.
 _MASKS = re.compile(
     r"\S+@\S+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|io|dev|app)\b\S*"
@@ -83,7 +84,7 @@ _MASKS = re.compile(
     re.IGNORECASE,
 )
 _DATEISH = re.compile(
-    rf"\d|\b(?:tod|ton|tom|tmr|day|week|month|year|noon|mid|eo[mw]|{_WD}|{_WD_ABBR}|{_MONTH})",
+    rf"\d|\b(?:tod|ton|tom|tmr|day|week|month|year|noon|mid|eo[mw]|due\s|{_WD}|{_WD_ABBR}|{_MONTH})",
     re.IGNORECASE,
 )
 
@@ -311,7 +312,10 @@ def find_due(text: str, now: datetime, tz: ZoneInfo, masked: list[tuple[int, int
         if due_match and not _overlaps(due_match.span(), masked):
             parsed = _dateparser(due_match.group("phrase").lower(), local_now.replace(tzinfo=None, second=0, microsecond=0))
             if parsed is not None:
-                return Found(Due(parsed.replace(tzinfo=tz), parsed.time() != time(0)), [due_match.span()])
+                # "due in a fortnight" names a day; dateparser still fills in the current time
+                has_time = bool(_TIMEISH.search(due_match.group("phrase")))
+                at = parsed if has_time else datetime.combine(parsed.date(), time(0))
+                return Found(Due(at.replace(tzinfo=tz), has_time), [due_match.span()])
         return Found(None, [])
     if day is None:
         day = local_now.date()
