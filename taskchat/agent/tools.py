@@ -92,8 +92,15 @@ def get_task(ctx: ToolContext, number: int) -> Task:
     return task
 
 
+def _clean_text(text: str | None) -> str | None:
+    """Text as stored: NUL (which PostgreSQL text cannot hold) removed, empty as None."""
+    if text is None:
+        return None
+    return str(text).replace("\x00", "") or None
+
+
 def _clean_title(title: str) -> str:
-    title = " ".join(str(title).split())
+    title = " ".join(str(title).replace("\x00", "").split())
     if not title:
         raise ToolError("A task needs a title.")
     if len(title) > MAX_TITLE:
@@ -161,7 +168,7 @@ def add_task(
     task = Task(
         user_id=ctx.user.id,
         title=_clean_title(title),
-        description=(description or None),
+        description=_clean_text(description),
         priority=_check_priority(priority),
         due_at=_parse_due(due_at),
         due_has_time=bool(due_has_time),
@@ -345,7 +352,7 @@ def update_task(ctx: ToolContext, number: int, **changes: Any) -> dict[str, Any]
     if "title" in changes:
         task.title = _clean_title(changes["title"])
     if "description" in changes:
-        task.description = changes["description"] or None
+        task.description = _clean_text(changes["description"])
     if "priority" in changes:
         task.priority = _check_priority(changes["priority"])
     if "due_at" in changes:

@@ -87,6 +87,8 @@ def add_message(conversation: Conversation, role: str, content: str, **fields: A
 
 def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | None = None) -> TurnStart:
     """Store the user's message (in a new conversation when no id is given) and commit it."""
+    # PostgreSQL text cannot hold NUL; keep the message, mark where the character was.
+    message = message.replace("\x00", "\ufffd")
     begin_write()
     created = conversation_id is None
     if created:
