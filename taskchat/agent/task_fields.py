@@ -72,6 +72,8 @@ _TRAILING_FILLER = re.compile(
 
 @dataclass
 class TaskFields:
+    """What a message said about a task; unset fields stay None so they are not sent."""
+
     title: str = ""
     description: str | None = None
     priority: str | None = None
@@ -97,6 +99,7 @@ class TaskFields:
 
 
 def quoted_spans(text: str) -> list[re.Match]:
+    """Quoted stretches ('…', "…", “…”), not apostrophes inside words like "mom's"."""
     return list(_QUOTED.finditer(text))
 
 
@@ -107,6 +110,7 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def capitalise(text: str) -> str:
+    """First letter upper-cased, the rest as typed (``str.capitalize`` would lower "NASA")."""
     return text[:1].upper() + text[1:] if text else text
 
 
@@ -130,6 +134,7 @@ def tidy_title(text: str) -> str:
 
 
 def read_priority(text: str) -> tuple[str | None, list[tuple[int, int]]]:
+    """(priority, span) from !high / !1–!3 / "high priority" / "priority low" / urgent / p1–p3."""
     match = _PRIORITY.search(text)
     if not match:
         return None, []
@@ -140,6 +145,7 @@ def read_priority(text: str) -> tuple[str | None, list[tuple[int, int]]]:
 
 
 def read_tags(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """#tags (lower-cased) and their spans; "#2" is a task number, not a tag."""
     matches = list(_TAG.finditer(text))
     return [m.group("tag").lower() for m in matches], [m.span() for m in matches]
 
