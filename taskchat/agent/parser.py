@@ -426,7 +426,7 @@ def _complete(body: str, lower: str, context: ParseContext) -> ParsedIntent | No
 
 _UPDATE_VERB = re.compile(
     r"^(?P<verb>update|change|edit|modify|set|rename|retitle|re-?name|move|reschedule|re-?schedule|postpone|push|"
-    r"delay|defer|bump|make|prioriti[sz]e|deprioriti[sz]e|mark|flag|give|call)\s+(?P<rest>.+)$",
+    r"delay|defer|bump|snooze|make|prioriti[sz]e|deprioriti[sz]e|mark|flag|give|call)\s+(?P<rest>.+)$",
     re.I | re.S,
 )
 _FIELD = r"(?P<field>title|name|text|wording|priority|due\s+date|deadline|due|date|time|description|notes?|details|tags?|recurrence)"
@@ -439,7 +439,7 @@ _LEADING_REF = re.compile(
     re.I | re.S,
 )
 _NO_VALUE = re.compile(r"^(?:none|nothing|no\s+date|no\s+due\s+date|no\s+deadline|empty|blank|null|never)$", re.I)
-_DUE_VERBS = {"move", "reschedule", "re-schedule", "postpone", "push", "delay", "defer", "bump"}
+_DUE_VERBS = {"move", "reschedule", "re-schedule", "postpone", "push", "delay", "defer", "bump", "snooze"}
 
 
 def _field_value(field_name: str | None, value: str, verb: str, context: ParseContext) -> dict[str, Any] | None:
@@ -546,7 +546,7 @@ def _update(body: str, lower: str, context: ParseContext) -> ParsedIntent | None
         found = _LEADING_REF.match(rest)
         if found and found.group("value").strip():
             ref = found.group("ref")
-            value = re.sub(r"^(?:to|as|into|:|=|for|-)\s*", "", found.group("value").strip(), flags=re.I)
+            value = re.sub(r"^(?:to|as|into|:|=|for|-|until|till)\s*", "", found.group("value").strip(), flags=re.I)
         else:
             found = _REF_TO.match(rest)
             if found:
@@ -645,7 +645,7 @@ _CREATE = re.compile(
     r"^(?:(?:please\s+)?(?:add|create|new|insert|jot\s+down|note\s+down|write\s+down|capture|log|put|enter|save|"
     r"make\s+(?=(?:a|an|me\s+a|new)\s+(?:new\s+)?(?:task|todo|to-do|reminder|note)\b)|"
     r"set\s+(?=(?:a|an)\s+(?:reminder|task)\b)|schedule)\b(?:\s+me\b)?"
-    r"|remind\s+me(?:\s+to|\s+about|\s+that\s+i\s+(?:need|have)\s+to)?|reminder(?:\s+to)?\s*:?|todo\s*:|to-do\s*:|task\s*:|"
+    r"|remind\s+me(?:\s+to\b|\s+about\b|\s+that\s+i\s+(?:need|have)\s+to\b)?|reminder(?:\s+to)?\s*:?|todo\s*:|to-do\s*:|task\s*:|"
     r"(?:i\s+)?(?:need|have|got|gotta|must|should|ought)(?:\s+to)?(?=\s)|i'll\s+need\s+to|i\s+(?:want|plan|intend|hope)\s+to|"
     r"i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|"
     r"don't\s+forget(?:\s+to|\s+about)?|do\s+not\s+forget(?:\s+to|\s+about)?|remember\s+to|"

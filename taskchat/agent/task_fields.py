@@ -63,7 +63,7 @@ _LEADING_FILLER = re.compile(
     re.I,
 )
 _TRAILING_FILLER = re.compile(
-    r"(?:[\s,;:\-–—]+(?:and|also|due|by|on|at|for|with|every|to|from|until|before|please|pls|plz|"
+    r"(?:[\s,;:\-–—]+(?:and\s+tag(?:\s+it)?(?:\s+(?:as|with))?|and|also|due|by|on|at|for|with|every|to|from|until|before|please|pls|plz|"
     r"thanks|thank\s+you|to\s+my\s+(?:list|tasks|to-?do\s+list)|on\s+my\s+(?:list|tasks)|"
     r"to\s+the\s+list|the\s+list|my\s+list)?)+$|\s*[.!?]+$",
     re.I,
