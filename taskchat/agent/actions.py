@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from .turn import Turn
 
 MAX_CHOICES = 8
+_DUE_WINDOWS = {
+    "tomorrow": lambda today: (today + timedelta(days=1), today + timedelta(days=2)),
+    "next week": lambda today: (
+        today + timedelta(days=7 - today.weekday()),
+        today + timedelta(days=14 - today.weekday()),
+    ),
+}
 
 
 @dataclass
@@ -95,11 +102,14 @@ def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcom
     if done.status == "error":
         return Outcome(f"I couldn't list your tasks: {done.error}", intent)
     tasks = done.output["tasks"]
-    if parsed.options.get("due_on") == "tomorrow":
-        tomorrow = (turn.ctx.now.astimezone(turn.tz) + timedelta(days=1)).date()
+    window = _DUE_WINDOWS.get(parsed.options.get("due_on"))
+    if window:
+        # Windows the list tool has no filter for: local days [first, last).
+        today = turn.ctx.now.astimezone(turn.tz).date()
+        first, last = window(today)
         tasks = [
             task for task in tasks
-            if task["due_at"] and datetime.fromisoformat(task["due_at"]).astimezone(turn.tz).date() == tomorrow
+            if task["due_at"] and first <= datetime.fromisoformat(task["due_at"]).astimezone(turn.tz).date() < last
         ]
     turn.remember([task["number"] for task in tasks])
     if intent == "SEARCH":

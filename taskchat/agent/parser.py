@@ -622,6 +622,9 @@ def _list(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     elif re.search(r"\btomorrow\b", text):
         options["due_on"] = "tomorrow"
         args["status"] = "pending"
+    elif re.search(r"\bnext\s+week\b", text):
+        options["due_on"] = "next week"
+        args["status"] = "pending"
     priority, _spans = read_priority(text)
     if priority:
         args["priority"] = priority

@@ -66,8 +66,8 @@ def _filter_words(args: dict[str, Any], options: dict[str, Any]) -> tuple[str, s
         after.append("due today")
     elif due == "week":
         after.append("due this week")
-    if options.get("due_on") == "tomorrow":
-        after.append("due tomorrow")
+    if options.get("due_on"):
+        after.append(f"due {options['due_on']}")
     if args.get("tag"):
         after.append(f"tagged #{args['tag']}")
     return " ".join(before), " ".join(after)
