@@ -40,6 +40,7 @@ def assert_error(response, status, code=None):
         ({"json": {"message": "hi", "conversation_id": "not-a-uuid"}}, 422, "invalid_fields"),
         ({"json": {"message": "hi", "conversation_id": 7}}, 422, "invalid_fields"),
         ({"json": {"message": "hi", "extra": True}}, 422, "invalid_fields"),
+        ({"json": {"message": "add milk\u0000"}}, 422, "invalid_fields"),
     ],
 )
 def test_chat_rejects_bad_bodies(app, client, auth, kwargs, status, code):
@@ -99,6 +100,8 @@ def test_non_api_404_is_an_html_page(client):
         {"title": "ok", "tags": "work"},
         {"title": "ok", "tags": [""]},
         {"title": "ok", "completed": True},
+        {"title": "nul\u0000byte"},
+        {"title": "ok", "tags": ["a\u0000"]},
     ],
 )
 def test_task_create_rejects_bad_fields(app, client, auth, body):

@@ -20,6 +20,15 @@ MAX_MESSAGE_CHARS = 4000
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
+    @field_validator("*")
+    @classmethod
+    def no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text: refuse it here instead of failing at the database.
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(item, str) and "\x00" in item for item in values):
+            raise ValueError("must not contain NUL characters")
+        return value
+
 
 class ErrorDetail(BaseModel):
     code: str
