@@ -102,8 +102,8 @@ def format_due(task: dict[str, Any], tz: ZoneInfo) -> str | None:
     return text
 
 
-def describe(task: dict[str, Any], tz: ZoneInfo) -> str:
-    """'Buy milk' (task 4) — due Fri Dec 4, high priority, #shopping."""
+def task_details(task: dict[str, Any], tz: ZoneInfo) -> list[str]:
+    """The parts of a task worth saying besides its title: due, priority, tags, repeat."""
     parts = []
     due = format_due(task, tz)
     if due:
@@ -113,6 +113,12 @@ def describe(task: dict[str, Any], tz: ZoneInfo) -> str:
     parts.extend(f"#{tag}" for tag in task.get("tags") or [])
     if task.get("recurrence"):
         parts.append(f"repeats {task['recurrence']}")
+    return parts
+
+
+def describe(task: dict[str, Any], tz: ZoneInfo) -> str:
+    """'Buy milk' (task 4) — due Fri Dec 4, high priority, #shopping."""
+    parts = task_details(task, tz)
     text = f"'{task['title']}' (task {task['number']})"
     return text + (" — " + ", ".join(parts) if parts else "")
 

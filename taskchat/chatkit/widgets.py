@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..agent.replies import format_due
+from ..agent.replies import task_details
 from .protocol import DynamicWidgetRoot
 
 # Widget button action type → the agent intent it runs.
@@ -42,13 +42,7 @@ def _row(task: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
                 {"type": "Caption", "value": "deleted"},
             ],
         }
-    details = []
-    due = format_due(task, tz)
-    if due:
-        details.append(f"due {due}")
-    if task.get("priority") and task["priority"] != "none":
-        details.append(f"{task['priority']} priority")
-    details.extend(f"#{tag}" for tag in task.get("tags") or [])
+    details = task_details(task, tz)
     text: list[dict[str, Any]] = [
         {
             "type": "Text",
