@@ -1,10 +1,12 @@
-"""Rewriting a conversation's recent past: dropping what followed a message, to answer it again."""
+"""A conversation's stored past: reading it, dropping what followed a message (to answer it
+again), deleting it. Every surface goes through these, so ownership and locking live here once."""
 
 from __future__ import annotations
 
 import uuid
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Conversation, Message
@@ -43,4 +45,26 @@ def truncate_after(user_id: str, conversation_id: str | uuid.UUID, message_id: i
         .where(Conversation.id == conversation.id)
         .values(last_sequence=message.sequence_number)
     )
+    db.session.commit()
+
+
+def messages_of(conversation: Conversation) -> list[Message]:
+    """The conversation's messages in sequence order, with their tool calls loaded."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.sequence_number)
+            .options(selectinload(Message.tool_calls))
+        )
+    )
+
+
+def delete_conversation(user_id: str, conversation_id: str | uuid.UUID) -> None:
+    """Delete the user's conversation with its messages and tool calls, and commit.
+
+    ``ConversationNotFound`` for an unknown id or someone else's conversation.
+    """
+    begin_write()
+    db.session.delete(get_conversation(user_id, conversation_id))
     db.session.commit()

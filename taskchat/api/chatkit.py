@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .. import sse
 from ..agent import ConversationNotFound, finish, run_action, start_turn
-from ..agent.history import NotAUserMessage, truncate_after
+from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import protocol, responder, store
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS
@@ -110,7 +110,7 @@ def update_thread(req: ck.ThreadsUpdateReq) -> Response:
 
 
 def delete_thread(req: ck.ThreadsDeleteReq) -> Response:
-    store.delete(store.conversation_for(current_user.id, req.params.thread_id))
+    delete_conversation(current_user.id, store.conversation_for(current_user.id, req.params.thread_id).id)
     return json_answer()
 
 

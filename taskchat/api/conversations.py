@@ -7,13 +7,12 @@ from datetime import datetime
 
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
 
 from ..agent import ConversationNotFound, get_conversation
+from ..agent.history import delete_conversation, messages_of
 from ..errors import APIError
 from ..extensions import db
-from ..models import Conversation, Message
-from ..transactions import begin_write
+from ..models import Conversation
 from . import bp
 from .schemas import ConversationDetail, ConversationPage, ConversationQuery, OkResponse
 from .validation import documented, query_args
@@ -74,20 +73,15 @@ def conversations_index():
             errors=(404,))
 def conversations_show(conversation_id: str):
     conversation = _owned(conversation_id)
-    messages = db.session.scalars(
-        select(Message)
-        .where(Message.conversation_id == conversation.id)
-        .order_by(Message.sequence_number)
-        .options(selectinload(Message.tool_calls))
-    )
-    return {**conversation.to_dict(), "messages": [message.to_dict() for message in messages]}
+    return {**conversation.to_dict(), "messages": [m.to_dict() for m in messages_of(conversation)]}
 
 
 @bp.delete("/conversations/<conversation_id>")
 @jwt_required()
 @documented(summary="Delete a conversation and its messages", response=OkResponse, errors=(404,))
 def conversations_delete(conversation_id: str):
-    begin_write()
-    db.session.delete(_owned(conversation_id))
-    db.session.commit()
+    try:
+        delete_conversation(current_user.id, conversation_id)
+    except ConversationNotFound as exc:
+        raise APIError(404, "conversation_not_found", "No such conversation.") from exc
     return {"ok": True}

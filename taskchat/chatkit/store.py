@@ -213,12 +213,6 @@ def rename(conversation: Conversation, title: str) -> None:
     db.session.commit()
 
 
-def delete(conversation: Conversation) -> None:
-    begin_write()
-    db.session.delete(conversation)
-    db.session.commit()
-
-
 def record_feedback(conversation: Conversation, item_ids: list[str], kind: str) -> None:
     """Store ``kind`` on every message behind ``item_ids``; all must be in the thread, or none is."""
     messages = [message_for(conversation, item_id)[0] for item_id in item_ids]

@@ -5,17 +5,12 @@ The views stay parse → call → respond; every read filters by the signed-in u
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from ..agent import get_conversation
 from ..agent.tools import ToolContext, list_tasks
 from ..api.conversations import conversations_page
-from ..extensions import db
-from ..models import Conversation, Message, User
+from ..models import Conversation, User
 
 SIDEBAR_SIZE = 50
 # Tools whose success changes what the task panel shows.
@@ -36,17 +31,6 @@ def sidebar(user_id: str) -> list[Conversation]:
     return rows
 
 
-def messages_of(conversation: Conversation) -> list[Message]:
-    """The conversation's messages in sequence order (the conversation is already the user's)."""
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id)
-            .order_by(Message.sequence_number)
-        )
-    )
-
-
 def task_panel(user: User) -> TaskPanel:
     """Pending tasks (soonest due first) and completed ones, through the agent's own tool."""
     ctx = ToolContext(user=user)
@@ -54,12 +38,6 @@ def task_panel(user: User) -> TaskPanel:
         pending=list_tasks(ctx, status="pending")["tasks"],
         completed=list_tasks(ctx, status="completed")["tasks"],
     )
-
-
-def delete_conversation(user_id: str, conversation_id: str | uuid.UUID) -> None:
-    """Delete the user's conversation (``ConversationNotFound`` for anyone else's)."""
-    db.session.delete(get_conversation(user_id, conversation_id))
-    db.session.commit()
 
 
 def changed_tasks(tool_calls) -> bool:

@@ -20,11 +20,12 @@ from flask import (
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 
 from ..agent import ConversationNotFound, get_conversation, process_request, start_turn
+from ..agent.history import delete_conversation, messages_of
 from ..api.schemas import MAX_MESSAGE_CHARS
 from ..sse import SSE_HEADERS
 from . import bp
 from .chat_stream import stream_turn
-from .page_data import delete_conversation, messages_of, sidebar, task_panel
+from .page_data import sidebar, task_panel
 from .page_security import is_htmx, safe_next
 
 
