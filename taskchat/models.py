@@ -229,6 +229,8 @@ class Message(db.Model):
     intent: Mapped[str | None] = mapped_column(String(32))
     # Structured content for rich surfaces (e.g. the task list a ChatKit widget shows).
     display: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # When the message asks: the answers offered, [{"label", "reply"}] (see agent.events.Choice).
+    choices: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType)
     feedback: Mapped[str | None] = mapped_column(String(16))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
@@ -249,6 +251,7 @@ class Message(db.Model):
             "model": self.model,
             "tokens_used": self.tokens_used,
             "intent": self.intent,
+            "choices": self.choices or [],
             "tool_calls": [call.to_dict() for call in self.tool_calls],
         }
 

@@ -133,3 +133,35 @@ def test_failing_tool_is_recorded_as_error(app, auth, chat):
     with app.app_context():
         stored = db.session.scalars(select(ToolCall)).one()
         assert (stored.status, stored.error_message, stored.tool_input) == ("error", "There is no task 42.", {"number": 42})
+
+
+def test_a_question_offers_choices_and_a_choice_is_an_answer(app, auth, chat, client):
+    account = auth.register()
+    first = chat(account, "add call the bank")
+    conversation_id = first["conversation_id"]
+    chat(account, "add call the plumber", conversation_id)
+    assert first["metadata"]["choices"] == []
+
+    asked = chat(account, "mark call done", conversation_id)
+    assert asked["metadata"]["intent"] == "CLARIFY"
+    choices = asked["metadata"]["choices"]
+    assert [c["reply"] for c in choices] == ["task 1", "task 2"]
+    assert "Call the plumber" in choices[1]["label"]
+
+    picked = chat(account, choices[1]["reply"], conversation_id)
+    assert picked["metadata"]["intent"] == "COMPLETE"
+    assert picked["metadata"]["choices"] == []
+    with app.app_context():
+        assert [(t.number, t.completed) for t in tasks_of(account.user_id)] == [(1, False), (2, True)]
+
+    bulk = chat(account, "delete all my tasks", conversation_id)
+    assert [c["reply"] for c in bulk["metadata"]["choices"]] == ["yes", "no"]
+    kept = chat(account, bulk["metadata"]["choices"][1]["reply"], conversation_id)
+    assert kept["metadata"]["choices"] == []
+    with app.app_context():
+        assert len(tasks_of(account.user_id)) == 2
+
+    # The history keeps what was offered, for surfaces that draw the question later.
+    detail = client.get(f"/api/v1/conversations/{conversation_id}", headers=account.headers).get_json()
+    offered = [m["choices"] for m in detail["messages"] if m["role"] == "assistant"]
+    assert offered[2] == choices and offered[3] == []

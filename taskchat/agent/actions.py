@@ -8,12 +8,12 @@ answer works in the next turn from any surface and on any worker. Either lasts o
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import replies
-from .events import ToolFinished, TurnEvent
+from .events import Choice, ToolFinished, TurnEvent
 from .parser import ParsedIntent
 
 if TYPE_CHECKING:
@@ -36,7 +36,10 @@ class Outcome:
     text: str
     intent: str
     display: dict[str, Any] | None = None
+    choices: list[Choice] = field(default_factory=list)
 
+
+CONFIRM_CHOICES = [Choice("Yes, delete them", "yes"), Choice("No, keep them", "no")]
 
 TOOL_FOR = {
     "COMPLETE": ("complete_task", "complete"),
@@ -146,6 +149,7 @@ def _bulk_delete(turn: Turn, bulk: str, confirm: dict | None) -> Generator[TurnE
         f"Delete {len(tasks)} {what}{'s' if len(tasks) != 1 else ''} ({names})? "
         "Say \"yes\" to confirm; anything else cancels.",
         "CLARIFY",
+        choices=CONFIRM_CHOICES,
     )
 
 
@@ -207,6 +211,7 @@ def _clarify(turn: Turn, parsed: ParsedIntent, numbers: list[int], verb: str) ->
         + '\nSay e.g. "the first one" or "task ' + str(numbers[0]) + '".',
         "CLARIFY",
         {"kind": "task_list", "title": f"Which one should I {verb}?", "tasks": [tasks[n].to_dict() for n in numbers]},
+        [Choice(f"{title} (task {n})", f"task {n}") for n, title in zip(numbers, titles, strict=True)],
     )
 
 

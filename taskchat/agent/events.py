@@ -41,6 +41,20 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One answer the agent offers when it asks: a button's ``label``, and the ``reply`` it sends.
+
+    Sending ``reply`` as the next message picks the choice, so a button and typing are one path.
+    """
+
+    label: str
+    reply: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"label": self.label, "reply": self.reply}
+
+
+@dataclass(frozen=True)
 class Reply:
     """The outcome of a turn, stored as the assistant message."""
 
@@ -54,6 +68,8 @@ class Reply:
     # Structured content for rich surfaces, e.g. {"kind": "task_list", "tasks": [...]}.
     display: dict[str, Any] | None = None
     title: str | None = None
+    # The answers offered when the agent asks (which task? really delete?); empty otherwise.
+    choices: list[Choice] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -236,6 +236,7 @@ def _record(turn: Turn, outcome: Outcome, started: float, user_message_id: int |
         model=MODEL_NAME,
         intent=outcome.intent,
         display=outcome.display,
+        choices=[choice.to_dict() for choice in outcome.choices] or None,
     )
     db.session.flush()
     for call in turn.calls:
@@ -266,6 +267,7 @@ def _record(turn: Turn, outcome: Outcome, started: float, user_message_id: int |
         user_message_id=user_message_id,
         display=outcome.display,
         title=conversation.title,
+        choices=list(outcome.choices),
     )
 
 

@@ -18,6 +18,7 @@ def chat_payload(reply: Reply) -> dict:
             "tool_called": reply.tool_called,
             "tool_calls": [call.to_dict() for call in reply.tool_calls],
             "execution_time_ms": reply.execution_time_ms,
+            "choices": [choice.to_dict() for choice in reply.choices],
         },
     }
 

@@ -116,11 +116,19 @@ class ToolCallOut(BaseModel):
     execution_time_ms: int | None
 
 
+class ChoiceOut(BaseModel):
+    """An answer the agent offers when it asks; send ``reply`` as the next message to pick it."""
+
+    label: str
+    reply: str
+
+
 class ChatMetadata(BaseModel):
     intent: Intent
     tool_called: str | None
     tool_calls: list[ToolCallOut]
     execution_time_ms: int
+    choices: list[ChoiceOut] = []
 
 
 class ChatResponse(BaseModel):
@@ -234,6 +242,7 @@ class MessageOut(BaseModel):
     model: str | None
     tokens_used: int | None
     intent: str | None
+    choices: list[ChoiceOut] = []
     tool_calls: list[ToolCallOut]
 
 
