@@ -1,4 +1,8 @@
-"""The task tools: plain functions over the models, each with a JSON-schema description.
+"""The task tools: plain functions over the models, each described by a pydantic model.
+
+A tool's JSON schema (offered to a language model and over MCP) is generated from the same
+pydantic model that validates the REST API's bodies (``taskchat/schemas.py``); arguments
+from a model or an MCP client are validated with it before the function runs.
 
 The user always comes from the server (``ToolContext``), never from the text or the arguments.
 The REST tasks API calls the same functions, so a rule lives here once.
@@ -12,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import case, func, or_, select
 
 from ..extensions import db
 from ..models import PRIORITIES, Task, User
+from ..schemas import TaskChange, TaskCreate, TaskNumber, TaskQuery, TaskSearch
 
 MAX_TITLE = 500
 
@@ -43,12 +49,37 @@ class ToolContext:
             return ZoneInfo("UTC")
 
 
+def _without_titles(schema: Any) -> Any:
+    """A JSON schema without pydantic's generated ``title`` labels (noise in a model's prompt)."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_titles(value)
+            for key, value in schema.items()
+            if not (key == "title" and isinstance(value, str))
+        }
+    if isinstance(schema, list):
+        return [_without_titles(item) for item in schema]
+    return schema
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
+        for error in exc.errors(include_url=False)
+    )
+
+
 @dataclass(frozen=True)
 class Tool:
     name: str
     description: str
-    parameters: dict[str, Any]
+    arguments: type[BaseModel]
     function: Callable[..., Any]
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The JSON schema of the arguments, generated from the pydantic model."""
+        return _without_titles(self.arguments.model_json_schema())
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI function-calling description of this tool."""
@@ -61,26 +92,30 @@ class Tool:
             },
         }
 
+    def validate(self, raw: Any) -> dict[str, Any]:
+        """Keyword arguments for ``function`` from untrusted JSON arguments, or ``ToolError``."""
+        if not isinstance(raw, dict):
+            raise ToolError(f"{self.name} takes a JSON object of arguments.")
+        try:
+            data = self.arguments.model_validate(raw)
+        except ValidationError as exc:
+            raise ToolError(f"Bad arguments for {self.name}: {_describe(exc)}.") from exc
+        fields = data.model_dump(exclude_unset=True)
+        if "due_at" in fields:
+            # As the REST API reads it: a due date has a time of day unless told otherwise.
+            fields["due_has_time"] = bool(fields["due_at"]) and fields.get("due_has_time", True)
+        return fields
+
 
 TOOLS: dict[str, Tool] = {}
 
 
-def tool(description: str, parameters: dict[str, Any]):
+def tool(description: str, arguments: type[BaseModel]):
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        TOOLS[fn.__name__] = Tool(fn.__name__, description, parameters, fn)
+        TOOLS[fn.__name__] = Tool(fn.__name__, description, arguments, fn)
         return fn
 
     return register
-
-
-_NUMBER = {"type": "integer", "minimum": 1, "description": "The task's number as the user sees it."}
-_PRIORITY = {"type": "string", "enum": list(PRIORITIES)}
-_TAGS = {"type": "array", "items": {"type": "string"}}
-_DUE = {
-    "type": ["string", "null"],
-    "format": "date-time",
-    "description": "ISO 8601 timestamp; null clears the due date.",
-}
 
 
 def get_task(ctx: ToolContext, number: int) -> Task:
@@ -139,21 +174,9 @@ def _check_priority(priority: str) -> str:
 
 
 @tool(
-    "Create a task for the user.",
-    {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
-            "description": {"type": ["string", "null"]},
-            "priority": _PRIORITY,
-            "due_at": _DUE,
-            "due_has_time": {"type": "boolean"},
-            "tags": _TAGS,
-            "recurrence": {"type": ["string", "null"], "description": "e.g. 'weekly'"},
-        },
-        "required": ["title"],
-        "additionalProperties": False,
-    },
+    "Create a task for the user. due_at is ISO 8601 with an offset, in the user's time zone; "
+    "set due_has_time to false when only a date was given.",
+    TaskCreate,
 )
 def add_task(
     ctx: ToolContext,
@@ -242,20 +265,7 @@ def sort_key(task: Task):
     )
 
 
-@tool(
-    "List the user's tasks, optionally filtered.",
-    {
-        "type": "object",
-        "properties": {
-            "status": {"type": "string", "enum": ["all", "pending", "completed"]},
-            "priority": _PRIORITY,
-            "tag": {"type": "string"},
-            "due": {"type": "string", "enum": ["today", "overdue", "week"]},
-            "q": {"type": "string"},
-        },
-        "additionalProperties": False,
-    },
-)
+@tool("List the user's tasks, optionally filtered.", TaskQuery)
 def list_tasks(
     ctx: ToolContext,
     status: str = "all",
@@ -268,30 +278,14 @@ def list_tasks(
     return {"tasks": [task.to_dict() for task in tasks], "count": len(tasks)}
 
 
-@tool(
-    "Search the user's tasks by words in the title or description.",
-    {
-        "type": "object",
-        "properties": {"query": {"type": "string", "minLength": 1}},
-        "required": ["query"],
-        "additionalProperties": False,
-    },
-)
+@tool("Search the user's tasks by words in the title or description.", TaskSearch)
 def search_tasks(ctx: ToolContext, query: str) -> dict[str, Any]:
     if not str(query).strip():
         raise ToolError("Tell me what to search for.")
     return list_tasks(ctx, q=query)
 
 
-@tool(
-    "Mark a task as completed.",
-    {
-        "type": "object",
-        "properties": {"number": _NUMBER},
-        "required": ["number"],
-        "additionalProperties": False,
-    },
-)
+@tool("Mark a task as completed.", TaskNumber)
 def complete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
     task = get_task(ctx, number)
     was = task.completed
@@ -301,15 +295,7 @@ def complete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
     return {**task.to_dict(), "already": was}
 
 
-@tool(
-    "Mark a completed task as not completed again.",
-    {
-        "type": "object",
-        "properties": {"number": _NUMBER},
-        "required": ["number"],
-        "additionalProperties": False,
-    },
-)
+@tool("Mark a completed task as not completed again.", TaskNumber)
 def uncomplete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
     task = get_task(ctx, number)
     was = not task.completed
@@ -322,27 +308,7 @@ def uncomplete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
 UPDATABLE = ("title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
 
 
-@tool(
-    "Change fields of a task. Only the given fields change.",
-    {
-        "type": "object",
-        "properties": {
-            "number": _NUMBER,
-            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
-            "description": {"type": ["string", "null"]},
-            "priority": _PRIORITY,
-            "due_at": _DUE,
-            "due_has_time": {"type": "boolean"},
-            "tags": _TAGS,
-            "add_tags": _TAGS,
-            "remove_tags": _TAGS,
-            "recurrence": {"type": ["string", "null"]},
-            "completed": {"type": "boolean"},
-        },
-        "required": ["number"],
-        "additionalProperties": False,
-    },
-)
+@tool("Change fields of a task. Only the given fields change.", TaskChange)
 def update_task(ctx: ToolContext, number: int, **changes: Any) -> dict[str, Any]:
     unknown = set(changes) - set(UPDATABLE) - {"add_tags", "remove_tags"}
     if unknown:
@@ -375,15 +341,7 @@ def update_task(ctx: ToolContext, number: int, **changes: Any) -> dict[str, Any]
     return {**after, "changed": changed}
 
 
-@tool(
-    "Delete a task.",
-    {
-        "type": "object",
-        "properties": {"number": _NUMBER},
-        "required": ["number"],
-        "additionalProperties": False,
-    },
-)
+@tool("Delete a task.", TaskNumber)
 def delete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
     task = get_task(ctx, number)
     data = task.to_dict()
