@@ -101,7 +101,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import create_user_command, seed_demo_command
+    from .cli import create_user_command, mcp_command, seed_demo_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mcp_command)

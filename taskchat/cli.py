@@ -57,3 +57,26 @@ def seed_demo_command(email: str, password: str) -> None:
     for message in DEMO_MESSAGES:
         conversation_id = process_request(user.id, message, conversation_id).conversation_id
     click.echo(f"Created demo user {email} (password: {password}) with {len(DEMO_MESSAGES)} turns.")
+
+
+@click.command("mcp")
+@click.option("--user", "email", required=True, help="The email of the user the tools act for.")
+@with_appcontext
+def mcp_command(email: str) -> None:
+    """Serve the task tools to an MCP client over stdio, acting for one user."""
+    import logging
+    import sys
+
+    from flask import current_app
+
+    from .mcp_server import serve_stdio
+    from .models import User
+
+    user = User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"There is no user {email}.")
+    # stdout carries the protocol: the app's log goes to stderr instead.
+    for handler in logging.getLogger("taskchat").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stderr)
+    serve_stdio(current_app._get_current_object(), user.id)

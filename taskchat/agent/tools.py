@@ -358,3 +358,14 @@ def count_tasks(ctx: ToolContext) -> dict[str, int]:
     ).one()
     return {"total": total or 0, "pending": open_ or 0, "completed": (total or 0) - (open_ or 0)}
 
+
+
+def call_tool(ctx: ToolContext, name: str, arguments: Any) -> Any:
+    """Run tool ``name`` for ``ctx.user`` with untrusted JSON arguments (a model's, an MCP client's).
+
+    An unknown tool or arguments its model refuses are a ``ToolError``, like any refusal.
+    """
+    found = TOOLS.get(name)
+    if found is None:
+        raise ToolError(f"There is no tool called {name!r}; the tools are {', '.join(TOOLS)}.")
+    return found.function(ctx, **found.validate(arguments))
