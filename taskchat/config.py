@@ -23,12 +23,15 @@ def from_environment() -> dict[str, Any]:
         ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
         ("TASKCHAT_LLM_BASE_URL", "TASKCHAT_LLM_BASE_URL"),
         ("TASKCHAT_LLM_MODEL", "TASKCHAT_LLM_MODEL"),
+        ("OPENAI_API_KEY", "OPENAI_API_KEY"),
         ("TASKCHAT_CHATKIT_DOMAIN_KEY", "TASKCHAT_CHATKIT_DOMAIN_KEY"),
     ):
         if env.get(name, "").strip():
             settings[key] = env[name].strip()
     if "CORS_ORIGINS" in env:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
+    if env.get("TASKCHAT_LLM_TIMEOUT_SECONDS", "").strip():
+        settings["TASKCHAT_LLM_TIMEOUT_SECONDS"] = float(env["TASKCHAT_LLM_TIMEOUT_SECONDS"])
     for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS"):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
@@ -63,6 +66,9 @@ class Config:
     TASKCHAT_HEARTBEAT_SECONDS = 15
     TASKCHAT_LLM_BASE_URL: str | None = None
     TASKCHAT_LLM_MODEL: str | None = None
+    OPENAI_API_KEY: str | None = None
+    # How long the model may be silent (connect, or between streamed chunks) before the turn gives up.
+    TASKCHAT_LLM_TIMEOUT_SECONDS = 30.0
     # Any value works on localhost; a public host must be allow-listed on the OpenAI platform.
     TASKCHAT_CHATKIT_DOMAIN_KEY = "local-dev"
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
     select,
     update,
 )
@@ -232,6 +233,8 @@ class Message(db.Model):
     # When the message asks: the answers offered, [{"label", "reply"}] (see agent.events.Choice).
     choices: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType)
     feedback: Mapped[str | None] = mapped_column(String(16))
+    # A model's reply cut short by a cancelled stream: the text is what was said until then.
+    interrupted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
     tool_calls: Mapped[list[ToolCall]] = relationship(
@@ -252,6 +255,7 @@ class Message(db.Model):
             "tokens_used": self.tokens_used,
             "intent": self.intent,
             "choices": self.choices or [],
+            "interrupted": self.interrupted,
             "tool_calls": [call.to_dict() for call in self.tool_calls],
         }
 

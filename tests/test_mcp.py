@@ -29,10 +29,9 @@ def run_session(database_url: str, email: str, script, errlog_path: Path):
 
     async def main():
         with anyio.fail_after(60), open(errlog_path, "w") as errlog:
-            async with stdio_client(params, errlog=errlog) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await session.initialize()
-                    return await script(session)
+            async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
+                await session.initialize()
+                return await script(session)
 
     return anyio.run(main)
 

@@ -23,10 +23,11 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import begin_write
+from . import llm
 from .actions import Outcome, act
 from .events import Reply, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
-from .tools import TOOLS, ToolContext, ToolError
+from .tools import TOOLS, ToolContext, ToolError, call_tool
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,9 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
     return TurnStart(conversation.id, user_message.id, created, conversation.title)
 
 
-def _call_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> Generator[TurnEvent, None, ToolFinished]:
+def _call_tool(
+    ctx: ToolContext, name: str, arguments: dict[str, Any], untrusted: bool = False
+) -> Generator[TurnEvent, None, ToolFinished]:
     yield ToolStarted(name, arguments)
     started_at = utcnow()
     clock = time.perf_counter()
@@ -112,7 +115,10 @@ def _call_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> Genera
     error: str | None = None
     try:
         with db.session.begin_nested():
-            output = TOOLS[name].function(ctx, **arguments)
+            if untrusted:  # a model's arguments: validated against the tool's schema first
+                output = call_tool(ctx, name, arguments)
+            else:
+                output = TOOLS[name].function(ctx, **arguments)
     except ToolError as exc:
         error = str(exc)
     except Exception as exc:  # a broken tool is recorded and answered, not a lost turn
@@ -143,13 +149,22 @@ class Turn:
         self.calls: list[ToolFinished] = []
         # Tasks this turn's tools touched, remembered for "it" in the next turn.
         self.touched: list[int] = []
+        # Set by a model turn that is cancelled mid-stream: what to store (see ``_run``).
+        self.interrupted: Outcome | None = None
 
     @property
     def tz(self):
         return self.ctx.tz
 
     def call(self, name: str, **arguments: Any) -> Generator[TurnEvent, None, ToolFinished]:
-        finished = yield from _call_tool(self.ctx, name, arguments)
+        return (yield from self._call(name, arguments, untrusted=False))
+
+    def call_untrusted(self, name: str, arguments: Any) -> Generator[TurnEvent, None, ToolFinished]:
+        """A tool call as a language model asked for it: unknown tools and bad arguments are tool errors."""
+        return (yield from self._call(name, arguments, untrusted=True))
+
+    def _call(self, name: str, arguments: Any, untrusted: bool) -> Generator[TurnEvent, None, ToolFinished]:
+        finished = yield from _call_tool(self.ctx, name, arguments, untrusted)
         self.calls.append(finished)
         output = finished.output if isinstance(finished.output, dict) else None
         if finished.status == "success" and output and "number" in output and name != "delete_task":
@@ -233,7 +248,10 @@ def _record(turn: Turn, outcome: Outcome, started: float, user_message_id: int |
         conversation,
         "assistant",
         outcome.text,
-        model=MODEL_NAME,
+        # A language model's turn names the model and its token count (agent/llm.py).
+        model=getattr(outcome, "model", None) or MODEL_NAME,
+        tokens_used=getattr(outcome, "tokens_used", None),
+        interrupted=getattr(outcome, "interrupted", False),
         intent=outcome.intent,
         display=outcome.display,
         choices=[choice.to_dict() for choice in outcome.choices] or None,
@@ -285,12 +303,21 @@ def _run(
     turn = Turn(user, conversation, now)
     try:
         outcome = yield from decide(turn)
+    except GeneratorExit:
+        if turn.interrupted is None:
+            db.session.rollback()
+            raise
+        # A cancelled model turn keeps its partial text and the tool calls it made.
+        begin_write()
+        _record(turn, turn.interrupted, started, user_message_id)
+        raise
     except BaseException:
         db.session.rollback()
         raise
     reply = _record(turn, outcome, started, user_message_id)
-    for word in _words(reply.response):
-        yield TextDelta(word)
+    if not getattr(outcome, "streamed", False):  # a model's text was yielded as it came
+        for word in _words(reply.response):
+            yield TextDelta(word)
     yield TurnDone(reply)
 
 
@@ -308,6 +335,8 @@ def run_turn(
         parsed = parse_intent(message.content, context)
         return (yield from act(turn, parsed))
 
+    if llm.enabled():
+        return _run(user_id, conversation_id, lambda turn: llm.decide(turn, decide), user_message_id, now)
     return _run(user_id, conversation_id, decide, user_message_id, now)
 
 
