@@ -48,6 +48,7 @@ HISTORY_MESSAGES = 20
 TOOL_OUTPUT_CHARS = 4000
 MAX_TOOL_ROUNDS = 6
 INTERRUPTED_NOTE = " [interrupted]"
+CANCELLED_NOTE = "The user cancelled the stream. Stop responding to the prior request."
 INTENT_OF_TOOL = {
     "add_task": "CREATE",
     "list_tasks": "LIST",
@@ -169,6 +170,9 @@ def history(turn: Turn) -> list[dict[str, Any]]:
                 result = call.error_message if call.status == "error" else json.dumps(call.tool_output, default=str)
                 messages.append({"role": "tool", "tool_call_id": call_id, "content": _clip(result or "")})
         messages.append({"role": message.role, "content": message.content})
+        if message.interrupted:
+            # As the official ChatKit server does, so the next answer does not carry the cut one on.
+            messages.append({"role": "system", "content": CANCELLED_NOTE})
     return messages
 
 
