@@ -66,7 +66,9 @@ class _Failed:
         self.error = error
 
 
-def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterator[T | None]:
+def in_background(
+    events: Iterable[T], app, heartbeat_seconds: float, cancel_on_hangup: bool = False
+) -> Iterator[T | None]:
     """Start driving ``events`` in a worker thread now; return a reader of what it yields.
 
     The reader yields each event, and ``None`` after each ``heartbeat_seconds`` without one.
@@ -75,14 +77,24 @@ def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterato
     response that is never read) only stops the reading side: the worker carries the turn on
     until it is stored whole. It is not a daemon thread, so a worker process shutting down
     gracefully waits for it. An exception in ``events`` is logged and re-raised by the reader.
+
+    With ``cancel_on_hangup`` (a language model's turn, which the user may cancel) a reader that
+    stops early instead makes the worker close ``events`` at their next event: the turn stores
+    what it has, marked interrupted, and stops the model (see ``agent.llm``).
     """
     results: queue.SimpleQueue = queue.SimpleQueue()
+    hung_up = threading.Event()
 
     def work() -> None:
         with app.app_context():
             try:
                 for event in events:
                     results.put(event)
+                    if hung_up.is_set():
+                        close = getattr(events, "close", None)
+                        if close is not None:
+                            close()
+                        break
             except Exception as exc:  # logged here: the reader may have hung up already
                 log.exception("background stream failed")
                 results.put(_Failed(exc))
@@ -90,21 +102,28 @@ def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterato
                 results.put(_Done)
 
     threading.Thread(target=work, name="taskchat-stream", daemon=False).start()
-    return _read(results, heartbeat_seconds)
+    return _read(results, heartbeat_seconds, hung_up if cancel_on_hangup else None)
 
 
-def _read(results: queue.SimpleQueue, heartbeat_seconds: float) -> Iterator:
-    while True:
-        try:
-            item = results.get(timeout=heartbeat_seconds)
-        except queue.Empty:
-            yield None
-            continue
-        if item is _Done:
-            return
-        if isinstance(item, _Failed):
-            raise item.error
-        yield item
+def _read(results: queue.SimpleQueue, heartbeat_seconds: float, hung_up: threading.Event | None) -> Iterator:
+    finished = False
+    try:
+        while True:
+            try:
+                item = results.get(timeout=heartbeat_seconds)
+            except queue.Empty:
+                yield None
+                continue
+            if item is _Done:
+                finished = True
+                return
+            if isinstance(item, _Failed):
+                finished = True
+                raise item.error
+            yield item
+    finally:
+        if hung_up is not None and not finished:
+            hung_up.set()
 
 
 def pause(delay_ms: int) -> None:

@@ -1,5 +1,6 @@
 """The taskchat agent: one chat turn, as a generator of events, used by every surface."""
 
+from . import llm
 from .events import Reply, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
 from .turn import (
     ConversationNotFound,
@@ -23,6 +24,7 @@ __all__ = [
     "TurnStart",
     "finish",
     "get_conversation",
+    "llm",
     "process_request",
     "run_action",
     "run_turn",

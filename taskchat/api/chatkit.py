@@ -17,7 +17,7 @@ from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
 from .. import sse
-from ..agent import ConversationNotFound, finish, run_action, start_turn
+from ..agent import ConversationNotFound, finish, llm, run_action, start_turn
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import protocol, responder, store
 from ..chatkit.protocol import ck
@@ -133,11 +133,14 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
 # --- streams -------------------------------------------------------------------------------
 
 
-def stream(events: Iterator[Any]) -> Response:
-    """Send ``events`` as SSE frames, paced and kept alive; the worker starts before we answer."""
+def stream(events: Iterator[Any], cancellable: bool = False) -> Response:
+    """Send ``events`` as SSE frames, paced and kept alive; the worker starts before we answer.
+
+    ``cancellable``: a hang-up stops the turn (a model's; see ``sse.in_background``).
+    """
     config = current_app.config
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    source = sse.in_background(events, app, config["TASKCHAT_HEARTBEAT_SECONDS"])
+    source = sse.in_background(events, app, config["TASKCHAT_HEARTBEAT_SECONDS"], cancel_on_hangup=cancellable)
     frames = encode_stream(source, config["TASKCHAT_STREAM_DELAY_MS"])
     return Response(stream_with_context(frames), headers=sse.SSE_HEADERS)
 
@@ -173,14 +176,20 @@ def _user_text(message_input: ck.UserMessageInput) -> str:
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:
     start = start_turn(current_user.id, _user_text(req.params.input))
-    return stream(responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=True))
+    return stream(
+        responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=True),
+        cancellable=llm.enabled(),
+    )
 
 
 def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
     conversation = store.conversation_for(current_user.id, req.params.thread_id)
     text = _user_text(req.params.input)
     start = start_turn(current_user.id, text, conversation.id)
-    return stream(responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=False))
+    return stream(
+        responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=False),
+        cancellable=llm.enabled(),
+    )
 
 
 def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
@@ -194,7 +203,8 @@ def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
     except NotAUserMessage as exc:
         raise APIError(422, "not_a_user_message", "Only a user message can be retried.") from exc
     return stream(
-        responder.respond(current_user.id, conversation.id, message.id, created=False, echo_user=False)
+        responder.respond(current_user.id, conversation.id, message.id, created=False, echo_user=False),
+        cancellable=llm.enabled(),
     )
 
 

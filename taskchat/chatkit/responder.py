@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..agent import TextDelta, TurnDone, TurnEvent, run_action, run_turn
+from ..agent import TextDelta, ToolStarted, TurnDone, TurnEvent, llm, run_action, run_turn
 from ..extensions import db
 from ..models import Conversation, Message
 from . import protocol, store
@@ -19,6 +19,8 @@ from .protocol import ck
 
 # A cancelled stream would not stop the turn (it is always stored whole), so no Stop button.
 STREAM_OPTIONS = ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=False))
+# A model's turn can be stopped: the partial reply is stored, marked interrupted (agent.llm).
+CANCELLABLE = ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=True))
 
 
 def _words(text: str) -> list[str]:
@@ -42,6 +44,8 @@ def assistant_events(user_id: str, turn: Iterable[TurnEvent]) -> Iterator[Any]:
     for event in turn:
         if isinstance(event, TextDelta):
             deltas.append(event.text)
+        elif isinstance(event, ToolStarted):
+            yield ck.ProgressUpdateEvent(icon="bolt", text=tool_progress(event))
         elif isinstance(event, TurnDone):
             reply = event.reply
     if reply is None:
@@ -84,7 +88,7 @@ def respond(
         if echo_user:
             message = db.session.get(Message, user_message_id)
             yield ck.ThreadItemDoneEvent(item=store.items_of(message, store.user_timezone(user_id))[0])
-        yield STREAM_OPTIONS
+        yield CANCELLABLE if llm.enabled() else STREAM_OPTIONS
         yield from assistant_events(user_id, run_turn(user_id, conversation_id, user_message_id))
         if created:
             db.session.refresh(conversation)
@@ -114,6 +118,11 @@ def act(
         yield from assistant_events(user_id, _chain(pending, turn))
 
     return events()
+
+
+def tool_progress(event: ToolStarted) -> str:
+    """What ChatKit shows while a tool runs ("Working: add_task…")."""
+    return f"Working: {event.name}…"
 
 
 def no_pending_tool_call() -> Iterator[Any]:

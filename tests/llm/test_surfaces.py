@@ -1,0 +1,86 @@
+"""A model turn on every surface: the ChatKit stream, chat-completion chunks and the htmx page.
+
+The text each surface sends is the model's own deltas, in order, one piece per delta.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from taskchat.extensions import db
+from taskchat.models import Message, Task
+from tests.chatkit.conftest import IGNORE_WIDGET_DEPRECATION, ChatKitClient, parse_sse
+from tests.llm.fake_openai import MODEL, Step
+from tests.web.conftest import PageUser
+
+pytestmark = IGNORE_WIDGET_DEPRECATION
+
+
+@pytest.fixture
+def chatkit(client, auth):
+    return ChatKitClient(client, auth.register())
+
+DELTAS = ["Added ", "'Buy ", "milk' ", "(task 1)."]
+
+
+def script(fake):
+    fake.add(Step(tool_calls=[("add_task", '{"title": "Buy milk"}')]), Step(text=DELTAS))
+
+
+def test_chatkit_stream_of_a_model_turn(app, chatkit, fake_llm):
+    script(fake_llm)
+    thread_id, stream = chatkit.create("add buy milk")
+    options = next(event for event in stream.events if event.type == "stream_options")
+    assert options.stream_options.allow_cancel is True
+    progress = [event for event in stream.events if event.type == "progress_update"]
+    assert [event.text for event in progress] == ["Working: add_task…"]
+    deltas = [u.delta for u in stream.updates() if u.type == "assistant_message.content_part.text_delta"]
+    assert deltas == DELTAS
+    # the progress update comes before the reply's text
+    types = stream.types
+    assert types.index("progress_update") < types.index("thread.item.added")
+    with app.app_context():
+        reply = db.session.scalars(select(Message).where(Message.role == "assistant")).one()
+        assert (reply.content, reply.model, reply.interrupted) == ("".join(DELTAS), MODEL, False)
+        assert [(c.tool_name, c.status) for c in reply.tool_calls] == [("add_task", "success")]
+
+
+def test_chatkit_rule_turns_keep_cancel_off(chatkit):
+    _thread, stream = chatkit.create("add buy milk")
+    options = next(event for event in stream.events if event.type == "stream_options")
+    assert options.stream_options.allow_cancel is False
+
+
+def test_chat_completion_chunks_of_a_model_turn(app, client, auth, fake_llm):
+    script(fake_llm)
+    account = auth.register()
+    response = client.post(
+        "/api/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "add buy milk"}], "stream": True},
+        headers=account.headers,
+    )
+    payloads, _ = parse_sse(response.get_data(as_text=True))
+    chunks = [json.loads(p) for p in payloads[:-1]]
+    words = [c["choices"][0]["delta"].get("content") for c in chunks[1:-1]]
+    assert words == DELTAS
+    with app.app_context():
+        assert db.session.scalar(select(Task.title)) == "Buy milk"
+
+
+def test_page_streams_the_model_deltas(app, fake_llm):
+    script(fake_llm)
+    user = PageUser(app.test_client(), "page-llm@example.com")
+    response = user.send("add buy milk", htmx=True)
+    body = response.get_data(as_text=True)
+    frames = [chunk for chunk in body.split("\n\n") if chunk.strip()]
+    data = ["\n".join(line[6:] for line in f.splitlines() if line.startswith("data: ")) for f in frames]
+    words = [re.sub(r"<[^>]+>", "", d) for d in data if 'hx-swap="beforeend"' in d]
+    assert words == ["Added ", "&#39;Buy ", "milk&#39; ", "(task 1)."]
+    assert frames[-1].startswith("event: tasks-changed")
+    with app.app_context():
+        reply = db.session.scalars(select(Message).where(Message.role == "assistant")).one()
+        assert reply.model == MODEL and reply.content == "".join(DELTAS)
