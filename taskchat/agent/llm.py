@@ -47,7 +47,6 @@ DEFAULT_MODEL = "gpt-4o-mini"
 HISTORY_MESSAGES = 20
 TOOL_OUTPUT_CHARS = 4000
 MAX_TOOL_ROUNDS = 6
-INTERRUPTED_NOTE = " [interrupted]"
 CANCELLED_NOTE = "The user cancelled the stream. Stop responding to the prior request."
 INTENT_OF_TOOL = {
     "add_task": "CREATE",
@@ -98,9 +97,9 @@ class _Progress:
     intents: list[str] = field(default_factory=list)
 
     def outcome(self, interrupted: bool = False) -> ModelOutcome:
-        text = self.text + (INTERRUPTED_NOTE if interrupted else "")
         return ModelOutcome(
-            text.strip() or "…",
+            # A reply cancelled before its first word still needs some content to be stored.
+            self.text.strip() or "…",
             self.intents[-1] if self.intents else "UNKNOWN",
             model=self.model,
             tokens_used=self.tokens or None,

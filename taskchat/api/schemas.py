@@ -173,6 +173,8 @@ class MessageOut(BaseModel):
     tokens_used: int | None
     intent: str | None
     choices: list[ChoiceOut] = []
+    # A language model's reply cut short by a cancelled stream (the text is what it said until then).
+    interrupted: bool = False
     tool_calls: list[ToolCallOut]
 
 

@@ -186,3 +186,36 @@ def test_failure_after_a_tool_call_keeps_it_and_says_so(app, auth, chat, fake_ll
     assert tasks_of(app, me.user_id) == [(1, "Pay rent", False)]
     reply = rows(app, body["conversation_id"])[1]
     assert reply["model"] == MODEL and reply["tool_calls"][0][2] == "success"
+
+
+def test_closing_a_model_turn_stores_the_partial_text_and_stops_the_model(app, auth, chat, fake_llm):
+    from taskchat.agent import TextDelta, start_turn
+    from taskchat.agent.turn import run_turn
+
+    me = auth.register()
+    fake_llm.add(
+        Step(tool_calls=[("add_task", '{"title": "Pack bags"}')]),
+        Step(text=["Added ", "Pack bags. ", "Anything ", "else ", "today?"] + ["…"] * 20, pause=0.05),
+    )
+    with app.app_context():
+        start = start_turn(me.user_id, "add pack bags")
+        turn = run_turn(me.user_id, start.conversation_id, start.user_message_id)
+        said = []
+        for event in turn:
+            if isinstance(event, TextDelta):
+                said.append(event.text)
+                if len(said) == 2:
+                    break
+        turn.close()  # what a cancelled ChatKit stream does to the turn (sse.in_background)
+    assert fake_llm.hung_up.wait(5)
+    stored = rows(app, start.conversation_id)
+    assert stored[1]["content"] == "Added Pack bags."
+    assert stored[1]["interrupted"] is True and stored[1]["model"] == MODEL
+    assert [(c[0], c[2]) for c in stored[1]["tool_calls"]] == [("add_task", "success")]
+    assert tasks_of(app, me.user_id) == [(1, "Pack bags", False)]
+
+    # The next turn tells the model the last answer was cut short.
+    fake_llm.add(Step(text=["OK."]))
+    chat(me, "thanks", str(start.conversation_id))
+    notes = [m["content"] for m in fake_llm.requests[-1]["messages"] if m["role"] == "system"]
+    assert notes[-1].startswith("The user cancelled the stream")
