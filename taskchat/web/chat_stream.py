@@ -20,7 +20,7 @@ from flask import render_template
 from ..agent import TextDelta, ToolStarted, TurnDone, run_turn
 from ..extensions import db
 from ..models import Message
-from ..sse import comment, frame, run_to_end
+from ..sse import frame, run_to_end
 from .page_data import changed_tasks, sidebar
 
 
@@ -56,7 +56,8 @@ def stream_turn(
                 )
             )
         elif isinstance(event, ToolStarted):
-            yield comment(f"tool {event.name}")
+            # A working indicator in the reply bubble; the stored message replaces it at the end.
+            yield frame(render_template("_tool_working.html", user_message_id=user_message_id, name=event.name))
         elif isinstance(event, TextDelta):
             yield frame(
                 render_template("_reply_delta.html", user_message_id=user_message_id, text=event.text)

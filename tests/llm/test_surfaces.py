@@ -80,6 +80,7 @@ def test_page_streams_the_model_deltas(app, fake_llm):
     data = ["\n".join(line[6:] for line in f.splitlines() if line.startswith("data: ")) for f in frames]
     words = [re.sub(r"<[^>]+>", "", d) for d in data if 'hx-swap="beforeend"' in d]
     assert words == ["Added ", "&#39;Buy ", "milk&#39; ", "(task 1)."]
+    assert any("Working: add_task…" in d and "hx-swap=\"beforebegin\"" in d for d in data)
     assert frames[-1].startswith("event: tasks-changed")
     with app.app_context():
         reply = db.session.scalars(select(Message).where(Message.role == "assistant")).one()
