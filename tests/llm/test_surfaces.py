@@ -85,3 +85,24 @@ def test_page_streams_the_model_deltas(app, fake_llm):
     with app.app_context():
         reply = db.session.scalars(select(Message).where(Message.role == "assistant")).one()
         assert reply.model == MODEL and reply.content == "".join(DELTAS)
+
+
+def test_page_sends_each_piece_while_the_model_is_still_writing(app, fake_llm):
+    pieces = [f"word{i} " for i in range(8)]
+    fake_llm.add(Step(text=pieces, pause=0.1))
+    user = PageUser(app.test_client(), "live-page@example.com")
+    response = user.client.post(
+        "/messages",
+        data={"message": "tell me something", "csrf_token": user.token()},
+        headers={"HX-Request": "true"},
+        buffered=False,
+    )
+    total = len(Step(text=pieces).chunks())
+    sent_when_first_arrived = None
+    for chunk in response.response:
+        text = chunk.decode() if isinstance(chunk, bytes) else chunk
+        if "word0" in text:
+            sent_when_first_arrived = len(fake_llm.sent_frames)
+            break
+    response.close()
+    assert sent_when_first_arrived is not None and sent_when_first_arrived < total / 2
