@@ -95,12 +95,15 @@ class _Progress:
     model: str | None = None
     tokens: int = 0
     intents: list[str] = field(default_factory=list)
+    # The last task list a tool returned, for surfaces that show one (ChatKit's widget).
+    display: dict[str, Any] | None = None
 
     def outcome(self, interrupted: bool = False) -> ModelOutcome:
         return ModelOutcome(
             # A reply cancelled before its first word still needs some content to be stored.
             self.text.strip() or "…",
             self.intents[-1] if self.intents else "UNKNOWN",
+            self.display,
             model=self.model,
             tokens_used=self.tokens or None,
             interrupted=interrupted,
@@ -232,6 +235,8 @@ def _converse(turn: Turn, progress: _Progress, confirmed: bool) -> Generator[Tur
             finished = yield from _run_tool(turn, name, call["function"]["arguments"], deletes > 1 and not confirmed)
             if finished.status == "success":
                 progress.intents.append(INTENT_OF_TOOL.get(name, "UNKNOWN"))
+                if name in ("list_tasks", "search_tasks"):
+                    progress.display = {"kind": "task_list", "title": "Your tasks", "tasks": finished.output["tasks"]}
             result = finished.error if finished.status == "error" else json.dumps(finished.output, default=str)
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": _clip(result or "")})
         db.session.commit()

@@ -106,3 +106,13 @@ def test_page_sends_each_piece_while_the_model_is_still_writing(app, fake_llm):
             break
     response.close()
     assert sent_when_first_arrived is not None and sent_when_first_arrived < total / 2
+
+
+def test_a_listing_model_turn_shows_the_task_list_widget(app, chatkit, fake_llm):
+    with app.app_context():
+        db.session.add(Task(user_id=chatkit.account.user_id, number=1, title="Feed the cat", tags=[]))
+        db.session.commit()
+    fake_llm.add(Step(tool_calls=[("list_tasks", '{"status": "pending"}')]), Step(text=["You have one task."]))
+    _thread, stream = chatkit.create("what's on my list?")
+    widgets = [item for item in stream.done_items() if item.type == "widget"]
+    assert len(widgets) == 1 and "Feed the cat" in widgets[0].model_dump_json()
