@@ -32,7 +32,7 @@ def _words(text: str) -> list[str]:
     return [word for word in words if word]
 
 
-def assistant_events(user_id: str, turn: Iterable[TurnEvent]) -> Iterator[Any]:
+def assistant_events(user_id: str, turn: Iterable[TurnEvent], show_tools: bool = False) -> Iterator[Any]:
     """The assistant message (added, content part, text deltas, done) and its widget, if any.
 
     The words are gathered first: ChatKit needs the item id (the stored message's) before the
@@ -44,7 +44,7 @@ def assistant_events(user_id: str, turn: Iterable[TurnEvent]) -> Iterator[Any]:
     for event in turn:
         if isinstance(event, TextDelta):
             deltas.append(event.text)
-        elif isinstance(event, ToolStarted):
+        elif isinstance(event, ToolStarted) and show_tools:  # a model's turn takes a while
             yield ck.ProgressUpdateEvent(icon="bolt", text=tool_progress(event))
         elif isinstance(event, TurnDone):
             reply = event.reply
@@ -88,8 +88,9 @@ def respond(
         if echo_user:
             message = db.session.get(Message, user_message_id)
             yield ck.ThreadItemDoneEvent(item=store.items_of(message, store.user_timezone(user_id))[0])
-        yield CANCELLABLE if llm.enabled() else STREAM_OPTIONS
-        yield from assistant_events(user_id, run_turn(user_id, conversation_id, user_message_id))
+        model = llm.enabled()
+        yield CANCELLABLE if model else STREAM_OPTIONS
+        yield from assistant_events(user_id, run_turn(user_id, conversation_id, user_message_id), show_tools=model)
         if created:
             db.session.refresh(conversation)
             yield ck.ThreadUpdatedEvent(thread=store.thread_of(conversation))
