@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from taskchat.extensions import db
 
-from .chatkit.conftest import IGNORE_WIDGET_DEPRECATION, ChatKitClient, user_input
+from .chatkit.conftest import IGNORE_WIDGET_DEPRECATION, ChatKitClient
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
