@@ -22,7 +22,7 @@ from mcp.server.stdio import stdio_server
 from .agent.tools import TOOLS, ToolContext, ToolError, call_tool
 from .extensions import db
 from .models import User
-from .transactions import begin_write
+from .transactions import writing
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,17 @@ INSTRUCTIONS = (
 def run_tool_for(app: Flask, user_id: str, name: str, arguments: Any) -> types.CallToolResult:
     """One tool call in its own transaction, answered as an MCP tool result."""
     with app.app_context():
-        begin_write()
-        user = db.session.get(User, user_id)
         try:
-            if user is None:
-                raise ToolError("The user this server acts for no longer exists.")
-            output = call_tool(ToolContext(user=user, now=datetime.now(UTC)), name, arguments or {})
-        except ToolError as exc:
-            db.session.rollback()
+            with writing():
+                user = db.session.get(User, user_id)
+                if user is None:
+                    raise ToolError("The user this server acts for no longer exists.")
+                output = call_tool(ToolContext(user=user, now=datetime.now(UTC)), name, arguments or {})
+        except ToolError as exc:  # writing() has rolled back
             return _error(str(exc))
         except Exception as exc:  # a broken tool is answered, not a dead server
-            db.session.rollback()
             log.exception("MCP tool %s failed", name)
             return _error(f"{name} failed: {exc.__class__.__name__}")
-        db.session.commit()
     return types.CallToolResult(
         content=[types.TextContent(text=json.dumps(output, default=str))],
         structured_content=output,

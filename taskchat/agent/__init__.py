@@ -1,7 +1,7 @@
 """The taskchat agent: one chat turn, as a generator of events, used by every surface."""
 
 from . import llm
-from .events import Reply, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
+from .events import Reply, ReplyStarted, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
 from .turn import (
     ConversationNotFound,
     TurnStart,
@@ -16,6 +16,7 @@ from .turn import (
 __all__ = [
     "ConversationNotFound",
     "Reply",
+    "ReplyStarted",
     "TextDelta",
     "ToolFinished",
     "ToolStarted",

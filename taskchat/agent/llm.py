@@ -31,7 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Message, utcnow
-from ..transactions import begin_write
+from ..transactions import writing
 from .actions import Outcome
 from .events import TextDelta, ToolFinished, ToolStarted, TurnEvent
 from .tools import TOOLS
@@ -144,7 +144,7 @@ def history(turn: Turn) -> list[dict[str, Any]]:
     recent = list(
         db.session.scalars(
             select(Message)
-            .where(Message.conversation_id == turn.conversation.id)
+            .where(Message.conversation_id == turn.conversation_id)
             .order_by(Message.sequence_number.desc())
             .limit(HISTORY_MESSAGES)
             .options(selectinload(Message.tool_calls))
@@ -189,26 +189,41 @@ def decide(turn: Turn, fallback) -> Generator[TurnEvent, None, Outcome]:
     try:
         return (yield from _converse(turn, progress, confirmed))
     except GeneratorExit:
-        # The reader cancelled: keep what was said and done (see ``interrupted_outcome``).
+        # The reader cancelled: keep what was said and done (``turn._run_unlocked`` stores it).
         turn.interrupted = progress.outcome(interrupted=True)
         raise
     except ModelFailed as failure:
-        if not progress.text and not turn.calls:
-            log.warning("language model failed (%s); the rule agent answers", failure.reason)
-            db.session.rollback()
-            begin_write()
-            return (yield from fallback(turn))
-        log.warning("language model failed mid-turn: %s", failure.reason)
-        note = f"\n\n(The language model stopped answering: {failure.reason}. What is done above is saved.)"
-        yield TextDelta(note)
-        progress.text += note
-        return progress.outcome()
+        failed = failure
+    if not progress.text and not turn.calls:
+        log.warning("language model failed (%s); the rule agent answers", failed.reason)
+        return (yield from _rule_answer(turn, fallback))
+    log.warning("language model failed mid-turn: %s", failed.reason)
+    note = f"\n\n(The language model stopped answering: {failed.reason}. What is done above is saved.)"
+    progress.text += note
+    turn.interrupted = progress.outcome()  # stored as it is if the reader goes now
+    yield TextDelta(note)
+    return progress.outcome()
+
+
+def _rule_answer(turn: Turn, fallback) -> Generator[TurnEvent, None, Outcome]:
+    """The rule agent's answer, its changes committed before its events go out."""
+    produced: list[TurnEvent] = []
+    with writing():
+        steps = fallback(turn)
+        try:
+            while True:
+                produced.append(next(steps))
+        except StopIteration as stop:
+            outcome = stop.value
+    turn.interrupted = outcome  # already whole: stored as it is if the reader goes now
+    yield from produced
+    return outcome
 
 
 def _user_said_yes(turn: Turn) -> bool:
     last = db.session.scalar(
         select(Message.content)
-        .where(Message.conversation_id == turn.conversation.id, Message.role == "user")
+        .where(Message.conversation_id == turn.conversation_id, Message.role == "user")
         .order_by(Message.sequence_number.desc())
         .limit(1)
     )
@@ -221,13 +236,12 @@ def _converse(turn: Turn, progress: _Progress, confirmed: bool) -> Generator[Tur
     tools = [tool.schema() for tool in TOOLS.values()]
     deletes = 0
     for _round in range(MAX_TOOL_ROUNDS + 1):
-        # Nothing is held while the model thinks: earlier tool rounds are committed.
+        # Nothing is held while the model thinks: no transaction stays open (tool rounds commit).
         db.session.commit()
         text, calls = yield from _stream(config, messages, tools, progress)
         if not calls:
             return progress.outcome()
         messages.append({"role": "assistant", "content": text or None, "tool_calls": calls})
-        begin_write()
         for call in calls:
             name = call["function"]["name"]
             if name == "delete_task":
@@ -239,7 +253,6 @@ def _converse(turn: Turn, progress: _Progress, confirmed: bool) -> Generator[Tur
                     progress.display = {"kind": "task_list", "title": "Your tasks", "tasks": finished.output["tasks"]}
             result = finished.error if finished.status == "error" else json.dumps(finished.output, default=str)
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": _clip(result or "")})
-        db.session.commit()
     raise ModelFailed(f"it asked for more than {MAX_TOOL_ROUNDS} rounds of tool calls")
 
 
@@ -319,7 +332,14 @@ def _run_tool(
                 "Deleting more than one task needs the user's yes: ask them, and delete after they say yes.",
             )
         )
-    return (yield from turn.call_untrusted(name, arguments))
+    yield ToolStarted(name, arguments if isinstance(arguments, dict) else {"raw": arguments})
+    # Each call commits on its own, and no event goes out while its transaction is open: a
+    # reader that cancels between events finds every recorded call committed, and no other.
+    with writing():
+        produced = list(turn.call_untrusted(name, arguments))
+    finished = produced[-1]
+    yield finished
+    return finished
 
 
 def _refuse(turn: Turn, name: str, arguments: Any, error: str) -> Generator[TurnEvent, None, ToolFinished]:

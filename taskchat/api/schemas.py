@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 # The task bodies live below the API so the agent's tools share them (see taskchat/schemas.py).
 from ..schemas import Priority, Strict, TaskCreate, TaskQuery, TaskUpdate  # noqa: F401
+from ..services import MAX_MESSAGE_CHARS, check_message
 
 Intent = Literal[
     "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
     "SEARCH", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
 ]
-MAX_MESSAGE_CHARS = 4000
 
 
 class ErrorDetail(BaseModel):
@@ -91,8 +91,7 @@ class ChatRequest(Strict):
     @field_validator("message")
     @classmethod
     def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
+        check_message(value)
         return value
 
 

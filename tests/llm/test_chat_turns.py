@@ -199,7 +199,7 @@ def test_closing_a_model_turn_stores_the_partial_text_and_stops_the_model(app, a
     )
     with app.app_context():
         start = start_turn(me.user_id, "add pack bags")
-        turn = run_turn(me.user_id, start.conversation_id, start.user_message_id)
+        turn = run_turn(me.user_id, start)
         said = []
         for event in turn:
             if isinstance(event, TextDelta):
