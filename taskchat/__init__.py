@@ -82,6 +82,10 @@ def register_extensions(app: Flask) -> None:
         )
     with app.app_context():
         configure_sqlite(db.engine)
+        if app.config.get("TASKCHAT_LLM_BASE_URL"):
+            from .agent import llm
+
+            llm.client()  # the openai package takes seconds to import: not on the first turn
 
 
 def register_blueprints(app: Flask) -> None:

@@ -115,7 +115,7 @@ def enabled() -> bool:
     return bool(current_app.config.get("TASKCHAT_LLM_BASE_URL"))
 
 
-def _client() -> OpenAI:
+def client() -> OpenAI:
     """The app's ``openai`` client, made once per app (it keeps a connection pool)."""
     clients = current_app.extensions.setdefault("taskchat_llm", {})
     config = current_app.config
@@ -263,7 +263,7 @@ def _stream(config, messages, tools, progress: _Progress) -> Generator[TurnEvent
     text = ""
     calls: dict[int, dict[str, Any]] = {}
     try:
-        stream = _client().chat.completions.create(
+        stream = client().chat.completions.create(
             model=config.get("TASKCHAT_LLM_MODEL") or DEFAULT_MODEL,
             messages=messages,
             tools=tools,

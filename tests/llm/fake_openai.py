@@ -104,6 +104,13 @@ class FakeOpenAI:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def reset(self) -> None:
+        """Forget earlier requests and frames (a server shared by several tests)."""
+        self.script.clear()
+        self.requests.clear()
+        self.sent_frames.clear()
+        self.hung_up.clear()
+
     def add(self, *steps: Step) -> None:
         self.script.extend(steps)
 

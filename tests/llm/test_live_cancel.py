@@ -37,6 +37,11 @@ def model_server(database_url, _schema, tmp_path_factory):
     fake.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_fake(model_server):
+    model_server[1].reset()
+
+
 def open_stream(url, account, text):
     body = {"type": "threads.create", "params": {"input": user_input(text)}}
     response = requests.post(url + "/api/v1/chatkit", json=body, headers=account.headers, stream=True, timeout=30)
