@@ -67,8 +67,12 @@ def mcp_command(email: str) -> None:
 
     from flask import current_app
 
-    from .mcp_server import serve_stdio
     from .models import User
+
+    try:
+        from .mcp_server import serve_stdio
+    except ImportError as exc:  # the mcp package comes with the llm extra
+        raise click.ClickException("The mcp package is missing: pip install -e '.[llm]'.") from exc
 
     user = User.by_email(email)
     if user is None:
