@@ -83,7 +83,6 @@ class ModelOutcome(Outcome):
 
     model: str | None = None
     tokens_used: int | None = None
-    streamed: bool = True
     interrupted: bool = False
 
 
