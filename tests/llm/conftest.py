@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, gunicorn_server
 from tests.llm.fake_openai import MODEL, FakeOpenAI
+
+# The page tests' browser fixtures, for the page in a real browser with a model behind it.
+from tests.web.conftest import browser, screenshot  # noqa: F401
 
 
 @pytest.fixture
@@ -26,3 +29,19 @@ def fake_llm(app):
 def unreachable_llm(app):
     """The app pointed at a loopback port nothing listens on."""
     app.config.update(TASKCHAT_LLM_BASE_URL=f"http://127.0.0.1:{free_port()}/v1", TASKCHAT_LLM_MODEL=MODEL)
+
+
+@pytest.fixture(scope="session")
+def model_server(database_url, _schema, tmp_path_factory):
+    """gunicorn running the app with the LLM backend pointed at a fake model on loopback:
+    ``(server, fake)``; tests ``fake.reset()`` first, as the pair is shared."""
+    fake = FakeOpenAI()
+    with gunicorn_server(
+        database_url,
+        tmp_path_factory.mktemp("model"),
+        TASKCHAT_LLM_BASE_URL=fake.url,
+        TASKCHAT_LLM_MODEL=MODEL,
+        TASKCHAT_THREADS="4",
+    ) as server:
+        yield server, fake
+    fake.close()

@@ -18,23 +18,11 @@ from tests.chatkit.conftest import (
     user_input,
     wait_for,
 )
-from tests.conftest import gunicorn_server
-from tests.llm.fake_openai import MODEL, FakeOpenAI, Step
+from tests.llm.fake_openai import MODEL, Step
 
 pytestmark = [pytest.mark.live, IGNORE_WIDGET_DEPRECATION]
 
 PIECES = [f"piece{i} " for i in range(30)]
-
-
-@pytest.fixture(scope="module")
-def model_server(database_url, _schema, tmp_path_factory):
-    """gunicorn running the app with the LLM backend pointed at a fake model on loopback."""
-    fake = FakeOpenAI()
-    with gunicorn_server(
-        database_url, tmp_path_factory.mktemp("model"), TASKCHAT_LLM_BASE_URL=fake.url, TASKCHAT_LLM_MODEL=MODEL, TASKCHAT_THREADS="4"
-    ) as server:
-        yield server, fake
-    fake.close()
 
 
 @pytest.fixture(autouse=True)
