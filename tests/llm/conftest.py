@@ -7,8 +7,8 @@ import pytest
 from tests.conftest import free_port, gunicorn_server
 from tests.llm.fake_openai import MODEL, FakeOpenAI
 
-# The page tests' browser fixtures, for the page in a real browser with a model behind it.
-from tests.web.conftest import browser, screenshot  # noqa: F401
+# The page tests' screenshot fixture, for the page in a real browser with a model behind it.
+from tests.web.conftest import screenshot  # noqa: F401
 
 
 @pytest.fixture

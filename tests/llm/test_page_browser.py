@@ -8,13 +8,24 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
 from tests.llm.fake_openai import Step
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for this module only: Playwright's sync API keeps an event loop running in
+    this thread while it is open, which the MCP tests' own loop must not meet."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 def test_model_reply_streams_into_the_page(browser, model_server, app, screenshot):
