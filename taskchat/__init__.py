@@ -72,7 +72,10 @@ def configure_logger(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import turn_slots
+
     db.init_app(app)
+    turn_slots.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     jwt.init_app(app)
     if app.config["CORS_ORIGINS"]:
