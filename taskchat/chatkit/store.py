@@ -1,7 +1,8 @@
 """Conversations and messages seen as ChatKit threads and items, read and written per user.
 
 A conversation is a thread (``thr_<uuid hex>``); each message is an item (``msg_<id>``); an
-assistant message that listed tasks is followed by a widget item (``wdg_<id>``) drawing them.
+assistant message that listed tasks or asked a question is followed by a widget item
+(``wdg_<id>``) drawing the tasks or the answers to click.
 Every lookup filters by the user: someone else's thread or item is simply not found.
 """
 
@@ -10,14 +11,14 @@ from __future__ import annotations
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, User
 from ..transactions import begin_write
 from . import protocol
 from .protocol import ck
-from .widgets import shows_widget, task_list_widget
+from .widgets import has_widget, message_widget, shows_widget
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -53,7 +54,7 @@ def message_for(conversation: Conversation, item_id: str) -> tuple[Message, bool
         message = db.session.scalar(
             select(Message).where(Message.id == parsed[0], Message.conversation_id == conversation.id)
         )
-    if message is None or (parsed[1] and not shows_widget(message.display)):
+    if message is None or (parsed[1] and not has_widget(message)):
         raise NotFound(f"No item {item_id!r} in this thread.")
     return message, parsed[1]
 
@@ -78,13 +79,16 @@ def thread_of(conversation: Conversation, items: ck.Page | None = None, *, title
 
 def assistant_text(message: Message) -> str:
     """What the assistant item says: the list's heading when a widget shows the list itself."""
-    if shows_widget(message.display):
+    if shows_widget(message.display) and not message.choices:
         return message.display.get("title") or message.content
     return message.content
 
 
-def items_of(message: Message, tz: ZoneInfo) -> list[Any]:
-    """The ChatKit items one message stands for, in thread order."""
+def items_of(message: Message, tz: ZoneInfo, *, answered: bool = False) -> list[Any]:
+    """The ChatKit items one message stands for, in thread order.
+
+    ``answered``: a later message follows, so a question's answer buttons are drawn disabled.
+    """
     thread = protocol.thread_id(message.conversation_id)
     if message.role == "user":
         return [
@@ -104,19 +108,31 @@ def items_of(message: Message, tz: ZoneInfo) -> list[Any]:
             content=[ck.AssistantMessageContent(text=assistant_text(message))],
         )
     ]
-    if shows_widget(message.display):
-        items.append(widget_item(message, tz))
+    if has_widget(message):
+        items.append(widget_item(message, tz, answered=answered))
     return items
 
 
-def widget_item(message: Message, tz: ZoneInfo) -> ck.WidgetItem:
+def widget_item(message: Message, tz: ZoneInfo, *, answered: bool = False) -> ck.WidgetItem:
     return ck.WidgetItem(
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=task_list_widget(message.display, tz),
+        widget=message_widget(message, tz, answered=answered),
         copy_text=message.content,
     )
+
+
+def last_sequence_number(conversation_id: Any) -> int | None:
+    """The sequence number of a thread's newest message (None for an empty thread)."""
+    return db.session.scalar(
+        select(func.max(Message.sequence_number)).where(Message.conversation_id == conversation_id)
+    )
+
+
+def is_latest(message: Message) -> bool:
+    """Whether no message follows ``message`` in its thread (so a question it asks is still open)."""
+    return last_sequence_number(message.conversation_id) == message.sequence_number
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -187,9 +203,10 @@ def items_page(
     column = Message.sequence_number.desc() if newest_first else Message.sequence_number.asc()
     rows = list(db.session.scalars(stmt.order_by(column).limit(size + 3)))
     tz = user_timezone(user_id)
+    last = last_sequence_number(conversation.id)
     keyed = []
     for row in rows:
-        parts = items_of(row, tz)
+        parts = items_of(row, tz, answered=row.sequence_number != last)
         keys = [_item_key(row, index == 1) for index in range(len(parts))]
         pairs = list(zip(keys, parts, strict=True))
         keyed.extend(reversed(pairs) if newest_first else pairs)
