@@ -20,22 +20,6 @@ PASSWORD = "correct-horse-1"
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture
-def new_context(browser, live_server, app):
-    """Browser contexts on the live server; ``app`` empties the tables afterwards."""
-    contexts = []
-
-    def make(**options):
-        context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def unique_email() -> str:
     return f"page-{uuid.uuid4().hex[:10]}@example.com"
 
