@@ -122,6 +122,10 @@ def give_feedback(req: ck.ItemsFeedbackReq) -> Response:
 
 def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
     """A button with ``streaming: false``: do it, and answer with the redrawn widget."""
+    if req.params.action.type == CHOICE_ACTION:
+        raise APIError(
+            422, "streaming_action", f"{CHOICE_ACTION} is answered with a stream: send it as threads.custom_action."
+        )
     conversation, intent, number, widget_message_id = _action(req.params)
     finish(run_action(current_user.id, conversation.id, intent, number))
     updated = None

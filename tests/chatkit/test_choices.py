@@ -165,3 +165,12 @@ def test_someone_elses_question_is_not_found(app, chatkit, auth):
     assert response.status_code == 404
     assert tasks(app) == [(1, False), (2, False)]
     assert chatkit.thread(thread_id).id == thread_id
+
+
+def test_a_choice_is_not_a_sync_action(app, chatkit):
+    thread_id, widget = ask_which_call(chatkit)
+    body = pick(thread_id, widget.id, 0)
+    response = chatkit.send({**body, "type": "threads.sync_custom_action"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "streaming_action"
+    assert tasks(app) == [(1, False), (2, False)]
