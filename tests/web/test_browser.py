@@ -99,6 +99,9 @@ def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, scr
     box.fill("show completed")
     box.press("Enter")
     expect(page.locator("#messages .message.assistant").last).to_contain_text("Buy groceries")
+    # The words arrive before the turn ends: wait for the stored reply, so the server is done
+    # before the tables are emptied (PostgreSQL's TRUNCATE would deadlock with a running turn).
+    expect(page.locator("#messages .streaming")).to_have_count(0)
     expect(page.locator("#conversation-list li")).to_have_count(1)
     panel.locator("summary").click()
     assert dialogs == []
