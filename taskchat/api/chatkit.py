@@ -219,10 +219,11 @@ def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
         question, text = choices.picked(conversation, params.item_id, params.action.payload)
     except choices.ChoiceError as exc:
         raise APIError(422, exc.code, str(exc)) from exc
-    if not store.is_latest(question):
-        return stream(choices.too_late(current_user.id, question.id))
+    answered = choices.answered(question, store.zone(current_user.timezone))
+    if not store.is_latest(conversation, question):
+        return stream(choices.too_late(answered))
     start = start_turn(current_user.id, text, conversation.id)
-    return stream(choices.answer(current_user.id, conversation.id, question.id, start.user_message_id))
+    return stream(choices.answer(current_user, start, answered))
 
 
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:

@@ -7,12 +7,12 @@ answered this way; a click on an older question's button redraws it disabled and
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..extensions import db
-from ..models import Message
+from ..agent import TurnStart
+from ..models import Conversation, Message, User
 from . import protocol, responder, store
 from .protocol import ck
 
@@ -27,7 +27,7 @@ class ChoiceError(ValueError):
         self.code = code
 
 
-def picked(conversation: Any, item_id: str | None, payload: Any) -> tuple[Message, str]:
+def picked(conversation: Conversation, item_id: str | None, payload: Any) -> tuple[Message, str]:
     """The asking message behind ``item_id`` and the reply text of the answer ``payload`` picks."""
     if not item_id:
         raise ChoiceError("invalid_fields", "A choice comes from the question's widget: send its item_id.")
@@ -42,26 +42,25 @@ def picked(conversation: Any, item_id: str | None, payload: Any) -> tuple[Messag
     return message, message.choices[index]["reply"]
 
 
-def answer(
-    user_id: str, conversation_id: uuid.UUID, question_id: int, user_message_id: int
-) -> Iterator[Any]:
-    """The question's buttons redrawn disabled, then the picked answer told as the user's message
-    and the agent's reply to it."""
-
-    def events() -> Iterator[Any]:
-        yield _answered(user_id, question_id)
-        yield from responder.respond(user_id, conversation_id, user_message_id, created=False)
-
-    return events()
-
-
-def too_late(user_id: str, question_id: int) -> Iterator[Any]:
-    """A click on a question a later message already answered: disable it, store nothing."""
-    yield _answered(user_id, question_id)
-    yield protocol.error_event(ANSWERED)
-
-
-def _answered(user_id: str, question_id: int) -> Any:
-    message = db.session.get(Message, question_id)
-    item = store.widget_item(message, store.user_timezone(user_id), answered=True)
+def answered(question: Message, tz: ZoneInfo) -> ck.ThreadItemUpdatedEvent:
+    """The question's widget redrawn with its buttons disabled (stored drawings follow from state)."""
+    item = store.widget_item(question, tz, answered=True)
     return ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
+
+
+def answer(
+    user: User, start: TurnStart, redraw: ck.ThreadItemUpdatedEvent
+) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
+    """The question's buttons disabled, then the picked answer as the user's item and the turn."""
+    events, encoder = responder.respond(user, start)
+
+    def with_redraw() -> Iterator[Any]:
+        yield redraw
+        yield from events
+
+    return with_redraw(), encoder
+
+
+def too_late(redraw: ck.ThreadItemUpdatedEvent) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
+    """A click on a question a later message already answered: disable it, store nothing."""
+    return iter([redraw, protocol.error_event(ANSWERED)]), responder.ChatKitEncoder(ZoneInfo("UTC"))

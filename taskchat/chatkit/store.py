@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, User
 from ..transactions import writing
 from . import protocol
 from .protocol import ck
-from .widgets import has_widget, message_widget, shows_widget
+from .widgets import has_widget, shows_widget, widget_for
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -87,7 +87,7 @@ def thread_of(conversation: Conversation, items: ck.Page | None = None, *, title
 
 def assistant_text(message: Message) -> str:
     """What the assistant item says: the list's heading when a widget shows the list itself."""
-    if shows_widget(message.display) and not message.choices:
+    if shows_widget(message.display):
         return message.display.get("title") or message.content
     return message.content
 
@@ -126,21 +126,14 @@ def widget_item(message: Message, tz: ZoneInfo, *, answered: bool = False) -> ck
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=message_widget(message, tz, answered=answered),
+        widget=widget_for(message.display, message.choices, tz, answered=answered),
         copy_text=message.content,
     )
 
 
-def last_sequence_number(conversation_id: Any) -> int | None:
-    """The sequence number of a thread's newest message (None for an empty thread)."""
-    return db.session.scalar(
-        select(func.max(Message.sequence_number)).where(Message.conversation_id == conversation_id)
-    )
-
-
-def is_latest(message: Message) -> bool:
+def is_latest(conversation: Conversation, message: Message) -> bool:
     """Whether no message follows ``message`` in its thread (so a question it asks is still open)."""
-    return last_sequence_number(message.conversation_id) == message.sequence_number
+    return conversation.last_sequence == message.sequence_number
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -211,10 +204,9 @@ def items_page(
     column = Message.sequence_number.desc() if newest_first else Message.sequence_number.asc()
     rows = list(db.session.scalars(stmt.order_by(column).limit(size + 3)))
     tz = user_timezone(user_id)
-    last = last_sequence_number(conversation.id)
     keyed = []
     for row in rows:
-        parts = items_of(row, tz, answered=row.sequence_number != last)
+        parts = items_of(row, tz, answered=not is_latest(conversation, row))
         keys = [_item_key(row, index == 1) for index in range(len(parts))]
         pairs = list(zip(keys, parts, strict=True))
         keyed.extend(reversed(pairs) if newest_first else pairs)

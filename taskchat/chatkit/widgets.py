@@ -33,16 +33,20 @@ def has_widget(message: Any) -> bool:
     return bool(message.choices) or shows_widget(message.display)
 
 
-def message_widget(message: Any, tz: ZoneInfo, *, answered: bool = False) -> DynamicWidgetRoot:
-    """The widget of an assistant message: its answer buttons if it asks, else its task list.
+def widget_for(
+    display: dict[str, Any] | None, choices: list[dict[str, str]] | None, tz: ZoneInfo, *, answered: bool = False
+) -> DynamicWidgetRoot | None:
+    """The widget of an assistant message: its answer buttons if it asks, else its task list, if any.
 
     A question's answers replace the list of candidates it may carry (each answer names its
     task). ``answered``: a later message has answered or dropped the question (the agent keeps
     a question for one turn only), so its buttons are drawn disabled.
     """
-    if message.choices:
-        return choices_widget(message.choices, answered=answered)
-    return task_list_widget(message.display, tz)
+    if choices:
+        return choices_widget(choices, answered=answered)
+    if shows_widget(display):
+        return task_list_widget(display, tz)
+    return None
 
 
 def choices_widget(choices: list[dict[str, str]], *, answered: bool = False) -> DynamicWidgetRoot:

@@ -55,8 +55,8 @@ def ask_which_call(chatkit) -> tuple[str, object]:
     assert [item.type for item in done] == ["user_message", "assistant_message", "widget"]
     assistant, widget = done[1], done[2]
     assert widget.id == assistant.id.replace("msg_", "wdg_")
-    # The whole question stays readable (and answerable by typing); the widget holds the answers.
-    assert "Several tasks match" in assistant.content[0].text
+    # The item says the question; the widget holds the answers, each naming its task.
+    assert assistant.content[0].text == "Which one should I complete?"
     return thread_id, widget
 
 
