@@ -74,15 +74,17 @@ def test_the_chat_fits_a_phone_and_everything_is_reachable(new_context, tmp_path
     page.locator(".jump").get_by_role("link", name="Chat", exact=True).click()
     expect(page.locator("#messages .choices button").last).to_be_in_viewport()
 
-    page.evaluate("window.scrollTo(0, 0)")
-    shot = tmp_path / "phone.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    # What the phone shows (the newest messages above the message box), and the whole page.
+    shot, whole = tmp_path / "phone.png", tmp_path / "phone-full.png"
+    page.screenshot(path=str(shot))
+    page.screenshot(path=str(whole), full_page=True)
+    assert shot.stat().st_size > 10_000 and whole.stat().st_size > shot.stat().st_size
     screenshot(page)
-    # For a report: TASKCHAT_PHONE_SCREENSHOT=<path> keeps a copy of the JavaScript-on page.
+    # For a report: TASKCHAT_PHONE_SCREENSHOT=<path.png> keeps copies of the JavaScript-on shots.
     keep = os.environ.get("TASKCHAT_PHONE_SCREENSHOT")
     if keep and javascript:
         shutil.copy(shot, keep)
+        shutil.copy(whole, keep.removesuffix(".png") + "-full.png")
 
     # A conversation opens from the list on the phone too.
     page.click("a.new-conversation")
