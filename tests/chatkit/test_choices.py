@@ -8,12 +8,13 @@ from __future__ import annotations
 import warnings
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
 
-from .conftest import IGNORE_WIDGET_DEPRECATION
+from .conftest import EVENT, IGNORE_WIDGET_DEPRECATION, parse_sse, register_over_http, user_input
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -174,3 +175,35 @@ def test_a_choice_is_not_a_sync_action(app, chatkit):
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "streaming_action"
     assert tasks(app) == [(1, False), (2, False)]
+
+
+@pytest.mark.live
+def test_a_click_over_http_through_gunicorn(app, live_server):
+    account = register_over_http(live_server.url)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {account.token}"
+
+    def events(body: dict) -> list:
+        response = session.post(live_server.url + "/api/v1/chatkit", json=body, timeout=20)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/event-stream")
+        payloads, _comments = parse_sse(response.text)
+        return [EVENT.validate_json(payload) for payload in payloads]
+
+    created = events({"type": "threads.create", "params": {"input": user_input("delete all my tasks")}})
+    thread_id = created[0].thread.id
+    assert created[-1].type == "thread.updated"  # nothing to delete: it does not ask
+    events({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input("add milk")}})
+    asked = events(
+        {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input("delete all my tasks")}}
+    )
+    widget = [e.item for e in asked if e.type == "thread.item.done" and e.item.type == "widget"][0]
+    assert [b["label"] for b in buttons(widget.widget)] == ["Yes, delete them", "No, keep them"]
+
+    answered = events(pick(thread_id, widget.id, 0))
+    assert answered[0].type == "thread.item.updated" and answered[0].update.type == "widget.root.updated"
+    said = "".join(
+        e.update.delta for e in answered
+        if e.type == "thread.item.updated" and e.update.type == "assistant_message.content_part.text_delta"
+    )
+    assert said == "Deleted 1 task."
+    assert tasks(app) == []
