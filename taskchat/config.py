@@ -32,7 +32,7 @@ def from_environment() -> dict[str, Any]:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
     if env.get("TASKCHAT_LLM_TIMEOUT_SECONDS", "").strip():
         settings["TASKCHAT_LLM_TIMEOUT_SECONDS"] = float(env["TASKCHAT_LLM_TIMEOUT_SECONDS"])
-    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS"):
+    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS", "TASKCHAT_TURN_SLOTS"):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
     if env.get("JWT_ACCESS_TOKEN_EXPIRES", "").strip():
@@ -64,6 +64,8 @@ class Config:
     MAX_CONTENT_LENGTH = 256 * 1024
     TASKCHAT_STREAM_DELAY_MS = 0
     TASKCHAT_HEARTBEAT_SECONDS = 15
+    # Requests that change something running at once per worker process (see turn_slots).
+    TASKCHAT_TURN_SLOTS = 8
     TASKCHAT_LLM_BASE_URL: str | None = None
     TASKCHAT_LLM_MODEL: str | None = None
     OPENAI_API_KEY: str | None = None
