@@ -12,7 +12,9 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from .config import CONFIGS, from_environment, instance_secret
+from .converters import register_converters
 from .extensions import cors, db, jwt, migrate
+from .request_body import register_request_body
 from .transactions import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    register_request_body(app)
+    register_converters(app)
     configure(app, config)
     configure_logger(app)
     register_extensions(app)

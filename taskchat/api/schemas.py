@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
@@ -17,17 +18,38 @@ Intent = Literal[
 MAX_MESSAGE_CHARS = 4000
 
 
+@cache
+def known_timezones() -> frozenset[str]:
+    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
+    return frozenset(available_timezones())
+
+
+def _no_nul(value: Any) -> Any:
+    # PostgreSQL cannot store NUL in text: refuse it here instead of failing at the database.
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(item, str) and "\x00" in item for item in values):
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     @field_validator("*")
     @classmethod
     def no_nul_characters(cls, value: Any) -> Any:
-        # PostgreSQL cannot store NUL in text: refuse it here instead of failing at the database.
-        values = value if isinstance(value, list) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in values):
-            raise ValueError("must not contain NUL characters")
-        return value
+        return _no_nul(value)
+
+
+class Query(BaseModel):
+    """Query-string parameters: unknown ones refused, no NUL characters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def no_nul_characters(cls, value: Any) -> Any:
+        return _no_nul(value)
 
 
 class ErrorDetail(BaseModel):
@@ -51,7 +73,7 @@ class RegisterRequest(Strict):
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str) -> str:
-        if value not in available_timezones():
+        if value not in known_timezones():
             raise ValueError("unknown IANA time zone")
         return value
 
@@ -159,9 +181,7 @@ class TaskList(BaseModel):
     tasks: list[TaskOut]
 
 
-class TaskQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TaskQuery(Query):
     status: Literal["pending", "completed", "all"] = "all"
     priority: Priority | None = None
     tag: str | None = Field(default=None, max_length=64)
@@ -250,9 +270,7 @@ class ConversationDetail(ConversationOut):
     messages: list[MessageOut]
 
 
-class ConversationQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConversationQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=200)
 
