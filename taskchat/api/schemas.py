@@ -5,10 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+)
 
 Priority = Literal["none", "low", "medium", "high"]
 Intent = Literal[
@@ -22,6 +30,22 @@ MAX_MESSAGE_CHARS = 4000
 def known_timezones() -> frozenset[str]:
     """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
     return frozenset(available_timezones())
+
+
+# "Blank" is what ``str.strip()`` removes entirely: Unicode white space and the ASCII separators
+# \x1c-\x1f. The OpenAPI document states it as a pattern (a non-blank character somewhere);
+# ``_not_blank`` enforces exactly that (tests check the two agree on every character).
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]
+Tag = Annotated[NonBlank, Field(max_length=64)]
 
 
 def _no_nul(value: Any) -> Any:
@@ -79,7 +103,7 @@ class RegisterRequest(Strict):
 
 
 class LoginRequest(Strict):
-    email: str = Field(min_length=1, max_length=320)
+    email: NonBlank = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=256)
 
 
@@ -107,7 +131,7 @@ class OkResponse(BaseModel):
 
 
 class ChatRequest(Strict):
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: NonBlank = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     conversation_id: uuid.UUID | None = None
 
     @field_validator("conversation_id", mode="before")
@@ -119,13 +143,6 @@ class ChatRequest(Strict):
                 return uuid.UUID(value)
             except ValueError as exc:
                 raise ValueError("must be a UUID") from exc
-        return value
-
-    @field_validator("message")
-    @classmethod
-    def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
         return value
 
 
@@ -189,20 +206,13 @@ class TaskQuery(Query):
     q: str | None = Field(default=None, max_length=200)
 
 
-def _tags(value: list[str]) -> list[str]:
-    for tag in value:
-        if not tag.strip() or len(tag) > 64:
-            raise ValueError("tags must be non-empty strings of at most 64 characters")
-    return value
-
-
 class TaskCreate(Strict):
-    title: str = Field(min_length=1, max_length=500)
+    title: NonBlank = Field(min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
     priority: Priority = "none"
     due_at: AwareDatetime | None = None
     due_has_time: bool = True
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
     recurrence: str | None = Field(default=None, max_length=32)
 
     @field_validator("due_at", mode="before")
@@ -210,32 +220,16 @@ class TaskCreate(Strict):
     def parse_due(cls, value: Any) -> Any:
         return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
 
-    @field_validator("title")
-    @classmethod
-    def title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def tags_not_blank(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else _tags(value)
-
 
 class TaskUpdate(TaskCreate):
-    title: str | None = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
-    priority: Priority | None = None  # type: ignore[assignment]
-    due_has_time: bool | None = None  # type: ignore[assignment]
-    tags: list[str] | None = Field(default=None, max_length=50)  # type: ignore[assignment]
-    completed: bool | None = None
+    """Any field; those a task cannot be without may be left out but not set to null."""
 
-    @field_validator("title")
-    @classmethod
-    def title_not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be empty")
-        return value
+    # Typed without None: an explicit null is refused (and documented so), a missing field is unset.
+    title: NonBlank = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
+    priority: Priority = None  # type: ignore[assignment]
+    due_has_time: bool = None  # type: ignore[assignment]
+    tags: list[Tag] = Field(default=None, max_length=50)  # type: ignore[assignment]
+    completed: bool = None  # type: ignore[assignment]
 
 
 # --- conversations ---------------------------------------------------------------------
