@@ -14,6 +14,7 @@ from flask import Flask
 from .config import CONFIGS, from_environment, instance_secret
 from .converters import register_converters
 from .extensions import cors, db, jwt, migrate
+from .limits import register_limits
 from .request_body import register_request_body
 from .transactions import configure_sqlite
 
@@ -36,6 +37,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_limits(app)
     register_commands(app)
     return app
 

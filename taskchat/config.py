@@ -12,6 +12,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+# The limits, in Flask-Limiter's notation ("5 per minute", "100/hour;10/minute").
+RATE_LIMITS = (
+    "RATELIMIT_SIGNIN_PER_ADDRESS",
+    "RATELIMIT_SIGNIN_PER_EMAIL",
+    "RATELIMIT_SIGNUP_PER_ADDRESS",
+    "RATELIMIT_SIGNUP_PER_EMAIL",
+    "RATELIMIT_CHAT_PER_USER",
+)
+
 
 def from_environment() -> dict[str, Any]:
     """The settings the process environment gives, under their config names."""
@@ -32,6 +41,13 @@ def from_environment() -> dict[str, Any]:
     for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS"):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
+    if env.get("REDIS_URL", "").strip():
+        settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"].strip()
+    if env.get("RATELIMIT_ENABLED", "").strip():
+        settings["RATELIMIT_ENABLED"] = env["RATELIMIT_ENABLED"].strip().lower() not in {"0", "false", "no", "off"}
+    for name in RATE_LIMITS:
+        if env.get(name, "").strip():
+            settings[name] = env[name].strip()
     if env.get("JWT_ACCESS_TOKEN_EXPIRES", "").strip():
         settings["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=int(env["JWT_ACCESS_TOKEN_EXPIRES"]))
     return settings
@@ -66,6 +82,19 @@ class Config:
     # Any value works on localhost; a public host must be allow-listed on the OpenAI platform.
     TASKCHAT_CHATKIT_DOMAIN_KEY = "local-dev"
 
+    # Rate limits (taskchat.limits). Without REDIS_URL the counters are per process, in memory.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    # A Redis that does not answer must not hang requests: fail fast, and serve without limits.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_KEY_PREFIX = "taskchat"
+    RATELIMIT_SIGNIN_PER_ADDRESS = "30 per minute;300 per hour"
+    RATELIMIT_SIGNIN_PER_EMAIL = "10 per minute;50 per hour"
+    RATELIMIT_SIGNUP_PER_ADDRESS = "10 per minute;50 per hour"
+    RATELIMIT_SIGNUP_PER_EMAIL = "5 per minute"
+    RATELIMIT_CHAT_PER_USER = "30 per minute;600 per hour"
+
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_COOKIE_NAME = "auth_token"
     JWT_ACCESS_COOKIE_PATH = "/"
@@ -89,6 +118,8 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    # Tests that are about limits turn them on; the rest must not trip over them.
+    RATELIMIT_ENABLED = False
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
     JWT_SECRET_KEY = "test-jwt-secret-key-that-is-long-enough-for-hs256"
 
