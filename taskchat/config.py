@@ -120,6 +120,8 @@ class TestingConfig(Config):
     TESTING = True
     # Tests that are about limits turn them on; the rest must not trip over them.
     RATELIMIT_ENABLED = False
+    # Every /api answer is checked against the OpenAPI document (taskchat.api.docs).
+    TASKCHAT_CHECK_RESPONSES = True
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
     JWT_SECRET_KEY = "test-jwt-secret-key-that-is-long-enough-for-hs256"
 

@@ -29,7 +29,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         stamp, ident = raw.split("|", 1)
         return datetime.fromisoformat(stamp), uuid.UUID(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise APIError(422, "invalid_fields", "The cursor is invalid.") from exc
+        # Well-formed (the schema's pattern) but not one this API handed out: no such page.
+        raise APIError(404, "cursor_not_found", "No page at this cursor; use next_cursor from a page.") from exc
 
 
 def conversations_page(user_id: str, limit: int, cursor: str | None = None):
@@ -60,7 +61,7 @@ def _owned(conversation_id: str) -> Conversation:
 @bp.get("/conversations")
 @jwt_required()
 @documented(summary="The user's conversations, newest first", query=ConversationQuery,
-            response=ConversationPage, errors=(422,))
+            response=ConversationPage, errors=(404, 422))
 def conversations_index():
     query = query_args(ConversationQuery)
     rows, next_cursor = conversations_page(current_user.id, query.limit, query.cursor)
