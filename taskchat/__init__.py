@@ -64,6 +64,27 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgresql_engine_options(app.config)
+
+
+def postgresql_engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    """Bounded waits, so an unreachable database is a quick 503 and never a hung request:
+    connecting, waiting for a pooled connection and running a statement all time out, and
+    a pooled connection is pinged before use (a restarted server is reconnected to)."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_timeout", config["TASKCHAT_DB_POOL_TIMEOUT"])
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args.setdefault("connect_timeout", config["TASKCHAT_DB_CONNECT_TIMEOUT"])
+    connect_args.setdefault("options", f"-c statement_timeout={config['TASKCHAT_DB_STATEMENT_TIMEOUT_MS']}")
+    # A peer that vanished without closing (a cut network) is noticed by TCP keepalives.
+    connect_args.setdefault("keepalives", 1)
+    connect_args.setdefault("keepalives_idle", 10)
+    connect_args.setdefault("keepalives_interval", 5)
+    connect_args.setdefault("keepalives_count", 3)
+    options["connect_args"] = connect_args
+    return options
 
 
 def configure_logger(app: Flask) -> None:

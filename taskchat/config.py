@@ -22,6 +22,9 @@ RATE_LIMITS = (
 )
 
 
+DATABASE_TIMEOUTS = ("TASKCHAT_DB_CONNECT_TIMEOUT", "TASKCHAT_DB_POOL_TIMEOUT", "TASKCHAT_DB_STATEMENT_TIMEOUT_MS")
+
+
 def from_environment() -> dict[str, Any]:
     """The settings the process environment gives, under their config names."""
     env = os.environ
@@ -38,7 +41,7 @@ def from_environment() -> dict[str, Any]:
             settings[key] = env[name].strip()
     if "CORS_ORIGINS" in env:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
-    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS"):
+    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS", *DATABASE_TIMEOUTS):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
     if env.get("REDIS_URL", "").strip():
@@ -73,6 +76,11 @@ class Config:
     JWT_SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL: seconds to connect (libpq's minimum is 2) and to wait for a pooled connection,
+    # milliseconds a statement may run. An unreachable database is then a quick 503.
+    TASKCHAT_DB_CONNECT_TIMEOUT = 3
+    TASKCHAT_DB_POOL_TIMEOUT = 5
+    TASKCHAT_DB_STATEMENT_TIMEOUT_MS = 15_000
     CORS_ORIGINS: list[str] = []
     MAX_CONTENT_LENGTH = 256 * 1024
     TASKCHAT_STREAM_DELAY_MS = 0

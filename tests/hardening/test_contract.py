@@ -110,7 +110,7 @@ def test_schemathesis_finds_nothing(live_server, tmp_path):
         "run", live_server.url + "/api/v1/openapi.json",
         "--checks", "all",
         "--header", f"Authorization: Bearer {token}",
-        "--max-examples", "150",
+        "--max-examples", "170",
         "--seed", "20261128",
         "--workers", "2",
         "--no-shrink",
