@@ -18,12 +18,13 @@ from pydantic import (
     field_validator,
 )
 
+from ..services import MAX_MESSAGE_CHARS, check_message
+
 Priority = Literal["none", "low", "medium", "high"]
 Intent = Literal[
     "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
     "SEARCH", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
 ]
-MAX_MESSAGE_CHARS = 4000
 
 
 @cache
@@ -163,6 +164,12 @@ class ChatRequest(Strict):
                 return uuid.UUID(value)
             except ValueError as exc:
                 raise ValueError("must be a UUID") from exc
+        return value
+
+    @field_validator("message")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        check_message(value)
         return value
 
 
