@@ -24,13 +24,23 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import RateLimitExceeded
 from jwt.exceptions import PyJWTError
 
-from .errors import error_response
+from .errors import APIError, error_response
 from .extensions import limiter
 
 # ChatKit requests that run a turn of the agent; the rest (lists, renames…) are not chat turns.
 TURN_TYPES = frozenset(
     {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action"}
 )
+
+
+def _json_body() -> dict | None:
+    """The JSON object in the body, or ``None``; a body the JSON reader refuses is the view's
+    to answer (with its 400/422), not the limiter's."""
+    try:
+        body = request.get_json(silent=True)
+    except APIError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def address_key() -> str:
@@ -40,11 +50,8 @@ def address_key() -> str:
 
 def email_key() -> str:
     """The email being signed in or up with, as stored (lower case), from the form or JSON body."""
-    if request.form:
-        email = request.form.get("email", "")
-    else:
-        body = request.get_json(silent=True)
-        email = body.get("email", "") if isinstance(body, dict) else ""
+    source = request.form or _json_body() or {}
+    email = source.get("email", "")
     email = email.strip().lower() if isinstance(email, str) else ""
     # Without an email the request fails validation anyway; count it against the address.
     return f"email:{email}" if email else address_key()
@@ -64,8 +71,8 @@ def _not_a_turn() -> bool:
     """On ``/api/v1/chatkit``: only the requests that run the agent count as chat turns."""
     if request.endpoint != "api.chatkit":
         return False
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "messages" in body:
+    body = _json_body()
+    if body is None or "messages" in body:
         return False
     return body.get("type") not in TURN_TYPES
 
@@ -119,8 +126,8 @@ def _chatkit_stream_refusal(message: str) -> Response | None:
     """For a ChatKit request that would stream, the refusal as the ``error`` event it can show."""
     if request.endpoint != "api.chatkit":
         return None
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or body.get("type") not in TURN_TYPES:
+    body = _json_body()
+    if body is None or body.get("type") not in TURN_TYPES:
         return None
     from . import sse
     from .chatkit import protocol

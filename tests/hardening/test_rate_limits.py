@@ -249,3 +249,13 @@ def test_gunicorn_workers_share_the_counters_in_redis(database_url, _schema, tmp
                                      headers={"Connection": "close"}, timeout=10)
             statuses.append(response.status_code)
         assert statuses == [401] * 5 + [429] * 7, statuses
+
+
+def test_bodies_the_json_reader_refuses_get_its_answer_with_limits_on(client):
+    headers = sign_up(client, fresh("deep"))
+    deep = b"[" * 5000 + b"]" * 5000
+    for path, extra in (("/api/v1/auth/login", {}), ("/api/v1/auth/register", {}), ("/api/v1/chatkit", headers)):
+        response = client.post(path, data=deep, content_type="application/json", headers=extra,
+                               environ_base={"REMOTE_ADDR": fresh_address()})
+        assert response.status_code == 400, (path, response.get_data(as_text=True))
+        assert response.get_json()["error"]["code"] == "json_too_deep"
