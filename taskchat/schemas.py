@@ -8,11 +8,34 @@ sits below both so the agent need not import the API package.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 Priority = Literal["none", "low", "medium", "high"]
+
+# "Blank" is what ``str.strip()`` removes entirely: Unicode white space and the ASCII separators
+# \x1c-\x1f. The OpenAPI document states it as a pattern (a non-blank character somewhere);
+# ``_not_blank`` enforces exactly that (tests check the two agree on every character).
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]
+Tag = Annotated[NonBlank, Field(max_length=64)]
+
+
+def _no_nul(value: Any) -> Any:
+    # PostgreSQL cannot store NUL in text: refuse it here instead of failing at the database.
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(item, str) and "\x00" in item for item in values):
+        raise ValueError("must not contain NUL characters")
+    return value
 
 
 class Strict(BaseModel):
@@ -21,16 +44,21 @@ class Strict(BaseModel):
     @field_validator("*")
     @classmethod
     def no_nul_characters(cls, value: Any) -> Any:
-        # PostgreSQL cannot store NUL in text: refuse it here instead of failing at the database.
-        values = value if isinstance(value, list) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in values):
-            raise ValueError("must not contain NUL characters")
-        return value
+        return _no_nul(value)
 
 
-class TaskQuery(BaseModel):
+class Query(BaseModel):
+    """Query-string parameters: unknown ones refused, no NUL characters."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*")
+    @classmethod
+    def no_nul_characters(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
+class TaskQuery(Query):
     status: Literal["pending", "completed", "all"] = "all"
     priority: Priority | None = None
     tag: str | None = Field(default=None, max_length=64)
@@ -38,20 +66,13 @@ class TaskQuery(BaseModel):
     q: str | None = Field(default=None, max_length=200)
 
 
-def _tags(value: list[str]) -> list[str]:
-    for tag in value:
-        if not tag.strip() or len(tag) > 64:
-            raise ValueError("tags must be non-empty strings of at most 64 characters")
-    return value
-
-
 class TaskCreate(Strict):
-    title: str = Field(min_length=1, max_length=500)
+    title: NonBlank = Field(min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
     priority: Priority = "none"
     due_at: AwareDatetime | None = None
     due_has_time: bool = True
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
     recurrence: str | None = Field(default=None, max_length=32)
 
     @field_validator("due_at", mode="before")
@@ -59,32 +80,16 @@ class TaskCreate(Strict):
     def parse_due(cls, value: Any) -> Any:
         return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
 
-    @field_validator("title")
-    @classmethod
-    def title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def tags_not_blank(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else _tags(value)
-
 
 class TaskUpdate(TaskCreate):
-    title: str | None = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
-    priority: Priority | None = None  # type: ignore[assignment]
-    due_has_time: bool | None = None  # type: ignore[assignment]
-    tags: list[str] | None = Field(default=None, max_length=50)  # type: ignore[assignment]
-    completed: bool | None = None
+    """Any field; those a task cannot be without may be left out but not set to null."""
 
-    @field_validator("title")
-    @classmethod
-    def title_not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be empty")
-        return value
+    # Typed without None: an explicit null is refused (and documented so), a missing field is unset.
+    title: NonBlank = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
+    priority: Priority = None  # type: ignore[assignment]
+    due_has_time: bool = None  # type: ignore[assignment]
+    tags: list[Tag] = Field(default=None, max_length=50)  # type: ignore[assignment]
+    completed: bool = None  # type: ignore[assignment]
 
 
 # --- tool arguments beyond the REST bodies ----------------------------------------------
@@ -97,19 +102,12 @@ class TaskNumber(Strict):
 
 
 class TaskSearch(Strict):
-    query: str = Field(min_length=1, max_length=200, description="Words in the title or description.")
+    query: NonBlank = Field(min_length=1, max_length=200, description="Words in the title or description.")
 
 
 class TaskChange(TaskUpdate):
     """Which task to change, and only the fields that change."""
 
     number: int = TaskNumberField
-    add_tags: list[str] | None = Field(default=None, max_length=50)
-    remove_tags: list[str] | None = Field(default=None, max_length=50)
-
-    @model_validator(mode="after")
-    def no_null_for_required_fields(self) -> TaskChange:
-        for name in ("title", "priority", "tags", "completed", "due_has_time"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    add_tags: list[Tag] | None = Field(default=None, max_length=50)
+    remove_tags: list[Tag] | None = Field(default=None, max_length=50)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import case, func, or_, select
 
+from ..converters import MAX_PATH_INT
 from ..extensions import db
 from ..models import PRIORITIES, Task, User
 from ..schemas import TaskChange, TaskCreate, TaskNumber, TaskQuery, TaskSearch
@@ -119,6 +120,9 @@ def tool(description: str, arguments: type[BaseModel]):
 
 
 def get_task(ctx: ToolContext, number: int) -> Task:
+    if not 1 <= int(number) <= MAX_PATH_INT:
+        # A number the column cannot hold names no task (and would overflow the query).
+        raise TaskNotFound(int(number))
     task = db.session.scalar(
         select(Task).where(Task.user_id == ctx.user.id, Task.number == int(number))
     )
@@ -241,9 +245,13 @@ def _filtered(
         else:
             raise ToolError("Due must be today, overdue or week.")
     if q:
-        pattern = f"%{q.strip().lower()}%"
+        # autoescape: % and _ in a search are characters, not LIKE wildcards.
+        words = q.strip().lower()
         stmt = stmt.where(
-            or_(func.lower(Task.title).like(pattern), func.lower(Task.description).like(pattern))
+            or_(
+                func.lower(Task.title).contains(words, autoescape=True),
+                func.lower(Task.description).contains(words, autoescape=True),
+            )
         )
     tasks = list(db.session.scalars(stmt))
     tag = tag.strip().lstrip("#").lower() if tag else None

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 # The task bodies live below the API so the agent's tools share them (see taskchat/schemas.py).
-from ..schemas import Priority, Strict, TaskCreate, TaskQuery, TaskUpdate  # noqa: F401
+from ..schemas import (  # noqa: F401
+    NOT_BLANK,
+    NonBlank,
+    Priority,
+    Query,
+    Strict,
+    Tag,
+    TaskCreate,
+    TaskQuery,
+    TaskUpdate,
+)
 from ..services import MAX_MESSAGE_CHARS, check_message
 
 Intent = Literal[
@@ -19,13 +37,41 @@ Intent = Literal[
 ]
 
 
-class ErrorDetail(BaseModel):
+@cache
+def known_timezones() -> frozenset[str]:
+    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
+    return frozenset(available_timezones())
+
+
+# An address is something@domain.tld without spaces; whether it exists is the mail's business.
+# (A validator library's finer rules, such as refusing the reserved .test domain, could not be
+# stated in the OpenAPI document, and so would refuse requests the document allows.)
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00.]+(\.[^@\s\x00.]+)+$"
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(EMAIL, value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
+
+
+
+class Out(BaseModel):
+    """A response body: exactly these fields (the tests check every answer against its model)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Out):
     code: str
     message: str
     details: list[dict[str, Any]] | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Out):
     error: ErrorDetail
 
 
@@ -33,40 +79,40 @@ class ErrorBody(BaseModel):
 
 
 class RegisterRequest(Strict):
-    email: EmailStr = Field(max_length=320)
+    email: Email = Field(max_length=320)
     password: str = Field(min_length=8, max_length=256)
-    timezone: str = "UTC"
+    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
 
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str) -> str:
-        if value not in available_timezones():
+        if value not in known_timezones():
             raise ValueError("unknown IANA time zone")
         return value
 
 
 class LoginRequest(Strict):
-    email: str = Field(min_length=1, max_length=320)
+    email: NonBlank = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=256)
 
 
-class UserOut(BaseModel):
+class UserOut(Out):
     id: str
     email: str
     timezone: str
     created_at: datetime
 
 
-class AuthResponse(BaseModel):
+class AuthResponse(Out):
     user: UserOut
     access_token: str
 
 
-class MeResponse(BaseModel):
+class MeResponse(Out):
     user: UserOut
 
 
-class OkResponse(BaseModel):
+class OkResponse(Out):
     ok: bool = True
 
 
@@ -74,7 +120,7 @@ class OkResponse(BaseModel):
 
 
 class ChatRequest(Strict):
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: NonBlank = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     conversation_id: uuid.UUID | None = None
 
     @field_validator("conversation_id", mode="before")
@@ -95,7 +141,7 @@ class ChatRequest(Strict):
         return value
 
 
-class ToolCallOut(BaseModel):
+class ToolCallOut(Out):
     tool_name: str
     tool_input: dict[str, Any] | None
     tool_output: Any | None
@@ -104,14 +150,14 @@ class ToolCallOut(BaseModel):
     execution_time_ms: int | None
 
 
-class ChoiceOut(BaseModel):
+class ChoiceOut(Out):
     """An answer the agent offers when it asks; send ``reply`` as the next message to pick it."""
 
     label: str
     reply: str
 
 
-class ChatMetadata(BaseModel):
+class ChatMetadata(Out):
     intent: Intent
     tool_called: str | None
     tool_calls: list[ToolCallOut]
@@ -119,7 +165,7 @@ class ChatMetadata(BaseModel):
     choices: list[ChoiceOut] = []
 
 
-class ChatResponse(BaseModel):
+class ChatResponse(Out):
     response: str
     conversation_id: uuid.UUID
     metadata: ChatMetadata
@@ -128,7 +174,7 @@ class ChatResponse(BaseModel):
 # --- tasks ------------------------------------------------------------------------------
 
 
-class TaskOut(BaseModel):
+class TaskOut(Out):
     number: int
     title: str
     description: str | None
@@ -143,26 +189,25 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
 
-class TaskList(BaseModel):
+class TaskList(Out):
     tasks: list[TaskOut]
 
 
-# --- conversations ---------------------------------------------------------------------
 
 
-class ConversationOut(BaseModel):
+class ConversationOut(Out):
     id: uuid.UUID
     title: str | None
     created_at: datetime
     updated_at: datetime
 
 
-class ConversationPage(BaseModel):
+class ConversationPage(Out):
     conversations: list[ConversationOut]
     next_cursor: str | None
 
 
-class MessageOut(BaseModel):
+class MessageOut(Out):
     id: int
     role: Literal["user", "assistant"]
     content: str
@@ -181,12 +226,10 @@ class ConversationDetail(ConversationOut):
     messages: list[MessageOut]
 
 
-class ConversationQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConversationQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-class Health(BaseModel):
+class Health(Out):
     status: str

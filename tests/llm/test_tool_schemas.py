@@ -45,7 +45,7 @@ def test_openai_function_description():
         ("add_task", {"title": "x", "due_at": "tomorrow"}, "due_at"),
         ("complete_task", {"number": "two"}, "number"),
         ("complete_task", {"number": 0}, "number"),
-        ("update_task", {"number": 1, "title": None}, "title cannot be null"),
+        ("update_task", {"number": 1, "title": None}, "title"),
         ("list_tasks", {"status": "everything"}, "status"),
         ("search_tasks", {}, "query"),
         ("delete_task", ["1"], "JSON object"),
