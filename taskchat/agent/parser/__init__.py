@@ -1,0 +1,214 @@
+"""Text plus conversation context → an intent and its arguments.
+
+The parser knows nothing about the database: task references stay references
+(``TaskRef``) and the turn resolves them against the user's tasks. Rules are tried in a
+fixed order, each anchored on the verb a message starts with, so a word inside a title
+("Update task 2 title to 'Mark as done'") never decides the intent, and words are matched
+as words ("ship" is not "hi"). Each intent family has its module; this one reads the
+conversation (answers, undo, "and pears too"), splits two actions, and keeps questions and
+negated commands from ever changing a task.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..matching import lemma
+from ..references import TaskRef, parse_refs
+from . import complete, create, delete, listing, talk, update
+from .base import (
+    INTENTS,
+    NEGATED,
+    QUESTION,
+    ParseContext,
+    ParsedIntent,
+    Rule,
+    digits_for_number_words,
+    words,
+)
+
+__all__ = ["INTENTS", "ParseContext", "ParsedIntent", "TaskRef", "parse_intent"]
+
+WRITES = frozenset({"CREATE", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE"})
+
+# ---------------------------------------------------------------- politeness
+
+_POLITE_HEAD = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|um+|uh+|well|please|pls|plz|hey|hi|hello|yo|now|and|also|then|actually|oh|oops|"
+    r"sorry|wait|thanks|thank\s+you|thx|cheers|great|cool|alright|right|"
+    r"can\s+you|could\s+you|would\s+you|will\s+you|can\s+u|could\s+u|would\s+you\s+mind|kindly|"
+    r"go\s+ahead\s+and|just|quickly|taskchat|bot)\b[\s,!.:]*)+",
+    re.I,
+)
+_WANT_HEAD = re.compile(
+    r"^(?:i\s+want\s+to|i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|let's|lets|help\s+me|"
+    # "I need to finish the report" is a new task; "I need to see my tasks" is not
+    r"(?:i\s+need\s+to|i\s+have\s+to|i\s+must)(?=\s+(?:see|view|list|show|check|find|look|search)\b.*\b(?:tasks?|list|to-?dos?|pending|overdue)\b)|"
+    # "I need to delete tomatoes from my list": the list says it is a command, not a new task
+    r"(?:i\s+need\s+to|i\s+have\s+to|i\s+want\s+you\s+to|i\s+need\s+you\s+to|you\s+can|you\s+should|i'd\s+like\s+you\s+to|would\s+you\s+please|"
+    r"hurry\s+up\s+and|please\s+go\s+ahead\s+and)"
+    r"(?=\s+(?:add|delete|remove|erase|put|include|take|clear|mark|rename)\b.*\b(?:list|reminders|chores|task\s+\d+|it)\b))\s+",
+    re.I,
+)
+_COMMAND_VERB = re.compile(
+    r"^(?:add|create|delete|remove|complete|mark|see|view|list|show|find|search|rename|update|"
+    r"change|move|reopen|edit|set|clear|check|tick|finish|get\s+rid|make\s+a|look|put|include|take|erase)\b",
+    re.I,
+)
+_POLITE_TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|ok|okay|(?<!from\s)now))+[\s.!?]*$", re.I)
+
+
+def unwrap(raw: str) -> str:
+    text = _POLITE_HEAD.sub("", raw).strip()
+    want = _WANT_HEAD.match(text)
+    if want and _COMMAND_VERB.match(text[want.end():]):
+        text = text[want.end():]
+    # Only the end can hold "… please": searching just the tail keeps long input linear.
+    cut = max(0, len(text) - 60)
+    text = (text[:cut] + _POLITE_TAIL.sub("", text[cut:])).strip()
+    return text or raw
+
+
+
+RULES: tuple[Rule, ...] = (
+    delete.bulk_delete,
+    complete.bare_verb,
+    create.reminder,
+    update.update_special,
+    update.mark_priority,
+    update.shift,
+    complete.reopen,
+    complete.complete,
+    delete.delete,
+    update.update,
+    update.field_statement,
+    listing.question_search,
+    listing.search,
+    create.create,
+    listing.list_tasks,
+    complete.done_statement,
+)
+
+# ---------------------------------------------------------------- two actions, and "and pears too"
+
+_SECOND = re.compile(
+    r"^(?P<a>.+?)(?:\s*[,;]\s*|\s+)(?:and\s+then|and\s+also|and|then|also|plus)\s+"
+    r"(?P<b>(?:please\s+)?(?:add|delete|remove|complete|mark|finish|put|take|tick|check\s+off|cross|move|rename|reopen|"
+    r"show|list|erase|include|create|get\s+rid\s+of)\b.+)$",
+    re.I | re.S,
+)
+_ACTS = WRITES | {"LIST", "SEARCH"}
+_CONTINUE = re.compile(
+    r"^(?:(?:oh|ah|um|oops|wait|actually)[\s,]+)*(?:and|also|plus|and\s+also)\s+(?P<rest>.+?)"
+    r"(?:\s+(?:too|as\s+well|also))?[\s.!]*$|^(?P<rest2>.+?)\s+(?:too|as\s+well)[\s.!]*$",
+    re.I,
+)
+# Verbs a title may start with that a follow-up keeps: after "buy apples", "and pears" is "buy pears".
+_TASK_VERBS = frozenset(
+    ["buy", "get", "call", "phone", "ring", "email", "text", "pay", "book", "order", "send", "post", "return", "pick", "clean", "wash", "water", "feed", "fix", "visit", "read", "write", "print", "check", "renew", "cancel", "collect", "drop", "take", "bring", "mow", "iron", "cook", "make", "finish", "file"]
+)
+
+
+def _two_actions(body: str, context: ParseContext) -> ParsedIntent | None:
+    match = _SECOND.match(body)
+    if not match:
+        return None
+    first, second = _rules(match.group("a").strip(" ,"), context), _rules(match.group("b").strip(" ,"), context)
+    if not (first and second) or first.intent not in _ACTS or second.intent not in _ACTS:
+        return None
+    if first.asked or second.asked or first.bulk or second.bulk:
+        return None
+    first.then = second
+    return first
+
+
+def _continuation(body: str, context: ParseContext) -> ParsedIntent | None:
+    """"and pears too" after "add buy apples": the last action again, on a new object."""
+    last = (context.state or {}).get("last_action")
+    match = _CONTINUE.match(body)
+    if not last or not match:
+        return None
+    rest = (match.group("rest") or match.group("rest2")).strip(" ,.!")
+    if not rest or talk.small_talk(rest, rest.lower(), context):
+        return None
+    again = _rules(rest, context)
+    if again and again.intent != "UNKNOWN" and not again.statement:
+        return again  # "and delete task 2": a command of its own
+    intent = last.get("intent")
+    if intent == "CREATE":
+        before = words(last.get("title") or "")
+        said = words(rest)
+        if len(before) > 1 and before[0] in _TASK_VERBS and said and lemma(said[0]) not in _TASK_VERBS:
+            rest = f"{before[0]} {rest}"
+        return create.create("add " + rest, rest.lower(), context)
+    if intent in WRITES:
+        refs = parse_refs(rest)
+        return ParsedIntent(intent, dict(last.get("args") or {}), refs) if refs else None
+    return None
+
+
+# ---------------------------------------------------------------- questions never change tasks
+
+
+def _as_question(parsed: ParsedIntent) -> ParsedIntent:
+    """A question that reads like a command ("is task 2 done?") answers with what it names."""
+    titles = [ref.title for ref in parsed.refs if ref.title and not parsed.statement]
+    if titles:
+        return ParsedIntent("SEARCH", {"query": titles[0]})
+    if parsed.refs:
+        return ParsedIntent("LIST", {})
+    return ParsedIntent("UNKNOWN")
+
+
+def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
+    lower = body.lower()
+    for rule in RULES:
+        parsed = rule(body, lower, context)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent:
+    """Read one user message. Order matters: the verb at the start decides before words inside."""
+    context = context or ParseContext()
+    raw = text.strip()
+    if not raw:
+        return ParsedIntent("UNKNOWN")
+    state = context.state or {}
+    flat = " ".join(raw.split())
+    if state.get("confirm"):
+        if talk.YES.match(flat):
+            return ParsedIntent("DELETE", bulk="confirmed")
+        if talk.NO.match(flat):
+            return ParsedIntent("DELETE", bulk="cancelled")
+    pending = state.get("pending") or {}
+    if pending and pending.get("intent") != "CREATE":
+        answer = talk.choice(flat, pending)
+        if answer:
+            return answer
+    small = talk.small_talk(flat, flat.lower(), context)
+    if small:
+        return small
+    undo = talk.undo(flat)
+    if undo:
+        return undo
+    body = digits_for_number_words(unwrap(raw if "\n" in raw else flat))
+    if NEGATED.match(body) or NEGATED.match(flat):
+        return ParsedIntent("UNKNOWN", negated=True)
+    # "and …" is read before politeness is unwrapped, which would drop the "and".
+    parsed = _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
+    # After "can you"/"could you" is unwrapped, what still starts like a question asks.
+    asking = QUESTION.match(body) is not None
+    if parsed is not None and asking and parsed.intent in WRITES and not parsed.asked and not parsed.bulk:
+        return _as_question(parsed)
+    if parsed is not None:
+        return parsed
+    if pending.get("intent") == "CREATE" and not talk.NO.match(flat):
+        # The answer to "what should I remind you about?"
+        return create.create("add " + body, body.lower(), context) or ParsedIntent("UNKNOWN")
+    found = words(body)
+    if 1 < len(found) <= 8 and "?" not in body and not re.match(r"(?:what|how|why|who|when|where|is|are|do|does|can)\b", body.lower()):
+        # Maybe a task said without "add": offer it rather than guess.
+        return ParsedIntent("UNKNOWN", suggest=body.strip(" .!"))
+    return ParsedIntent("UNKNOWN")

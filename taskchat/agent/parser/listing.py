@@ -1,0 +1,143 @@
+"""Listing and searching: "what's pending?", "show my work tasks", "is milk on my shopping list?"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..references import clean_title_ref
+from ..task_fields import read_priority, read_tags
+from .base import QUESTION, ParseContext, ParsedIntent, cut_list_name
+
+_SEARCH = re.compile(
+    r"^(?:find|search(?:\s+for)?|look\s+(?:for|up)|lookup|where(?:'s|\s+is|\s+are)|"
+    r"(?:which|what)\s+tasks?\s+(?:mention|are\s+about|contain|have|say|include)|"
+    r"(?:are\s+there\s+|do\s+i\s+have\s+)?any\s+tasks?\s+(?:about|with|mentioning|containing|for|related\s+to)|"
+    r"do\s+i\s+have\s+(?:a\s+|any\s+)?tasks?\s+(?:about|with|mentioning|for|called|named))\s+(?P<q>.+)$",
+    re.I,
+)
+_SEARCH_FILLER = re.compile(
+    r"^(?:(?:me|all|my|the|any|a)\s+)*(?:(?:tasks?|todos?|items?|things?)\s+)?"
+    r"(?:(?:about|with|containing|mentioning|for|related\s+to|called|named|that\s+mention|matching|regarding|on)\s+)?"
+    r"(?:the\s+word\s+)?",
+    re.I,
+)
+_LIST_HEAD = re.compile(
+    r"^(?:show|list|display|view|see|get|give|print|tell|read|what|what's|whats|what're|which|how|do|did|any|anything|"
+    r"my|all|pending|open|completed|done|finished|overdue|high|low|medium|urgent|important|tasks|todos?|to-?dos|"
+    r"everything|agenda|remaining|outstanding|unfinished|incomplete|is\s+there|are\s+there|where|check|refresh|"
+    r"current|today's|this\s+week's|let\s+me\s+(?:see|hear|know)|go\s+(?:through|over)|iterate|speak|repeat|recite|say|open|pull\s+up|bring\s+up|"
+    r"i\s+(?:want|need|would\s+like|'d\s+like)\s+to\s+(?:see|hear|know|check|view)|reminders?|shopping|grocery|to-?do|can\s+i\s+(?:see|hear|get))\b",
+    re.I,
+)
+_LIST_NOUN = re.compile(
+    r"\b(?:tasks?|todos?|to-?dos?|to\s+do|list|items|pending|left|remaining|outstanding|completed|done|finished|"
+    r"overdue|due|agenda|plate|everything|all|open|urgent|priority|tagged|unfinished|incomplete|late|"
+    r"today|tonight|this\s+week|on\s+for|have\s+(?:on|planned|scheduled)|reminders?|need\s+to\s+(?:buy|get|do)|remember)\b|#[\w-]+",
+    re.I,
+)
+
+
+def search(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
+    match = _SEARCH.match(body.strip(" ?.!"))
+    if not match:
+        return None
+    query = _SEARCH_FILLER.sub("", match.group("q").strip(" ?.!\"'")).strip(" ?.!\"'“”")
+    tags, _spans = read_tags(query)
+    if tags and query.startswith("#"):
+        return ParsedIntent("LIST", {"tag": tags[0]})
+    query = clean_title_ref(query) if query else query
+    return ParsedIntent("SEARCH", {"query": query} if query else {})
+
+
+_NOT_TAGS = frozenset(
+    ["open", "pending", "completed", "done", "finished", "overdue", "urgent", "important", "remaining", "outstanding", "current", "other", "old", "new", "high", "low", "medium", "unfinished", "incomplete", "all", "own", "today's", "tomorrow's", "late", "active"]
+)
+
+
+def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
+    text = lower.strip(" ?.!")
+    if not (_LIST_HEAD.match(text) and _LIST_NOUN.search(text)):
+        return None
+    args: dict[str, Any] = {}
+    parsed = ParsedIntent("LIST", args)
+    parsed.count = bool(re.search(r"\bhow\s+many\b|\bcount\b|\bnumber\s+of\b", text))
+    named = cut_list_name(text)
+    if re.search(r"\b(?:not\s+(?:yet\s+)?(?:done|completed|finished)|pending|open|incomplete|unfinished|left|remaining|outstanding|to\s+do|todo|still|undone|active|uncompleted)\b", named.text):
+        args["status"] = "pending"
+    elif re.search(r"\b(?:completed|done|finished|closed|checked\s+off|ticked\s+off|crossed\s+off|complete)\b", text):
+        args["status"] = "completed"
+    if re.search(r"\b(?:overdue|late|past\s+due|missed|behind)\b", text):
+        args["due"] = "overdue"
+    elif re.search(r"\b(?:today|tonight|today's)\b", text):
+        args["due"] = "today"
+    elif re.search(r"\b(?:this\s+week|this\s+week's|the\s+week)\b", text):
+        args["due"] = "week"
+    elif re.search(r"\btomorrow\b", text):
+        parsed.due_on = "tomorrow"
+        args["status"] = "pending"
+    elif re.search(r"\bnext\s+week\b", text):
+        parsed.due_on = "next week"
+        args["status"] = "pending"
+    priority, _spans = read_priority(text)
+    if priority:
+        args["priority"] = priority
+    elif re.search(r"\b(?:important|urgent)\b", text):
+        args["priority"] = "high"
+    tag = re.search(r"#(?P<t>[\w-]+)|\b(?:tagged|tag|labell?ed|label)\s+(?:as\s+|with\s+)?#?(?P<t2>[\w-]+)", text) or re.search(
+        r"\b(?P<t>)(?P<t2>)(?P<t3>(?!with\b|the\b|a\b)[\w-]+)\s+tag\b", text
+    )
+    if tag:
+        args["tag"] = (tag.group("t") or tag.group("t2") or tag.group("t3")).lower()
+    if "tag" not in args:
+        own = named.tag or next(
+            (m.group(1) for m in re.finditer(r"\bmy\s+([a-z][\w-]*)\s+(?:tasks|to-?dos|items|stuff|things)\b", text) if m.group(1) not in _NOT_TAGS), None
+        )
+        if own:
+            args["tag"] = own
+    if "due" in args and args.get("status") == "completed":
+        args.pop("status")
+    if args.get("status") == "pending" and "due" in args:
+        args.pop("status")  # the due filters already mean open tasks
+    return parsed
+
+
+
+
+# "is milk on my shopping list?", "anything on my list mentioning the bank?", "did I put eggs on it?"
+_ASKED_HEAD = re.compile(
+    r"^(?:(?:is|are|was|were)\s+(?:there\s+)?|did\s+i\s+(?:put|add|write|include|list|jot\s+down|save|set)\s+|"
+    r"do\s+i\s+(?:have|need|still\s+have)\s+|have\s+i\s+(?:got|put|added|listed|included)\s+|has\s+(?:it|that)\s+got\s+|"
+    r"does\s+(?:my|the)\s+(?:[\w-]+\s+)?(?:list|reminders)(?:\s+(?:of|for)\s+[\w\s]+?)?\s+(?:have|include|contain|mention|say)\s+|"
+    r"(?:check|search|look\s+in)\s+my\s+(?:[\w-]+\s+)?(?:list|reminders)\s+for\s+|any(?:thing)?\s+)",
+    re.I,
+)
+_ASKED_FILLER = re.compile(
+    r"^(?:(?:any|anything|something|a|an)\s+)?(?:(?:tasks?|reminders?|items?|things?|entry|entries)\s+)?"
+    r"(?:(?:about|for|mentioning|regarding|to|with|called|named|that\s+says|saying|related\s+to|on)\s+)?",
+    re.I,
+)
+_ASKED_TAIL = re.compile(r"(?:\s+(?:on\s+(?:it|there|here)|in\s+there|already|yet|still|at\s+all|anywhere|listed|set(?:\s+up)?))+$", re.I)
+_LIST_WORD = re.compile(r"\b(?:list|reminders?|to-?dos?|on\s+(?:it|there))\b", re.I)
+
+
+def question_search(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
+    """A question whether something is on the list: answered with the matching tasks only."""
+    text = body.strip(" ?.!")
+    if not QUESTION.match(text) and not text.lower().startswith(("any", "check", "search", "look in")):
+        return None
+    if not _LIST_WORD.search(text) and not re.match(r"^(?:anything|any\s+(?:tasks?|reminders?))\s+(?:about|mentioning|for|regarding|with)\b", text, re.I):
+        return None
+    listed = cut_list_name(text)
+    rest = listed.text
+    head = _ASKED_HEAD.match(rest)
+    if not head:
+        return None
+    query = _ASKED_TAIL.sub("", _ASKED_FILLER.sub("", rest[head.end():].strip())).strip(" ,")
+    query = clean_title_ref(query) if query else ""
+    if not query or query.lower() in {"anything", "something", "everything", "it", "there", "on", "on it"}:
+        parsed = list_tasks("show my tasks", "show my tasks", context)
+        if listed.tag and parsed:
+            parsed.args["tag"] = listed.tag
+        return parsed
+    return ParsedIntent("SEARCH", {"query": query})
