@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import replies
 from .events import Choice, ToolFinished, TurnEvent
-from .matching import done_fits
+from .matching import done_fits, match_title, search_by_lemma
 from .parser import ParsedIntent
 from .tools import get_task
 
@@ -156,6 +156,14 @@ def _create(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Gen
     if parsed.asked == "title" or not (parsed.items or parsed.args.get("title")):
         turn.state["pending"] = {"intent": "CREATE", "asked": "title"}
         return Outcome('What should I remind you about? E.g. "buy milk tomorrow".', "CLARIFY")
+    if parsed.unless_listed:
+        title = parsed.args["title"]
+        held = match_title(title, {task.number: task.title for task in turn.user_tasks() if not task.completed})
+        if held:
+            tasks = [get_task(turn.ctx, number).to_dict() for number in held]
+            turn.remember(held)
+            text = f"'{tasks[0]['title']}' is already on your list (task {tasks[0]['number']}), so I didn't add it again."
+            return Outcome(text, "SEARCH", {"kind": "task_list", "title": "Already on your list:", "tasks": tasks})
     added = []
     for item in parsed.items or [parsed.args]:
         done = yield from _write(turn, undo, "add_task", **item)
@@ -178,6 +186,11 @@ def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcom
     if done.status == "error":
         return Outcome(f"I couldn't list your tasks: {done.error}", intent)
     tasks = done.output["tasks"]
+    if intent == "SEARCH" and not tasks:
+        # Words in another form ("feeding the fish" for "Feed the fish"): the same tasks by lemma.
+        every = {task.number: task for task in turn.user_tasks()}
+        found = set(search_by_lemma(parsed.args["query"], {n: task.title for n, task in every.items()}))
+        tasks = [task.to_dict() for n, task in every.items() if n in found]
     window = _DUE_WINDOWS.get(parsed.due_on)
     if window:
         # Windows the list tool has no filter for: local days [first, last).

@@ -91,6 +91,15 @@ def pick(answer: str, candidates: Sequence[int], titles: Sequence[str]) -> int |
     return None
 
 
+def search_by_lemma(query: str, titles: dict[int, str]) -> list[int]:
+    """Tasks sharing at least half the query's lemmas ("feeding the fish" finds "Feed the fish")."""
+    wanted = set(content_lemmas(query))
+    if not wanted:
+        return []
+    need = max(1, (len(wanted) + 1) // 2)
+    return [number for number, title in titles.items() if len(wanted & set(content_lemmas(title))) >= need]
+
+
 def done_fits(statement: str, titles: dict[int, str]) -> list[int]:
     """Tasks a statement that something is done fits, by lemma.
 

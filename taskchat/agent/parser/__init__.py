@@ -15,7 +15,7 @@ import re
 
 from ..matching import lemma
 from ..references import TaskRef, parse_refs
-from . import complete, create, delete, listing, talk, update
+from . import asking, complete, create, delete, listing, talk, update
 from .base import (
     INTENTS,
     NEGATED,
@@ -23,6 +23,7 @@ from .base import (
     ParseContext,
     ParsedIntent,
     Rule,
+    cut_list_name,
     digits_for_number_words,
     words,
 )
@@ -47,12 +48,12 @@ _WANT_HEAD = re.compile(
     # "I need to delete tomatoes from my list": the list says it is a command, not a new task
     r"(?:i\s+need\s+to|i\s+have\s+to|i\s+want\s+you\s+to|i\s+need\s+you\s+to|you\s+can|you\s+should|i'd\s+like\s+you\s+to|would\s+you\s+please|"
     r"hurry\s+up\s+and|please\s+go\s+ahead\s+and)"
-    r"(?=\s+(?:add|delete|remove|erase|put|include|take|clear|mark|rename)\b.*\b(?:list|reminders|chores|task\s+\d+|it)\b))\s+",
+    r"(?=\s+(?:just\s+)?(?:add|delete|remove|erase|put|include|take|clear|mark|rename)\b.*\b(?:list|reminders|chores|task\s+\d+|it)\b))\s+",
     re.I,
 )
 _COMMAND_VERB = re.compile(
     r"^(?:add|create|delete|remove|complete|mark|see|view|list|show|find|search|rename|update|"
-    r"change|move|reopen|edit|set|clear|check|tick|finish|get\s+rid|make\s+a|look|put|include|take|erase)\b",
+    r"change|move|reopen|edit|set|clear|check|tick|finish|get\s+rid|make\s+a|look|put|include|take|erase|scratch|nix|cross)\b",
     re.I,
 )
 _POLITE_TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|ok|okay|(?<!from\s)now))+[\s.!?]*$", re.I)
@@ -73,6 +74,8 @@ def unwrap(raw: str) -> str:
 RULES: tuple[Rule, ...] = (
     delete.bulk_delete,
     complete.bare_verb,
+    asking.wants_to_know,
+    create.onto_list,
     create.reminder,
     update.update_special,
     update.mark_priority,
@@ -82,7 +85,7 @@ RULES: tuple[Rule, ...] = (
     delete.delete,
     update.update,
     update.field_statement,
-    listing.question_search,
+    asking.question_search,
     listing.search,
     create.create,
     listing.list_tasks,
@@ -111,13 +114,15 @@ _TASK_VERBS = frozenset(
 
 def _two_actions(body: str, context: ParseContext) -> ParsedIntent | None:
     match = _SECOND.match(body)
-    if not match:
+    if not match or QUESTION.match(match.group("a")) or re.search(r"\bif\b", match.group("a"), re.I):
         return None
     first, second = _rules(match.group("a").strip(" ,"), context), _rules(match.group("b").strip(" ,"), context)
     if not (first and second) or first.intent not in _ACTS or second.intent not in _ACTS:
         return None
     if first.asked or second.asked or first.bulk or second.bulk:
         return None
+    if second.intent == "CREATE" and str(second.args.get("title", "")).lower() in {"it", "them", "that", "those", "these"}:
+        return None  # "…, if not add them": one request about one thing
     first.then = second
     return first
 
@@ -150,14 +155,37 @@ def _continuation(body: str, context: ParseContext) -> ParsedIntent | None:
 # ---------------------------------------------------------------- questions never change tasks
 
 
-def _as_question(parsed: ParsedIntent) -> ParsedIntent:
+def _as_question(parsed: ParsedIntent, body: str, context: ParseContext) -> ParsedIntent:
     """A question that reads like a command ("is task 2 done?") answers with what it names."""
+    asked = asking.question_search(body, body.lower(), context)
+    if asked is not None:
+        return asked
     titles = [ref.title for ref in parsed.refs if ref.title and not parsed.statement]
     if titles:
         return ParsedIntent("SEARCH", {"query": titles[0]})
     if parsed.refs:
         return ParsedIntent("LIST", {})
     return ParsedIntent("UNKNOWN")
+
+
+_LIST_FIRST = re.compile(
+    r"^(?P<phrase>(?:for|on|to|in|onto|from)\s+(?:my|the)\s+(?:[\w-]+\s+){0,4}?(?:list|reminders)(?:\s+of\s+[\w\s]+?)?)"
+    r"(?:\s*[,:]\s*|\s+(?=(?:please|add|remove|delete|put|take|i\s+need)\b))(?:please\s+)?(?P<rest>.+)$"
+    r"|^(?:update|edit|change)\s+(?:my|the)\s+(?:[\w-]+\s+){0,3}(?:list|reminders)\s*[,:;-]\s*(?P<rest2>.+)$",
+    re.I | re.S,
+)
+
+
+def _list_last(body: str) -> str:
+    """"on my to-do list, add dishes" → "add dishes on my to-do list": the list goes last."""
+    match = _LIST_FIRST.match(body)
+    if not match:
+        return body
+    if match.group("rest2"):
+        return match.group("rest2")
+    phrase = match.group("phrase")
+    phrase = re.sub(r"^(?:for|in|on)\b", "to", phrase) if re.match(r"(?:please\s+)?(?:add|put|include)\b", match.group("rest"), re.I) else phrase
+    return f"{match.group('rest')} {phrase}"
 
 
 def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
@@ -193,15 +221,15 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     undo = talk.undo(flat)
     if undo:
         return undo
-    body = digits_for_number_words(unwrap(raw if "\n" in raw else flat))
+    body = digits_for_number_words(_list_last(unwrap(raw if "\n" in raw else flat)))
     if NEGATED.match(body) or NEGATED.match(flat):
         return ParsedIntent("UNKNOWN", negated=True)
     # "and …" is read before politeness is unwrapped, which would drop the "and".
     parsed = _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
     # After "can you"/"could you" is unwrapped, what still starts like a question asks.
-    asking = QUESTION.match(body) is not None
-    if parsed is not None and asking and parsed.intent in WRITES and not parsed.asked and not parsed.bulk:
-        return _as_question(parsed)
+    asking = QUESTION.match(body) is not None or QUESTION.match(cut_list_name(body).text) is not None
+    if parsed is not None and asking and parsed.intent in WRITES and not (parsed.asked or parsed.bulk or parsed.unless_listed):
+        return _as_question(parsed, body, context)
     if parsed is not None:
         return parsed
     if pending.get("intent") == "CREATE" and not talk.NO.match(flat):

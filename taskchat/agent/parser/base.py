@@ -66,6 +66,8 @@ class ParsedIntent:
     statement: bool = False
     # "don't delete task 2": a command said in the negative, which changes nothing.
     negated: bool = False
+    # "add milk if it's not on my list already": add only when no task holds those words.
+    unless_listed: bool = False
     # A second action in the same message ("remove wine and add beer").
     then: ParsedIntent | None = None
 
@@ -83,16 +85,26 @@ def words(text: str) -> list[str]:
 
 # Names of "the list" itself: they say where a task goes, never what it is.
 PLAIN_LISTS = frozenset(
-    ["to-do", "todo", "to", "do", "shopping", "grocery", "groceries", "reminder", "reminders", "task", "tasks", "chore", "chores", "things", "to", "do", "pending", "tasks", "errand"]
+    ["to-do", "todo", "do", "shopping", "grocery", "groceries", "reminder", "reminders", "task", "tasks", "chore", "chores", "pending", "things", "whole", "entire", "current", "daily", "weekly", "big", "main", "usual", "own"]
 )
-_LIST_NAME = (
-    r"(?:(?:my|the|our|this)\s+)?(?:(?P<name>[a-z][\w-]*(?:\s+(?:do|list))?)\s+)??"
-    r"(?:list(?:\s+(?:of|for)\s+(?P<of>things\s+to\s+(?:do|buy|get)|chores(?:\s+to\s+complete)?|pending\s+tasks|reminders|tasks|errands|shopping|groceries|to-?dos))?)"
+_OF_LIST = (
+    r"(?:\s+(?:of|for)\s+(?P<of>things\s+(?:to|i\s+need\s+to)\s+(?:do|buy|get)|chores(?:\s+to\s+(?:do|complete))?|"
+    r"(?:pending\s+)?tasks(?:\s+to\s+(?:do|complete))?|reminders|errands|shopping|groceries|to-?dos)|\s+of\s+(?P<of2>[a-z]+))?"
 )
-LIST_PHRASE = re.compile(
-    rf"\s*\b(?P<prep>to|on|onto|off|from|in|into)\s+{_LIST_NAME}(?=$|[\s,.!?])"
-    r"|\s*\b(?P<prep2>to|on|onto|off|from|in|into)\s+(?:my|the)\s+(?P<bare>reminders|chores|to-?dos|tasks|agenda|to\s+do's)\b",
-    re.I,
+_NAMED = r"(?P<name>(?:[a-z][\w-]*\s+){0,3}?)(?:(?:to\s+do|to-do|todo)\s+)?"
+# "to my shopping list", "off of my to do list", "in my reminders"; then, without a preposition,
+# "my errands list" as the object of a sentence ("clear my to do list").
+LIST_PHRASES = (
+    re.compile(
+        rf"\s*\b(?P<prep>to|on|onto|off(?:\s+of)?|from|in|into|for)\s+(?:my|the|our|this|your)\s+{_NAMED}"
+        rf"(?:lists?{_OF_LIST}|reminders|chores|agenda|to-?dos|to\s+do's|tasks)(?=$|[\s,.!?;])",
+        re.I,
+    ),
+    re.compile(rf"\s*\b(?:my|the|our|this)\s+{_NAMED}list{_OF_LIST}(?=$|[\s,.!?;])", re.I),
+    re.compile(
+        r"\s*\b(?P<prep>to|on|onto|off|from|in)\s+(?P<name>shopping|grocery|to\s+do|to-do|todo|reminder|task|errands?)\s+list(?=$|[\s,.!?;])",
+        re.I,
+    ),
 )
 
 
@@ -107,22 +119,20 @@ class ListName:
     @property
     def tag(self) -> str | None:
         """A list with a name of its own ("my errands list") is a tag; the to-do list is not."""
-        if not self.name:
-            return None
-        name = " ".join(self.name.lower().split())
-        if name in PLAIN_LISTS or name.endswith(" list") or name in {"to do", "things"}:
-            return None
-        return name.replace(" ", "-")
+        named = [word for word in (self.name or "").lower().split() if word not in PLAIN_LISTS]
+        return named[0] if len(named) == 1 and len(named[0]) > 2 else None
 
 
 def cut_list_name(text: str) -> ListName:
     """'add eggs to my shopping list tomorrow' → ('add eggs tomorrow', 'shopping', 'to')."""
-    match = LIST_PHRASE.search(text)
+    match = next((found for pattern in LIST_PHRASES if (found := pattern.search(text))), None)
     if not match:
         return ListName(text, None, None)
-    name = match.group("name") or match.group("bare")
+    groups = match.groupdict()
+    name = " ".join(filter(None, ((groups.get("name") or "").strip(), groups.get("of") or groups.get("of2") or "")))
     rest = (text[: match.start()] + " " + text[match.end():]).strip()
-    return ListName(" ".join(rest.split()), name, (match.group("prep") or match.group("prep2")).lower())
+    prep = groups.get("prep")
+    return ListName(" ".join(rest.split()), name or None, prep.split()[0].lower() if prep else None)
 
 
 # ---------------------------------------------------------------- numbers said in words
@@ -159,12 +169,13 @@ def digits_for_number_words(text: str) -> str:
 # starting like this is a question and never changes a task.
 QUESTION = re.compile(
     r"^(?:is|are|was|were|am|did|do|does|didn't|doesn't|don't\s+i|have|has|had|haven't|hasn't|should|shall|"
-    r"would|could|can|may|might|must|what|what's|whats|which|who|whom|whose|when|where|why|how|isn't|aren't)\b",
+    r"(?:would|could|can|may|might|will|shall)(?!\s+(?:we|you|u|i\s+suggest)\b)|must|what|what's|whats|which|who|whom|whose|when|where|why|how|isn't|aren't)\b"
+    r"(?<!^do(?=\s+me\b))",
     re.I,
 )
 NEGATED = re.compile(
     r"^(?:(?:please|pls|but|and|no|oh|wait|actually)[\s,]+)*(?:i\s+)?(?:do\s+not|don't|dont|never|please\s+don't|"
     r"didn't|haven't|have\s+not|hasn't|won't|will\s+not|shouldn't|should\s+not|can't|cannot|mustn't)\b"
-    r"(?!\s+(?:let\s+me\s+)?forget\b|\s+need\b|\s+want\b)",
+    r"(?!\s+(?:let\s+me\s+)?forget\b|\s+need\b|\s+want\b|\s+have\s+any\s*more\b)",
     re.I,
 )

@@ -57,7 +57,13 @@ def reopen(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
 def complete(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     if _JUST_DONE.match(lower.strip(" .!?")):
         return ParsedIntent("COMPLETE", refs=[TaskRef(pronoun=True)])
-    match = _COMPLETE.match(cut_list_name(body.strip(" .!?")).text)
+    listed = cut_list_name(body.strip(" .!?"))
+    crossed = re.match(r"^(?:cross|tick|check|mark)\s+(?P<rest>.+)$", listed.text, re.I) if listed.preposition == "off" else None
+    if crossed:
+        return ParsedIntent("COMPLETE", refs=parse_refs(crossed.group("rest")))
+    if re.match(r"^check\s+(?:my|the|our)\s+(?:[\w-]+\s+){0,3}(?:list|reminders|tasks|to-?dos)\b", body, re.I):
+        return None  # "check my shopping list" wants to see it
+    match = _COMPLETE.match(listed.text)
     if not match:
         return None
     rest = next((group for group in match.groups() if group), "")

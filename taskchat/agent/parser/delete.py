@@ -9,7 +9,7 @@ from .base import ParseContext, ParsedIntent, cut_list_name
 
 _BULK_VERB = (
     r"(?:delete|remove|clear|erase|wipe|purge|drop|empty|blank|get\s+rid\s+off?|trash|clean\s+up|archive|take\s+off|"
-    r"scrap|zap|nuke|reset|start\s+over\s+with)"
+    r"scrap|zap|nuke|reset|start\s+over\s+with|cancel)"
 )
 _BULK_COMPLETED = re.compile(
     rf"^{_BULK_VERB}\s+(?:out\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?"
@@ -41,20 +41,23 @@ def bulk_delete(body: str, lower: str, context: ParseContext) -> ParsedIntent | 
     bare = re.fullmatch(rf"{_BULK_VERB}(?:\s+(?:out|clean|off|away))?(?:\s+(?:everything|all))?(?:\s+(?:out|clean|off|away))?", text, re.I)
     if named_list and bare:
         return ParsedIntent("DELETE", bulk="all")
-    if named_list and re.fullmatch(r"(?:make|leave|get)(?:\s+(?:completely|totally))?\s+(?:blank|empty|clear|clean)", text):
+    if named_list and re.fullmatch(
+        r"(?:make|leave|get)(?:\s+sure)?(?:\s+(?:it|is))?(?:\s+(?:completely|totally))?\s+(?:blank|empty|clear|clean)", text
+    ):
         return ParsedIntent("DELETE", bulk="all")
     return None
 
 
 _DELETE = re.compile(
     r"^(?:delete|remove|drop|erase|trash|discard|get\s+rid\s+off?|cancel|scrap|scratch|bin|forget\s+about|nuke|kill|"
-    r"take\s+away|cross\s+out|strike|ditch|lose|axe|eliminate|wipe)\s+(?P<rest>.+)$",
+    r"take\s+away|cross\s+out|strike|ditch|lose|axe|eliminate|wipe|nix|x\s+out)\s+(?P<rest>.+)$",
     re.I,
 )
 # "take milk off my list", "the gym session can come off", "the cake is no longer needed"
 _REMOVAL = re.compile(
     r"^(?:take|knock|strike|scratch|cross)\s+(?P<rest>.+?)\s+off(?:\s+(?:of\s+)?(?:it|there))?$"
     r"|^(?:take|knock)\s+off\s+(?P<rest2>.+)$"
+    r"|^(?:please\s+)?get\s+(?P<rest7>.+?)\s+(?:removed|deleted|taken\s+off|scrapped)$"
     r"|^(?P<rest3>.+?)\s+(?:can|should|could|may)\s+(?:come|go|be\s+taken)\s+off(?:\s+(?:now|too))?$"
     r"|^(?P<rest4>.+?)\s+(?:is|are)\s+(?:no\s+longer|not)\s+(?:needed|necessary|required|happening)(?:\s+any\s*more)?$"
     r"|^(?:i|we)\s+no\s+longer\s+need(?:\s+to)?\s+(?P<rest5>.+?)(?:\s+any\s*more)?$"

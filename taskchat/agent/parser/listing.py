@@ -7,7 +7,7 @@ from typing import Any
 
 from ..references import clean_title_ref
 from ..task_fields import read_priority, read_tags
-from .base import QUESTION, ParseContext, ParsedIntent, cut_list_name
+from .base import ParseContext, ParsedIntent, cut_list_name
 
 _SEARCH = re.compile(
     r"^(?:find|search(?:\s+for)?|look\s+(?:for|up)|lookup|where(?:'s|\s+is|\s+are)|"
@@ -100,44 +100,3 @@ def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
     if args.get("status") == "pending" and "due" in args:
         args.pop("status")  # the due filters already mean open tasks
     return parsed
-
-
-
-
-# "is milk on my shopping list?", "anything on my list mentioning the bank?", "did I put eggs on it?"
-_ASKED_HEAD = re.compile(
-    r"^(?:(?:is|are|was|were)\s+(?:there\s+)?|did\s+i\s+(?:put|add|write|include|list|jot\s+down|save|set)\s+|"
-    r"do\s+i\s+(?:have|need|still\s+have)\s+|have\s+i\s+(?:got|put|added|listed|included)\s+|has\s+(?:it|that)\s+got\s+|"
-    r"does\s+(?:my|the)\s+(?:[\w-]+\s+)?(?:list|reminders)(?:\s+(?:of|for)\s+[\w\s]+?)?\s+(?:have|include|contain|mention|say)\s+|"
-    r"(?:check|search|look\s+in)\s+my\s+(?:[\w-]+\s+)?(?:list|reminders)\s+for\s+|any(?:thing)?\s+)",
-    re.I,
-)
-_ASKED_FILLER = re.compile(
-    r"^(?:(?:any|anything|something|a|an)\s+)?(?:(?:tasks?|reminders?|items?|things?|entry|entries)\s+)?"
-    r"(?:(?:about|for|mentioning|regarding|to|with|called|named|that\s+says|saying|related\s+to|on)\s+)?",
-    re.I,
-)
-_ASKED_TAIL = re.compile(r"(?:\s+(?:on\s+(?:it|there|here)|in\s+there|already|yet|still|at\s+all|anywhere|listed|set(?:\s+up)?))+$", re.I)
-_LIST_WORD = re.compile(r"\b(?:list|reminders?|to-?dos?|on\s+(?:it|there))\b", re.I)
-
-
-def question_search(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
-    """A question whether something is on the list: answered with the matching tasks only."""
-    text = body.strip(" ?.!")
-    if not QUESTION.match(text) and not text.lower().startswith(("any", "check", "search", "look in")):
-        return None
-    if not _LIST_WORD.search(text) and not re.match(r"^(?:anything|any\s+(?:tasks?|reminders?))\s+(?:about|mentioning|for|regarding|with)\b", text, re.I):
-        return None
-    listed = cut_list_name(text)
-    rest = listed.text
-    head = _ASKED_HEAD.match(rest)
-    if not head:
-        return None
-    query = _ASKED_TAIL.sub("", _ASKED_FILLER.sub("", rest[head.end():].strip())).strip(" ,")
-    query = clean_title_ref(query) if query else ""
-    if not query or query.lower() in {"anything", "something", "everything", "it", "there", "on", "on it"}:
-        parsed = list_tasks("show my tasks", "show my tasks", context)
-        if listed.tag and parsed:
-            parsed.args["tag"] = listed.tag
-        return parsed
-    return ParsedIntent("SEARCH", {"query": query})
