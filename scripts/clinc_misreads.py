@@ -7,8 +7,9 @@ throw-away SQLite database. An utterance counts as misread when:
 
 - asking to see a list (``todo_list``, ``shopping_list``, ``reminder``): the reply is not a
   listing or search, or anything was written;
-- asking to change a list (``*_update``): nothing was added, changed, removed or asked back,
-  or a title or task reference still holds list words ("… to my shopping list", "reminder");
+- asking to change a list (``*_update``): nothing was added, changed, removed or asked back
+  (nor found already there, for "add X if it isn't on the list"), or a title or task
+  reference still holds list words ("… to my shopping list", "reminder");
 - a question about something else: any task was added, changed or removed.
 
     .venv/bin/python scripts/clinc_misreads.py [--data DIR] [--show N]
@@ -66,6 +67,8 @@ def misread(intent: str, reply) -> str | None:
             return f"wrote ({wrote[0].name})"
         return None if reply.intent in READS else f"answered {reply.intent}"
     if intent.endswith("_update"):
+        if reply.intent == "SEARCH" and "already on your list" in reply.response:
+            return None  # "add milk if it isn't there": it was there
         if reply.intent not in CHANGES:
             return f"answered {reply.intent}"
         for call in wrote:

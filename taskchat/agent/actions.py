@@ -290,7 +290,7 @@ def _numbers(turn: Turn, parsed: ParsedIntent, verb: str) -> list[int] | Outcome
         if not found:
             if ref.title:
                 return Outcome(f"I couldn't find a task matching '{ref.title}'. Say \"show my tasks\" to see them.", parsed.intent)
-            return Outcome(f'I\'m not sure which task you mean — say e.g. "{verb} task 1".', "CLARIFY")
+            return _which(turn, parsed, verb)
         if len(found) > 1 and ref.number is None:
             return _clarify(turn, parsed, found, verb)
         numbers.extend(found)

@@ -22,7 +22,7 @@ MARGIN = 5
 _WORD = re.compile(r"[^\W_]+(?:'[^\W\d_]+)?", re.UNICODE)
 # Words that say nothing about which task is meant.
 STOPWORDS = frozenset(
-    ["a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "it", "this", "that", "these", "those", "to", "of", "for", "on", "in", "at", "by", "with", "and", "or", "up", "out", "off", "now", "just", "already", "all", "some", "any", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "i", "i've", "ive", "we", "me", "you", "got", "get", "task", "tasks", "today", "finally"]
+    ["a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "it", "this", "that", "these", "those", "to", "of", "for", "on", "in", "at", "by", "with", "and", "or", "up", "out", "off", "now", "just", "already", "all", "some", "any", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "i", "i've", "ive", "we", "me", "you", "got", "get", "task", "tasks", "today", "finally", "them", "him", "everything", "something"]
 )
 
 
@@ -91,13 +91,27 @@ def pick(answer: str, candidates: Sequence[int], titles: Sequence[str]) -> int |
     return None
 
 
+def _same(a: str, b: str) -> bool:
+    """Two lemmas of one word: equal, or one the other plus a stray ending simplemma left
+    ("fixe"/"fix", "cancell"/"cancel")."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and long.startswith(short) and len(long) - len(short) <= 2
+
+
+def _shared(mine: Sequence[str], theirs: Sequence[str]) -> set[str]:
+    """The lemmas of ``mine`` that ``theirs`` also holds, in either form."""
+    return {word for word in mine if any(_same(word, other) for other in theirs)}
+
+
 def search_by_lemma(query: str, titles: dict[int, str]) -> list[int]:
     """Tasks sharing at least half the query's lemmas ("feeding the fish" finds "Feed the fish")."""
     wanted = set(content_lemmas(query))
     if not wanted:
         return []
     need = max(1, (len(wanted) + 1) // 2)
-    return [number for number, title in titles.items() if len(wanted & set(content_lemmas(title))) >= need]
+    return [number for number, title in titles.items() if len(_shared(sorted(wanted), content_lemmas(title))) >= need]
 
 
 def done_fits(statement: str, titles: dict[int, str]) -> list[int]:
@@ -108,19 +122,20 @@ def done_fits(statement: str, titles: dict[int, str]) -> list[int]:
     "Email the landlord", "the car is washed" fits "Wash the car", "I called the dentist" does
     not fit "Call mom". The best-covered titles win; several left means asking which.
     """
-    said = set(content_lemmas(statement))
+    said = sorted(set(content_lemmas(statement)))
     if not said:
         return []
     scored: list[tuple[float, int]] = []
     for number, title in titles.items():
-        own = content_lemmas(title)
-        if not own or own[0] not in said:
+        own = list(dict.fromkeys(content_lemmas(title)))
+        if not own or not _shared(own[:1], said):
             continue
-        objects = set(own[1:])
-        if objects and len(said) > 1 and not objects & said:
+        objects = own[1:]
+        if objects and len(said) > 1 and not _shared(objects, said):
             continue
-        shared = len(set(own) & said)
-        scored.append((shared / len(set(own)) + shared / len(said), number))
+        shared = len(_shared(own, said))
+        # A bare verb ("I've paid it") fits every title with that verb alike: ask which.
+        scored.append((1.0 if len(said) == 1 else shared / len(own) + shared / len(said), number))
     if not scored:
         return []
     best = max(score for score, _number in scored)

@@ -23,7 +23,6 @@ from .base import (
     ParseContext,
     ParsedIntent,
     Rule,
-    cut_list_name,
     digits_for_number_words,
     words,
 )
@@ -168,6 +167,8 @@ def _as_question(parsed: ParsedIntent, body: str, context: ParseContext) -> Pars
     return ParsedIntent("UNKNOWN")
 
 
+# "on the shopping list, did I put tomato": a question once the list named first is set aside
+_LIST_AHEAD = re.compile(r"^(?:on|in|for)\s+(?:my|the)\s+(?:[\w-]+\s+){0,3}?(?:list|reminders)\s*,?\s*", re.I)
 _LIST_FIRST = re.compile(
     r"^(?P<phrase>(?:for|on|to|in|onto|from)\s+(?:my|the)\s+(?:[\w-]+\s+){0,4}?(?:list|reminders)(?:\s+of\s+[\w\s]+?)?)"
     r"(?:\s*[,:]\s*|\s+(?=(?:please|add|remove|delete|put|take|i\s+need)\b))(?:please\s+)?(?P<rest>.+)$"
@@ -186,6 +187,15 @@ def _list_last(body: str) -> str:
     phrase = match.group("phrase")
     phrase = re.sub(r"^(?:for|in|on)\b", "to", phrase) if re.match(r"(?:please\s+)?(?:add|put|include)\b", match.group("rest"), re.I) else phrase
     return f"{match.group('rest')} {phrase}"
+
+
+def _answers_title(parsed: ParsedIntent | None, text: str) -> bool:
+    """Whether a message after "what should I remind you about?" is the answer, not a new request."""
+    if talk.NO.match(text) or QUESTION.match(text) or re.search(r"\d", text):
+        return False
+    return parsed is None or (parsed.intent in WRITES and parsed.intent != "CREATE" and not parsed.bulk) or (
+        parsed.intent == "UNKNOWN" and not parsed.negated
+    )
 
 
 def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
@@ -227,14 +237,14 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     # "and …" is read before politeness is unwrapped, which would drop the "and".
     parsed = _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
     # After "can you"/"could you" is unwrapped, what still starts like a question asks.
-    asking = QUESTION.match(body) is not None or QUESTION.match(cut_list_name(body).text) is not None
+    asking = QUESTION.match(body) is not None or QUESTION.match(_LIST_AHEAD.sub("", body)) is not None
     if parsed is not None and asking and parsed.intent in WRITES and not (parsed.asked or parsed.bulk or parsed.unless_listed):
         return _as_question(parsed, body, context)
+    if pending.get("intent") == "CREATE" and _answers_title(parsed, flat):
+        # The answer to "what should I remind you about?" is the task, whatever verb it starts with.
+        return create.create("add " + body, body.lower(), context) or ParsedIntent("UNKNOWN")
     if parsed is not None:
         return parsed
-    if pending.get("intent") == "CREATE" and not talk.NO.match(flat):
-        # The answer to "what should I remind you about?"
-        return create.create("add " + body, body.lower(), context) or ParsedIntent("UNKNOWN")
     found = words(body)
     if 1 < len(found) <= 8 and "?" not in body and not re.match(r"(?:what|how|why|who|when|where|is|are|do|does|can)\b", body.lower()):
         # Maybe a task said without "add": offer it rather than guess.

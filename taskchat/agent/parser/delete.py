@@ -75,7 +75,9 @@ def delete(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     listed = cut_list_name(body.strip(" .!?"))
     text = listed.text
     if listed.preposition in ("off", "from"):
-        taken = re.match(r"^(?:take|knock|strike|scratch|move)\s+(?:off\s+)?(?P<rest>.+)$", text, re.I)
+        taken = re.match(r"^(?:take|knock|strike|scratch|move)\s+(?:off\s+)?(?P<rest>.+)$", text, re.I) or re.match(
+            r"^(?P<rest>.+?)\s+(?:can|should|could|may)\s+(?:come|go|be\s+taken)(?:\s+(?:now|too))?$", text, re.I
+        )
         if taken:
             return ParsedIntent("DELETE", refs=_refs(taken.group("rest")))
     match = _REMOVAL.match(text)
