@@ -15,7 +15,7 @@ import re
 
 from ..matching import lemma
 from ..references import TaskRef, parse_refs
-from . import asking, complete, create, delete, listing, talk, update
+from . import asking, complete, create, delete, listing, talk, update, update_forms
 from .base import (
     INTENTS,
     NEGATED,
@@ -76,8 +76,8 @@ RULES: tuple[Rule, ...] = (
     asking.wants_to_know,
     create.onto_list,
     create.reminder,
-    update.update_special,
-    update.mark_priority,
+    update_forms.update_special,
+    update_forms.mark_priority,
     update.shift,
     complete.reopen,
     complete.complete,
