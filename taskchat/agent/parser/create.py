@@ -24,7 +24,7 @@ _REMINDER_HEAD = re.compile(
 )
 # What a reminder says when it says nothing yet: "set a reminder for me", "remind me of something".
 _NO_CONTENT = re.compile(
-    r"^(?:something|anything|a\s+thing|this|that|it|later|me|myself|for\s+me|please|now|one|"
+    r"^(?:something|anything|a\s+thing|this|that|it|later|me|myself|for\s+me|please|now|"
     r"do\s+something|get\s+something\s+done|something\s+later|this\s+later|a\s+reminder|remind\s+me)$",
     re.I,
 )
