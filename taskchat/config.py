@@ -29,7 +29,7 @@ def from_environment() -> dict[str, Any]:
             settings[key] = env[name].strip()
     if "CORS_ORIGINS" in env:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
-    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS"):
+    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS", "TASKCHAT_TURN_SLOTS"):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
     if env.get("JWT_ACCESS_TOKEN_EXPIRES", "").strip():
@@ -61,6 +61,8 @@ class Config:
     MAX_CONTENT_LENGTH = 256 * 1024
     TASKCHAT_STREAM_DELAY_MS = 0
     TASKCHAT_HEARTBEAT_SECONDS = 15
+    # Requests that change something running at once per worker process (see turn_slots).
+    TASKCHAT_TURN_SLOTS = 8
     TASKCHAT_LLM_BASE_URL: str | None = None
     TASKCHAT_LLM_MODEL: str | None = None
     # Any value works on localhost; a public host must be allow-listed on the OpenAI platform.
