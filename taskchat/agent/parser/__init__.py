@@ -238,7 +238,7 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     parsed = _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
     # After "can you"/"could you" is unwrapped, what still starts like a question asks.
     asking = QUESTION.match(body) is not None or QUESTION.match(_LIST_AHEAD.sub("", body)) is not None
-    if parsed is not None and asking and parsed.intent in WRITES and not (parsed.asked or parsed.bulk or parsed.unless_listed):
+    if parsed is not None and asking and parsed.intent in WRITES and not (parsed.asked or parsed.unless_listed):
         return _as_question(parsed, body, context)
     if pending.get("intent") == "CREATE" and _answers_title(parsed, flat):
         # The answer to "what should I remind you about?" is the task, whatever verb it starts with.
