@@ -19,7 +19,7 @@ from flask import Flask
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-from .agent.tools import TOOLS, ToolContext, ToolError, call_tool
+from .agent.tools import ToolContext, ToolError, call_tool, offered_tools
 from .extensions import db
 from .models import User
 from .transactions import writing
@@ -63,7 +63,7 @@ def build_server(app: Flask, user_id: str) -> Server:
         return types.ListToolsResult(
             tools=[
                 types.Tool(name=tool.name, description=tool.description, input_schema=tool.parameters)
-                for tool in TOOLS.values()
+                for tool in offered_tools()
             ]
         )
 

@@ -111,3 +111,10 @@ class TaskChange(TaskUpdate):
     number: int = TaskNumberField
     add_tags: list[Tag] | None = Field(default=None, max_length=50)
     remove_tags: list[Tag] | None = Field(default=None, max_length=50)
+
+
+class TaskRestore(TaskCreate):
+    """A deleted task put back as it was, under its old number (the rule agent's undo)."""
+
+    number: int = TaskNumberField
+    completed: bool = False

@@ -34,7 +34,7 @@ from ..models import Message, utcnow
 from ..transactions import writing
 from .actions import Outcome
 from .events import TextDelta, ToolFinished, ToolStarted, TurnEvent
-from .tools import TOOLS
+from .tools import offered_tools
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -232,7 +232,7 @@ def _user_said_yes(turn: Turn) -> bool:
 def _converse(turn: Turn, progress: _Progress, confirmed: bool) -> Generator[TurnEvent, None, ModelOutcome]:
     config = current_app.config
     messages = [{"role": "system", "content": system_prompt(turn)}, *history(turn)]
-    tools = [tool.schema() for tool in TOOLS.values()]
+    tools = [tool.schema() for tool in offered_tools()]
     deletes = 0
     for _round in range(MAX_TOOL_ROUNDS + 1):
         # Nothing is held while the model thinks: no transaction stays open (tool rounds commit).

@@ -22,7 +22,7 @@ from sqlalchemy import case, func, or_, select
 from ..converters import MAX_PATH_INT
 from ..extensions import db
 from ..models import PRIORITIES, Task, User
-from ..schemas import TaskChange, TaskCreate, TaskNumber, TaskQuery, TaskSearch
+from ..schemas import TaskChange, TaskCreate, TaskNumber, TaskQuery, TaskRestore, TaskSearch
 
 MAX_TITLE = 500
 
@@ -76,6 +76,8 @@ class Tool:
     description: str
     arguments: type[BaseModel]
     function: Callable[..., Any]
+    # Offered to a language model and over MCP; restore_task is the rule agent's undo only.
+    offered: bool = True
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -111,9 +113,9 @@ class Tool:
 TOOLS: dict[str, Tool] = {}
 
 
-def tool(description: str, arguments: type[BaseModel]):
+def tool(description: str, arguments: type[BaseModel], offered: bool = True):
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        TOOLS[fn.__name__] = Tool(fn.__name__, description, arguments, fn)
+        TOOLS[fn.__name__] = Tool(fn.__name__, description, arguments, fn, offered)
         return fn
 
     return register
@@ -368,12 +370,52 @@ def count_tasks(ctx: ToolContext) -> dict[str, int]:
 
 
 
+@tool("Put a deleted task back under its old number (undoing a delete).", TaskRestore, offered=False)
+def restore_task(
+    ctx: ToolContext,
+    number: int,
+    title: str,
+    description: str | None = None,
+    priority: str = "none",
+    due_at: str | None = None,
+    due_has_time: bool = False,
+    tags: list[str] | None = None,
+    recurrence: str | None = None,
+    completed: bool = False,
+) -> dict[str, Any]:
+    # Numbers are never reused, so a deleted task's number is free unless it was never taken.
+    taken = db.session.scalar(select(Task.id).where(Task.user_id == ctx.user.id, Task.number == int(number)))
+    if taken is not None or int(number) > (ctx.user.last_task_number or 0):
+        raise ToolError(f"Task {number} can't be put back.")
+    task = Task(
+        user_id=ctx.user.id,
+        number=int(number),
+        title=_clean_title(title),
+        description=_clean_text(description),
+        priority=_check_priority(priority),
+        due_at=_parse_due(due_at),
+        due_has_time=bool(due_has_time),
+        tags=_clean_tags(tags),
+        recurrence=recurrence or None,
+    )
+    task.set_completed(bool(completed))
+    db.session.add(task)
+    db.session.flush()
+    return task.to_dict()
+
+
+def offered_tools() -> list[Tool]:
+    """The tools a language model and an MCP client may call."""
+    return [tool for tool in TOOLS.values() if tool.offered]
+
+
 def call_tool(ctx: ToolContext, name: str, arguments: Any) -> Any:
     """Run tool ``name`` for ``ctx.user`` with untrusted JSON arguments (a model's, an MCP client's).
 
     An unknown tool or arguments its model refuses are a ``ToolError``, like any refusal.
     """
     found = TOOLS.get(name)
-    if found is None:
-        raise ToolError(f"There is no tool called {name!r}; the tools are {', '.join(TOOLS)}.")
+    if found is None or not found.offered:
+        names = ", ".join(tool.name for tool in offered_tools())
+        raise ToolError(f"There is no tool called {name!r}; the tools are {names}.")
     return found.function(ctx, **found.validate(arguments))

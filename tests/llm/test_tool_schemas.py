@@ -2,7 +2,7 @@
 
 import pytest
 
-from taskchat.agent.tools import TOOLS, ToolError
+from taskchat.agent.tools import TOOLS, ToolError, offered_tools
 from taskchat.api import schemas as api_schemas
 from taskchat.schemas import TaskNumber
 
@@ -12,7 +12,9 @@ TASK_TOOLS = {
 
 
 def test_every_task_tool_is_described_by_a_model_and_none_takes_a_user():
-    assert set(TOOLS) == TASK_TOOLS
+    assert {tool.name for tool in offered_tools()} == TASK_TOOLS
+    # The rule agent's undo is a tool too, but not one a model or an MCP client may call.
+    assert not TOOLS["restore_task"].offered
     for tool in TOOLS.values():
         properties = tool.parameters["properties"]
         assert tool.parameters["additionalProperties"] is False
@@ -61,3 +63,15 @@ def test_arguments_read_as_the_rest_api_reads_them():
     fields = TOOLS["update_task"].validate({"number": 2, "due_at": "2026-12-01T10:00:00Z"})
     assert fields["number"] == 2 and fields["due_has_time"] is True
     assert TOOLS["add_task"].validate({"title": "x"}) == {"title": "x"}
+
+
+def test_the_undo_tool_is_not_callable_by_a_model(app, auth):
+    from taskchat.agent.tools import ToolContext, call_tool
+    from taskchat.extensions import db
+    from taskchat.models import User
+
+    me = auth.register()
+    with app.app_context():
+        ctx = ToolContext(user=db.session.get(User, me.user_id))
+        with pytest.raises(ToolError, match="no tool called 'restore_task'"):
+            call_tool(ctx, "restore_task", {"number": 1, "title": "x"})
