@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,12 @@ from flask import Flask
 
 from .config import CONFIGS, from_environment, instance_secret
 from .extensions import cors, db, jwt, migrate
+from .observability import (
+    configure_logging,
+    register_metrics,
+    register_proxy_fix,
+    register_request_ids,
+)
 from .transactions import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +32,13 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     configure(app, config)
-    configure_logger(app)
+    configure_logging(app)
+    register_proxy_fix(app)
+    register_request_ids(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_metrics(app)
     register_commands(app)
     return app
 
@@ -58,15 +65,6 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def configure_logger(app: Flask) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("taskchat")
-    if not logger.handlers:
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
 
 
 def register_extensions(app: Flask) -> None:
