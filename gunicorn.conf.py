@@ -3,6 +3,7 @@ thread, not a whole worker, and the rule-based agent is CPU-light, so threads ar
 
 import glob
 import os
+import shutil
 import tempfile
 
 bind = os.environ.get("TASKCHAT_BIND", "127.0.0.1:8000")
@@ -26,7 +27,8 @@ control_socket_disable = True
 # Prometheus multiprocess mode: each worker writes its metrics to files in this directory and
 # /metrics adds them up, so a scrape sees the whole server, not the one worker that answered.
 # It must be set before any worker imports prometheus_client, and start empty.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taskchat-metrics-")
 
 
@@ -43,3 +45,9 @@ def child_exit(server, worker):
     from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 
     GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory this file made (one given in the environment stays)."""
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
