@@ -19,7 +19,7 @@ NODE_EXTRA := ,node
 NODE_TOOLS := $(BIN)/npm
 endif
 
-.PHONY: run test install install-dev vendor chromium lint bench clean
+.PHONY: run test test-deploy install install-dev vendor chromium lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ chromium: install-dev
 
 test: install-dev chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# nginx → two gunicorn instances → PostgreSQL, with Redis (installs Debian's nginx when missing).
+test-deploy: install-dev
+	$(BIN)/pytest -m deploy $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

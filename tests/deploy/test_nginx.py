@@ -422,7 +422,7 @@ def test_forwarded_headers_are_trusted_from_nginx(stack):
 
 
 def test_a_graceful_reload_loses_no_turn(stack):
-    _, _, token = register(stack)
+    _, email, token = register(stack)
     reloaded = stack.instances[0]
     count = 4
 
@@ -454,8 +454,9 @@ def test_a_graceful_reload_loses_no_turn(stack):
     with psycopg.connect(plain_url) as conn:
         replies = conn.execute(
             "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-            "JOIN users u ON u.id = c.user_id WHERE m.role = 'assistant' AND m.content = %s",
-            (expected,),
+            "JOIN users u ON u.id = c.user_id "
+            "WHERE u.email = %s AND m.role = 'assistant' AND m.content = %s",
+            (email, expected),
         ).fetchone()[0]
     assert replies == count
     # And the reloaded instance answers again.
