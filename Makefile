@@ -19,7 +19,7 @@ NODE_EXTRA := ,node
 NODE_TOOLS := $(BIN)/npm
 endif
 
-.PHONY: run test test-deploy install install-dev vendor chromium lint bench clean
+.PHONY: run test test-deploy install install-dev vendor chromium lint bench bench-http clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ lint: install-dev
 
 bench: install-dev
 	$(BIN)/python -m benchmarks
+
+# The app over HTTP under gunicorn (SQLite, then PostgreSQL) against /healthz and the official
+# ChatKit server, driven by wrk (apt-get installs it when missing). Not part of `make test`.
+bench-http: install-dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.http
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,5 +1,13 @@
-"""gunicorn settings. gthread keeps serving while SSE streams are open: each stream holds a
-thread, not a whole worker, and the rule-based agent is CPU-light, so threads are enough."""
+"""gunicorn settings: ``gthread`` workers with many threads.
+
+A reply stream paced at 50 ms a word spends nearly all its time asleep, holding one thread
+and nothing else (the turn has committed and its database connection is back in the pool
+before the pauses; see ``taskchat.sse``). So a worker runs hundreds of them side by side,
+and a plain request still finds a free thread. Threads cost little while they sleep (a
+stack reservation, a few tens of KB resident); the limit is the GIL: the CPU work of all
+threads of a worker runs one at a time, so CPU-bound throughput comes from ``workers``
+(one per core), not from threads. See README, "Production".
+"""
 
 import glob
 import os
@@ -9,11 +17,14 @@ import tempfile
 bind = os.environ.get("TASKCHAT_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("TASKCHAT_THREADS", "16"))
+threads = int(os.environ.get("TASKCHAT_THREADS", "512"))
+# Open connections per worker, idle keep-alive ones included; above the thread count so a
+# busy worker still accepts (and queues) rather than refusing.
+worker_connections = int(os.environ.get("TASKCHAT_WORKER_CONNECTIONS", "2000"))
 timeout = 120
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
+accesslog = None if os.environ.get("TASKCHAT_ACCESS_LOG") == "0" else "-"
 errorlog = "-"
 # Text or JSON lines (TASKCHAT_LOG_FORMAT); both carry the request id from X-Request-ID.
 logger_class = "taskchat.observability.GunicornLogger"

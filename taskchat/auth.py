@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, redirect, request
+from flask import Flask, g, redirect, request
 from flask_jwt_extended import (
     get_jwt,
     unset_jwt_cookies,
 )
 from flask_jwt_extended.exceptions import CSRFError
+from sqlalchemy import select
 
 from .errors import error_response
 from .extensions import db, jwt
 from .models import RevokedToken, User
-from .transactions import begin_write
+from .transactions import writing
 
 
 def _unauthorized(code: str, message: str):
@@ -35,13 +36,20 @@ def register_jwt_handlers(app: Flask) -> None:
     def user_identity(user: User | str) -> str:
         return user.id if isinstance(user, User) else str(user)
 
-    @jwt.user_lookup_loader
-    def load_user(_header: dict, payload: dict) -> User | None:
-        return db.session.get(User, payload["sub"])
-
+    # flask-jwt-extended asks "revoked?" and then "which user?"; one query answers both.
     @jwt.token_in_blocklist_loader
     def token_revoked(_header: dict, payload: dict) -> bool:
-        return RevokedToken.is_revoked(payload["jti"])
+        revoked = select(RevokedToken.id).where(RevokedToken.jti == payload["jti"]).exists()
+        row = db.session.execute(select(User, revoked).where(User.id == payload["sub"])).first()
+        g.taskchat_user = row[0] if row else None
+        return bool(row and row[1])
+
+    @jwt.user_lookup_loader
+    def load_user(_header: dict, payload: dict) -> User | None:
+        user = g.pop("taskchat_user", None)
+        if user is not None and user.id == payload["sub"]:
+            return user
+        return db.session.get(User, payload["sub"])
 
     @jwt.unauthorized_loader
     def missing_token(reason: str):
@@ -75,8 +83,7 @@ def register_jwt_handlers(app: Flask) -> None:
 def revoke_current_token(response) -> None:
     """Put the current token on the revocation list and clear the auth cookies."""
     payload = get_jwt()
-    begin_write()
     expires = datetime.fromtimestamp(payload["exp"], UTC) if "exp" in payload else None
-    db.session.add(RevokedToken(jti=payload["jti"], user_id=payload["sub"], expires_at=expires))
-    db.session.commit()
+    with writing():
+        db.session.add(RevokedToken(jti=payload["jti"], user_id=payload["sub"], expires_at=expires))
     unset_jwt_cookies(response)

@@ -4,7 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from .agent import process_request
-from .errors import APIError
+from .services import EmailTaken, create_user
 
 
 @click.command("create-user")
@@ -17,7 +17,6 @@ def create_user_command(email: str, password: str, timezone: str) -> None:
     """Create a user who can sign in with EMAIL and the password."""
     from pydantic import ValidationError
 
-    from .api.auth import create_user
     from .api.schemas import RegisterRequest
 
     try:
@@ -25,8 +24,8 @@ def create_user_command(email: str, password: str, timezone: str) -> None:
         user = create_user(data.email, data.password, data.timezone)
     except ValidationError as exc:
         raise click.ClickException("; ".join(e["msg"] for e in exc.errors())) from exc
-    except APIError as exc:
-        raise click.ClickException(exc.message) from exc
+    except EmailTaken as exc:
+        raise click.ClickException("An account with this email already exists.") from exc
     click.echo(f"Created user {user.email} ({user.id}).")
 
 
@@ -45,7 +44,6 @@ DEMO_MESSAGES = (
 @with_appcontext
 def seed_demo_command(email: str, password: str) -> None:
     """Create a demo user with a conversation and a few tasks (safe to run twice)."""
-    from .api.auth import create_user
     from .models import User
 
     user = User.by_email(email)

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from .extensions import db
 
@@ -64,6 +64,16 @@ def _html_error(status: int, title: str, message: str):
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from .agent import ConversationNotFound
+
+    @app.errorhandler(ConversationNotFound)
+    def handle_conversation_not_found(exc: ConversationNotFound):
+        """Someone else's conversation, or none: 404 on every surface, raised from anywhere."""
+        if wants_json():
+            return error_response(404, "conversation_not_found", "No such conversation.")
+        # A page's own 404 handling (a flash in place for htmx) applies as to any 404.
+        return app.handle_http_exception(NotFound("There is no such conversation."))
+
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError):
         if wants_json():

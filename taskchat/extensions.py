@@ -20,7 +20,9 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Rows stay readable after a commit without a reload: a turn commits the user's message and
+# then goes on with the user and the values it already holds (no re-reading, issue 9).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()

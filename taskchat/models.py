@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -104,7 +105,8 @@ class User(db.Model):
             .values(last_task_number=User.last_task_number + 1)
             .returning(User.last_task_number)
         ).scalar_one()
-        self.last_task_number = number
+        # Known, not changed: assigning would make the flush write the row a second time.
+        set_committed_value(self, "last_task_number", number)
         return number
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,22 +183,6 @@ class Conversation(db.Model):
         passive_deletes=True,
         order_by="Message.sequence_number",
     )
-
-    def allocate_sequence(self) -> int:
-        """Reserve the next gapless sequence number for a message in this conversation.
-
-        The atomic increment is the lock: a second writer waits on the row (PostgreSQL)
-        or the database (SQLite) until the first commits, and the unique constraint on
-        ``(conversation_id, sequence_number)`` is the backstop.
-        """
-        number = db.session.execute(
-            update(Conversation)
-            .where(Conversation.id == self.id)
-            .values(last_sequence=Conversation.last_sequence + 1, updated_at=utcnow())
-            .returning(Conversation.last_sequence)
-        ).scalar_one()
-        self.last_sequence = number
-        return number
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -296,7 +282,3 @@ class RevokedToken(db.Model):
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    @classmethod
-    def is_revoked(cls, jti: str) -> bool:
-        return db.session.scalar(select(cls.id).where(cls.jti == jti)) is not None

@@ -1,4 +1,22 @@
-"""Server-Sent Events framing, and keeping a turn alive when its reader goes away."""
+"""The one stream pipeline: an agent turn sent as Server-Sent Events, for every surface.
+
+A surface supplies its events (the agent's turn, perhaps after a few of its own) and an
+*encoder* from one event to frames; ``stream_response`` does the rest, the same for the
+ChatKit protocol, chat-completion chunks and the htmx page:
+
+- **Pacing.** Each ``TextDelta`` after the first waits ``TASKCHAT_STREAM_DELAY_MS``. The
+  pause is on the sending side only: once the words start, a turn that runs in this thread is
+  read to its end first (it takes milliseconds, and then it has committed), its connection
+  goes back to the pool, and the stream sleeps holding nothing scarce.
+- **Heartbeats.** A turn that is slow to produce (a model) runs in a worker thread
+  (``in_thread``); while it is quiet, a ``: keep-alive`` comment goes out every
+  ``TASKCHAT_HEARTBEAT_SECONDS``. A rule-based turn takes a millisecond and does not pay for
+  a thread, a queue and a context switch per event.
+- **Hang-ups.** A client that goes away (or a body never read) never loses the turn: the rest
+  of the events are read unsent, so the turn commits whole.
+- **Failures.** The status line has gone when the turn fails, so an exception is logged and
+  sent in-band as the encoder's error frame.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +25,13 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, stream_with_context
+
+from .agent.events import TextDelta
+from .extensions import db
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -18,6 +41,8 @@ SSE_HEADERS = {
     "Cache-Control": "no-cache",
     "X-Accel-Buffering": "no",
 }
+
+Encoder = Callable[[Any], Iterable[str]]
 
 
 def frame(data: str | dict[str, Any], event: str | None = None, id: str | None = None) -> str:
@@ -36,6 +61,9 @@ def frame(data: str | dict[str, Any], event: str | None = None, id: str | None =
 def comment(text: str = "") -> str:
     """A comment frame: ignored by clients, keeps proxies and the connection awake."""
     return f": {text}\n\n"
+
+
+KEEP_ALIVE = comment("keep-alive")
 
 
 def run_to_end(events: Iterable[T]) -> Iterator[T]:
@@ -66,15 +94,14 @@ class _Failed:
         self.error = error
 
 
-def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterator[T | None]:
+def in_background(events: Iterable[T], app: Flask, heartbeat_seconds: float) -> Iterator[T | None]:
     """Start driving ``events`` in a worker thread now; return a reader of what it yields.
 
     The reader yields each event, and ``None`` after each ``heartbeat_seconds`` without one.
-    The worker runs inside its own application context (its own database session), so a
-    response can send heartbeats while the turn is busy, and a client that hangs up (or a
-    response that is never read) only stops the reading side: the worker carries the turn on
-    until it is stored whole. It is not a daemon thread, so a worker process shutting down
-    gracefully waits for it. An exception in ``events`` is logged and re-raised by the reader.
+    The worker runs inside its own application context (its own database session), and
+    carries the turn on until it is stored whole even when nobody reads. It is not a daemon
+    thread, so a worker process shutting down gracefully waits for it. An exception in
+    ``events`` is re-raised by the reader.
     """
     results: queue.SimpleQueue = queue.SimpleQueue()
 
@@ -83,8 +110,7 @@ def in_background(events: Iterable[T], app, heartbeat_seconds: float) -> Iterato
             try:
                 for event in events:
                     results.put(event)
-            except Exception as exc:  # logged here: the reader may have hung up already
-                log.exception("background stream failed")
+            except Exception as exc:  # the reader logs it (it may be gone: then it is lost)
                 results.put(_Failed(exc))
             finally:
                 results.put(_Done)
@@ -107,7 +133,137 @@ def _read(results: queue.SimpleQueue, heartbeat_seconds: float) -> Iterator:
         yield item
 
 
-def pause(delay_ms: int) -> None:
-    """Pace streamed words (``TASKCHAT_STREAM_DELAY_MS``; the seed used 50 ms)."""
-    if delay_ms > 0:
-        time.sleep(delay_ms / 1000)
+def _encoded(events: Iterable[Any], encode: Encoder, paced: bool) -> Iterator[tuple[bool, str]]:
+    """``(is a paced word, frames)`` per event, read in this thread.
+
+    With pacing on, the first word makes the rest of the turn be read (and encoded) at once:
+    it has committed by then, and the session lets its connection go before the pauses.
+    """
+    iterator = run_to_end(events)
+    try:
+        for event in iterator:
+            word = isinstance(event, TextDelta)
+            if word and paced:
+                ahead = [(True, "".join(encode(event)))]
+                try:
+                    ahead.extend((isinstance(rest, TextDelta), "".join(encode(rest))) for rest in iterator)
+                finally:
+                    db.session.close()
+                    yield from ahead  # what was said before a failure still goes out
+                return
+            yield word, "".join(encode(event))
+    finally:
+        iterator.close()  # a reader that hung up: run_to_end reads the turn to its end
+
+
+def _from_thread(source: Iterator[Any], encode: Encoder) -> Iterator[tuple[bool, str]]:
+    for event in source:
+        if event is None:
+            yield False, KEEP_ALIVE
+        else:
+            yield isinstance(event, TextDelta), "".join(encode(event))
+
+
+def frames(
+    events: Iterable[Any],
+    encode: Encoder,
+    error_frame: str,
+    *,
+    delay_ms: int = 0,
+    heartbeat_seconds: float = 15,
+    app: Flask | None = None,
+) -> Iterator[str]:
+    """The frames of a stream: ``events`` encoded, paced, kept alive; a failure as ``error_frame``.
+
+    With ``app`` the events are driven in a worker thread (see ``in_background``), for turns
+    slow enough to need heartbeats; without, in the caller's thread.
+    """
+    pause = delay_ms / 1000
+    if app is not None:
+        source = _from_thread(in_background(events, app, heartbeat_seconds), encode)
+    else:
+        source = _encoded(events, encode, paced=pause > 0)
+    spoken = False
+    try:
+        for word, text in source:
+            if word:
+                if spoken and pause:
+                    time.sleep(pause)
+                spoken = True
+            if text:
+                yield text
+    except Exception:
+        log.exception("stream failed after it began")
+        yield error_frame
+    finally:
+        source.close()
+
+
+class _Body:
+    """A stream's response body that still runs the turn when it is closed unread.
+
+    A WSGI server always starts iterating, so a client that hangs up meets ``run_to_end``;
+    but a body closed before its first item (a test client, a server shutting down) would
+    never start its generator, and the turn would be lost.
+    """
+
+    def __init__(self, frames_: Iterator[str], events: Iterator[Any], app: Flask):
+        self._frames = frames_
+        self._events = events
+        self._app = app
+        self._started = False
+
+    def __iter__(self) -> _Body:
+        return self
+
+    def __next__(self) -> str:
+        self._started = True
+        return next(self._frames)
+
+    def close(self) -> None:
+        close = getattr(self._frames, "close", None)
+        if close is not None:
+            close()
+        if not self._started:
+            with self._app.app_context():
+                try:
+                    for _ in self._events:
+                        pass
+                except Exception:
+                    log.exception("unread stream's turn failed")
+
+
+def turn_needs_thread(config) -> bool:
+    """Does a turn take long enough to run in a worker thread, with heartbeats? Only a
+    model's (the rule-based agent answers in milliseconds)."""
+    return bool(config.get("TASKCHAT_LLM_BASE_URL"))
+
+
+def stream_response(
+    events: Iterable[Any],
+    encode: Encoder,
+    error_frame: str,
+    *,
+    in_thread: bool | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The ``text/event-stream`` response for ``events``, with the app's pacing and heartbeat.
+
+    ``in_thread`` defaults to ``turn_needs_thread``.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    if in_thread is None:
+        in_thread = turn_needs_thread(config)
+    events = iter(events)
+    body = frames(
+        events,
+        encode,
+        error_frame,
+        delay_ms=config["TASKCHAT_STREAM_DELAY_MS"],
+        heartbeat_seconds=config["TASKCHAT_HEARTBEAT_SECONDS"],
+        app=app if in_thread else None,
+    )
+    if in_thread:  # the worker has started; nothing is left to run on close
+        return Response(stream_with_context(body), headers={**SSE_HEADERS, **(headers or {})})
+    return Response(_Body(stream_with_context(body), events, app), headers={**SSE_HEADERS, **(headers or {})})

@@ -1,16 +1,25 @@
-"""Transaction behaviour that has to differ on SQLite.
+"""Write transactions: ``with writing():`` around every change, on SQLite and PostgreSQL alike.
 
 pysqlite's own transaction handling breaks SAVEPOINTs (a failing tool must roll back alone),
 so SQLAlchemy's recipe takes over: pysqlite in autocommit mode and ``BEGIN`` emitted by us.
 
 SQLite also cannot upgrade a read transaction to a write one when another connection wrote
-in between (``SQLITE_BUSY``, without waiting). Code that is about to write therefore calls
-``begin_write()``, which starts a fresh ``BEGIN IMMEDIATE`` transaction: it waits for the
-write lock (``busy_timeout``) instead of failing. On PostgreSQL it does nothing.
+in between (``SQLITE_BUSY``, without waiting). ``writing()`` therefore ends whatever read
+transaction the session holds and starts ``BEGIN IMMEDIATE``, which takes the write lock up
+front. Threads of one process queue for that lock on a ``threading.Lock`` first: a waiting
+thread is woken the moment the writer before it commits, where SQLite's busy handler would
+sleep in growing steps and poll. Only the worker processes meet in the busy handler.
+
+The server settings: WAL (readers never wait for the writer) with ``synchronous=NORMAL``
+(a commit is not fsynced until the next checkpoint: a power cut can lose the last commits,
+never corrupt the file; a crash of the process loses nothing), set once per connection.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -19,13 +28,15 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 _immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
+_sqlite_writer = threading.Lock()
 
 
 def _on_connect(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
@@ -35,19 +46,50 @@ def _on_begin(connection) -> None:
 
 
 def configure_sqlite(engine: Engine) -> None:
+    """Install the per-connection pragmas and our own ``BEGIN`` on a SQLite engine."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
 
 
-def begin_write() -> None:
-    """Start the transaction that is about to write (commits whatever the session holds)."""
-    if db.session.get_bind().dialect.name != "sqlite":
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """One write transaction: commit when the block ends, roll back when it raises.
+
+    On SQLite whatever the session read before is ended first (a read transaction cannot
+    become a write one) and the block holds the write lock from its first statement; on
+    PostgreSQL the block simply carries on the transaction the session has open. A block
+    inside another joins it.
+    """
+    session = db.session
+    info = session().info
+    if info.get("writing"):
+        yield
         return
-    if db.session().in_transaction():
-        db.session.commit()
-    token = _immediate.set(True)
+    sqlite = _is_sqlite()
+    if sqlite and session().in_transaction():
+        session.commit()
+    lock = _sqlite_writer if sqlite else None
+    if lock is not None:
+        lock.acquire()
+    info["writing"] = True
     try:
-        db.session.connection()
+        if sqlite:
+            token = _immediate.set(True)
+            try:
+                session.connection()
+            finally:
+                _immediate.reset(token)
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     finally:
-        _immediate.reset(token)
+        info.pop("writing", None)
+        if lock is not None:
+            lock.release()

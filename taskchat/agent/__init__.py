@@ -1,6 +1,6 @@
 """The taskchat agent: one chat turn, as a generator of events, used by every surface."""
 
-from .events import Reply, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
+from .events import Reply, ReplyStarted, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
 from .turn import (
     ConversationNotFound,
     TurnStart,
@@ -15,6 +15,7 @@ from .turn import (
 __all__ = [
     "ConversationNotFound",
     "Reply",
+    "ReplyStarted",
     "TextDelta",
     "ToolFinished",
     "ToolStarted",

@@ -36,7 +36,21 @@ class ToolFinished:
 
 
 @dataclass(frozen=True)
+class ReplyStarted:
+    """The reply is about to be spoken: its stored message id (``items.list`` and the history
+    name it so) and creation time. Comes before the reply's first ``TextDelta``."""
+
+    message_id: int
+    conversation_id: str
+    created_at: datetime
+    # What rich surfaces will show besides the text, when the backend knows it up front.
+    display: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class TextDelta:
+    """A piece of the reply's text, as the backend produced it."""
+
     text: str
 
 
@@ -82,4 +96,4 @@ class TurnDone:
     reply: Reply
 
 
-TurnEvent = ToolStarted | ToolFinished | TextDelta | TurnDone
+TurnEvent = ToolStarted | ToolFinished | ReplyStarted | TextDelta | TurnDone

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Conversation, Message
-from ..transactions import begin_write
+from ..transactions import writing
 from .turn import ConversationNotFound, get_conversation
 
 
@@ -25,27 +25,26 @@ def truncate_after(user_id: str, conversation_id: str | uuid.UUID, message_id: i
     the following number and the sequence stays gapless. ``ConversationNotFound`` for someone
     else's conversation or a message outside it; ``NotAUserMessage`` for an assistant message.
     """
-    begin_write()
-    conversation = get_conversation(user_id, conversation_id)
-    message = db.session.scalar(
-        select(Message).where(Message.id == message_id, Message.conversation_id == conversation.id)
-    )
-    if message is None:
-        raise ConversationNotFound(f"message {message_id}")
-    if message.role != "user":
-        raise NotAUserMessage(f"message {message_id} is an assistant message")
-    db.session.execute(
-        delete(Message).where(
-            Message.conversation_id == conversation.id,
-            Message.sequence_number > message.sequence_number,
+    with writing():
+        conversation = get_conversation(user_id, conversation_id)
+        message = db.session.scalar(
+            select(Message).where(Message.id == message_id, Message.conversation_id == conversation.id)
         )
-    )
-    db.session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation.id)
-        .values(last_sequence=message.sequence_number)
-    )
-    db.session.commit()
+        if message is None:
+            raise ConversationNotFound(f"message {message_id}")
+        if message.role != "user":
+            raise NotAUserMessage(f"message {message_id} is an assistant message")
+        db.session.execute(
+            delete(Message).where(
+                Message.conversation_id == conversation.id,
+                Message.sequence_number > message.sequence_number,
+            )
+        )
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(last_sequence=message.sequence_number)
+        )
 
 
 def messages_of(conversation: Conversation) -> list[Message]:
@@ -65,6 +64,5 @@ def delete_conversation(user_id: str, conversation_id: str | uuid.UUID) -> None:
 
     ``ConversationNotFound`` for an unknown id or someone else's conversation.
     """
-    begin_write()
-    db.session.delete(get_conversation(user_id, conversation_id))
-    db.session.commit()
+    with writing():
+        db.session.delete(get_conversation(user_id, conversation_id))

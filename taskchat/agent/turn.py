@@ -1,9 +1,15 @@
 """The one chat turn every surface drives: parse → tools → reply, yielded as events.
 
-``start_turn`` commits the user's message (so a stream can begin with it stored);
-``run_turn`` does the work and commits the assistant message, its tool calls and the
-conversation state in one transaction when the turn ends. ``finish`` drains a turn that
-a surface stopped reading (a client that hung up) so that it is still stored whole.
+Two write transactions per turn. ``start_turn`` stores the user's message (so it is visible
+before the reply) and returns what the turn needs of the conversation. ``run_turn`` runs the
+backend inside the second one: the tools' changes, then the reply, its tool calls and the
+conversation state; it announces the reply (``ReplyStarted``, with the stored message id)
+before its first words, yields the words, then commits. ``finish`` drains a turn that a
+surface stopped reading (a client that hung up) so that it is still stored whole.
+
+The backend seam: ``decide(turn)`` is a generator that yields tool events (``turn.call``) and,
+if its text arrives over time, ``TextDelta`` pieces, and returns an ``Outcome``. A backend
+that returns its text whole (the rule-based one) has it spoken word by word.
 """
 
 from __future__ import annotations
@@ -13,18 +19,18 @@ import re
 import time
 import uuid
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select, update
+from sqlalchemy import case, insert, select, update
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
-from ..transactions import begin_write
+from ..transactions import writing
 from .actions import Outcome, act
-from .events import Reply, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
+from .events import Reply, ReplyStarted, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
 from .tools import TOOLS, ToolContext, ToolError
 
@@ -41,13 +47,20 @@ class ConversationNotFound(LookupError):
 
 @dataclass(frozen=True)
 class TurnStart:
+    """The stored user message and what the turn needs of its conversation (no re-reading)."""
+
     conversation_id: uuid.UUID
     user_message_id: int
     created: bool
     title: str | None
+    text: str
+    created_at: datetime
+    state: dict[str, Any] = field(default_factory=dict)
+    conversation_created_at: datetime | None = None
 
 
-def _as_uuid(value: str | uuid.UUID | None) -> uuid.UUID | None:
+def as_conversation_id(value: str | uuid.UUID | None) -> uuid.UUID | None:
+    """``value`` as a conversation id; ``ConversationNotFound`` when it cannot be one."""
     if value is None or isinstance(value, uuid.UUID):
         return value
     try:
@@ -60,7 +73,7 @@ def get_conversation(user_id: str, conversation_id: str | uuid.UUID) -> Conversa
     """The user's conversation, or ``ConversationNotFound`` (also for someone else's)."""
     conversation = db.session.scalar(
         select(Conversation).where(
-            Conversation.id == _as_uuid(conversation_id), Conversation.user_id == user_id
+            Conversation.id == as_conversation_id(conversation_id), Conversation.user_id == user_id
         )
     )
     if conversation is None:
@@ -73,35 +86,54 @@ def title_from(message: str) -> str:
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def add_message(conversation: Conversation, role: str, content: str, **fields: Any) -> Message:
-    message = Message(
-        conversation_id=conversation.id,
-        role=role,
-        content=content,
-        sequence_number=conversation.allocate_sequence(),
-        **fields,
-    )
-    db.session.add(message)
-    return message
+def _next_sequence(user_id: str, conversation_id: uuid.UUID, **values: Any):
+    """Reserve the conversation's next message number, checking it is the user's, in one
+    ``UPDATE … RETURNING`` (the row lock orders concurrent writers); None when not found."""
+    return db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.user_id == user_id)
+        .values(last_sequence=Conversation.last_sequence + 1, updated_at=utcnow(), **values)
+        .returning(Conversation.last_sequence, Conversation.title, Conversation.state, Conversation.created_at)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
 
 
 def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | None = None) -> TurnStart:
     """Store the user's message (in a new conversation when no id is given) and commit it."""
     # PostgreSQL text cannot hold NUL; keep the message, mark where the character was.
     message = message.replace("\x00", "\ufffd")
-    begin_write()
-    created = conversation_id is None
-    if created:
-        conversation = Conversation(user_id=user_id, title=title_from(message), state={})
-        db.session.add(conversation)
+    wanted = as_conversation_id(conversation_id)
+    with writing():
+        if wanted is None:
+            conversation = Conversation(user_id=user_id, title=title_from(message), state={}, last_sequence=1)
+            db.session.add(conversation)
+            # The conversation's id is made here, not by the database, so no flush is needed.
+            conversation.id = uuid.uuid4()
+            conversation.created_at = utcnow()
+            sequence, title, state, since = 1, conversation.title, {}, conversation.created_at
+        else:
+            untitled = (Conversation.title.is_(None)) | (Conversation.title == "")
+            row = _next_sequence(
+                user_id, wanted, title=case((untitled, title_from(message)), else_=Conversation.title)
+            )
+            if row is None:
+                raise ConversationNotFound(str(conversation_id))
+            sequence, title, state, since = row
+        user_message = Message(
+            conversation_id=wanted or conversation.id, role="user", content=message, sequence_number=sequence
+        )
+        db.session.add(user_message)
         db.session.flush()
-    else:
-        conversation = get_conversation(user_id, conversation_id)
-        if not conversation.title:
-            conversation.title = title_from(message)
-    user_message = add_message(conversation, "user", message)
-    db.session.commit()
-    return TurnStart(conversation.id, user_message.id, created, conversation.title)
+    return TurnStart(
+        conversation_id=user_message.conversation_id,
+        user_message_id=user_message.id,
+        created=wanted is None,
+        title=title,
+        text=message,
+        created_at=user_message.created_at,
+        state=dict(state or {}),
+        conversation_created_at=since,
+    )
 
 
 def _call_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> Generator[TurnEvent, None, ToolFinished]:
@@ -135,11 +167,19 @@ def _call_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> Genera
 class Turn:
     """The state of one turn while it runs: who, when, which conversation, what was called."""
 
-    def __init__(self, user: User, conversation: Conversation, now: datetime | None = None):
+    def __init__(
+        self,
+        user: User,
+        conversation_id: uuid.UUID,
+        state: dict[str, Any],
+        now: datetime | None = None,
+        title: str | None = None,
+    ):
         self.user = user
-        self.conversation = conversation
+        self.conversation_id = conversation_id
+        self.title = title
         self.ctx = ToolContext(user=user, now=now or datetime.now(UTC))
-        self.state: dict[str, Any] = dict(conversation.state or {})
+        self.state: dict[str, Any] = dict(state or {})
         self.calls: list[ToolFinished] = []
         # Tasks this turn's tools touched, remembered for "it" in the next turn.
         self.touched: list[int] = []
@@ -227,92 +267,149 @@ def _words(text: str) -> Iterator[str]:
     yield from re.findall(r"\S+\s*", text)
 
 
-def _record(turn: Turn, outcome: Outcome, started: float, user_message_id: int | None) -> Reply:
-    conversation = turn.conversation
-    message = add_message(
-        conversation,
-        "assistant",
-        outcome.text,
-        model=MODEL_NAME,
-        intent=outcome.intent,
-        display=outcome.display,
-        choices=[choice.to_dict() for choice in outcome.choices] or None,
-    )
-    db.session.flush()
-    for call in turn.calls:
-        db.session.add(
-            ToolCall(
-                message_id=message.id,
-                tool_name=call.name,
-                tool_input=call.arguments,
-                tool_output=call.output,
-                status=call.status,
-                error_message=call.error,
-                execution_time_ms=call.execution_time_ms,
-                created_at=call.started_at or utcnow(),
-                completed_at=call.finished_at or utcnow(),
-            )
+class _Recorder:
+    """Stores the reply of a turn inside its write transaction, announcing it once."""
+
+    def __init__(self, turn: Turn):
+        self.turn = turn
+        self.message: Message | None = None
+        self.state_written: dict[str, Any] | None = None
+
+    def announce(self, outcome: Outcome | None) -> ReplyStarted:
+        """Insert the assistant message (with the outcome when it is already known)."""
+        turn = self.turn
+        choices = [choice.to_dict() for choice in outcome.choices] if outcome else []
+        sequence = db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == turn.conversation_id)
+            .values(last_sequence=Conversation.last_sequence + 1, updated_at=utcnow(), state=turn.state)
+            .returning(Conversation.last_sequence)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        self.state_written = dict(turn.state)
+        message = Message(
+            conversation_id=turn.conversation_id,
+            role="assistant",
+            content=outcome.text if outcome else "",
+            sequence_number=sequence,
+            model=MODEL_NAME,
+            intent=outcome.intent if outcome else None,
+            display=outcome.display if outcome else None,
+            choices=choices or None,
         )
-    db.session.execute(
-        update(Conversation).where(Conversation.id == conversation.id).values(state=turn.state)
-    )
-    db.session.commit()
-    return Reply(
-        response=outcome.text,
-        conversation_id=str(conversation.id),
-        intent=outcome.intent,
-        tool_calls=list(turn.calls),
-        execution_time_ms=round((time.perf_counter() - started) * 1000),
-        message_id=message.id,
-        user_message_id=user_message_id,
-        display=outcome.display,
-        title=conversation.title,
-        choices=list(outcome.choices),
-    )
+        db.session.add(message)
+        db.session.flush()
+        self.message = message
+        return ReplyStarted(
+            message.id, str(turn.conversation_id), message.created_at, outcome.display if outcome else None
+        )
+
+    def complete(self, outcome: Outcome, streamed: bool) -> Message:
+        """The outcome and the tool calls onto the announced message; the state, if it changed."""
+        turn, message = self.turn, self.message
+        assert message is not None
+        if streamed:
+            message.content = outcome.text
+            message.intent = outcome.intent
+            message.display = outcome.display
+            message.choices = [choice.to_dict() for choice in outcome.choices] or None
+        if turn.calls:
+            db.session.execute(
+                insert(ToolCall),
+                [
+                    {
+                        "message_id": message.id,
+                        "tool_name": call.name,
+                        "tool_input": call.arguments,
+                        "tool_output": call.output,
+                        "status": call.status,
+                        "error_message": call.error,
+                        "execution_time_ms": call.execution_time_ms,
+                        "created_at": call.started_at or utcnow(),
+                        "completed_at": call.finished_at or utcnow(),
+                    }
+                    for call in turn.calls
+                ],
+            )
+        if turn.state != self.state_written:
+            db.session.execute(
+                update(Conversation)
+                .where(Conversation.id == turn.conversation_id)
+                .values(state=turn.state)
+                .execution_options(synchronize_session=False)
+            )
+        return message
 
 
-def _run(
-    user_id: str,
-    conversation_id: str | uuid.UUID,
-    decide,
-    user_message_id: int | None,
-    now: datetime | None,
-) -> Iterator[TurnEvent]:
+def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]:
     started = time.perf_counter()
-    begin_write()
-    user = db.session.get(User, user_id)
-    conversation = get_conversation(user_id, conversation_id)
-    turn = Turn(user, conversation, now)
-    try:
-        outcome = yield from decide(turn)
-    except BaseException:
-        db.session.rollback()
-        raise
-    reply = _record(turn, outcome, started, user_message_id)
-    for word in _words(reply.response):
-        yield TextDelta(word)
-    yield TurnDone(reply)
+    recorder = _Recorder(turn)
+    with writing():
+        steps = decide(turn)
+        streamed = False
+        try:
+            event = next(steps)
+            while True:
+                if isinstance(event, TextDelta) and not streamed:
+                    # A backend whose words arrive over time: announce the reply at the first.
+                    streamed = True
+                    yield recorder.announce(None)
+                yield event
+                event = next(steps)
+        except StopIteration as stop:
+            outcome: Outcome = stop.value
+        if not streamed:
+            yield recorder.announce(outcome)
+            for word in _words(outcome.text):
+                yield TextDelta(word)
+        message = recorder.complete(outcome, streamed)
+    yield TurnDone(
+        Reply(
+            response=outcome.text,
+            conversation_id=str(turn.conversation_id),
+            intent=outcome.intent,
+            tool_calls=list(turn.calls),
+            execution_time_ms=round((time.perf_counter() - started) * 1000),
+            message_id=message.id,
+            user_message_id=user_message_id,
+            display=outcome.display,
+            title=turn.title,
+            choices=list(outcome.choices),
+        )
+    )
 
 
-def run_turn(
-    user_id: str,
-    conversation_id: str | uuid.UUID,
-    user_message_id: int,
-    now: datetime | None = None,
-) -> Iterator[TurnEvent]:
-    """Answer the stored user message ``user_message_id``: yields tool and text events, then done."""
+def _as_user(user: User | str) -> User:
+    """The user as a row of this session: loaded by id, or an already loaded row merged
+    without a query (a turn in a worker thread has a session of its own)."""
+    if not isinstance(user, User):
+        found = db.session.get(User, user)
+        if found is None:
+            raise LookupError(f"no user {user}")
+        return found
+    if user in db.session:
+        return user
+    return db.session.merge(user, load=False)
+
+
+def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) -> Iterator[TurnEvent]:
+    """Answer the stored user message of ``start``: tool events, the reply announced, its
+    words, then done (after the commit)."""
 
     def decide(turn: Turn):
-        message = db.session.get(Message, user_message_id)
         context = ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state)
-        parsed = parse_intent(message.content, context)
+        parsed = parse_intent(start.text, context)
         return (yield from act(turn, parsed))
 
-    return _run(user_id, conversation_id, decide, user_message_id, now)
+    def events() -> Iterator[TurnEvent]:
+        turn = Turn(_as_user(user), start.conversation_id, start.state, now, start.title)
+        yield from _run(turn, decide, start.user_message_id)
+
+    return events()
 
 
 def run_action(
-    user_id: str,
+    user: User | str,
     conversation_id: str | uuid.UUID,
     intent: str,
     number: int,
@@ -324,7 +421,17 @@ def run_action(
         parsed = ParsedIntent(intent, {}, [TaskRef(number=number)])
         return (yield from act(turn, parsed))
 
-    return _run(user_id, conversation_id, decide, None, now)
+    def events() -> Iterator[TurnEvent]:
+        row = _as_user(user)
+        wanted = as_conversation_id(conversation_id)
+        state = db.session.scalar(
+            select(Conversation.state).where(Conversation.id == wanted, Conversation.user_id == row.id)
+        )
+        if state is None:
+            raise ConversationNotFound(str(conversation_id))
+        yield from _run(Turn(row, wanted, state, now), decide, None)
+
+    return events()
 
 
 def finish(events: Iterable[TurnEvent]) -> Reply:
@@ -339,11 +446,12 @@ def finish(events: Iterable[TurnEvent]) -> Reply:
 
 
 def process_request(
-    user_id: str,
+    user: User | str,
     message: str,
     conversation_id: str | uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> Reply:
     """One whole turn, synchronously: store the message, act, store and return the reply."""
+    user_id = user.id if isinstance(user, User) else user
     start = start_turn(user_id, message, conversation_id)
-    return finish(run_turn(user_id, start.conversation_id, start.user_message_id, now=now))
+    return finish(run_turn(user, start, now=now))

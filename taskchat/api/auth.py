@@ -2,28 +2,14 @@
 
 from flask import jsonify
 from flask_jwt_extended import create_access_token, current_user, jwt_required, set_access_cookies
-from sqlalchemy.exc import IntegrityError
 
 from ..auth import revoke_current_token
 from ..errors import APIError
-from ..extensions import db
 from ..models import User
+from ..services import EmailTaken, create_user
 from . import bp
 from .schemas import AuthResponse, LoginRequest, MeResponse, OkResponse, RegisterRequest
 from .validation import documented, json_body
-
-
-def create_user(email: str, password: str, timezone: str = "UTC") -> User:
-    """Create and commit a user; ``APIError`` 409 when the email is taken."""
-    user = User(email=User.normalize_email(email), timezone=timezone)
-    user.set_password(password)
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise APIError(409, "email_taken", "An account with this email already exists.") from exc
-    return user
 
 
 def _signed_in(user: User, status: int):
@@ -38,7 +24,10 @@ def _signed_in(user: User, status: int):
             status=201, auth=False, errors=(409, 422))
 def register():
     data = json_body(RegisterRequest)
-    user = create_user(data.email, data.password, data.timezone)
+    try:
+        user = create_user(data.email, data.password, data.timezone)
+    except EmailTaken as exc:
+        raise APIError(409, "email_taken", "An account with this email already exists.") from exc
     return _signed_in(user, 201)
 
 

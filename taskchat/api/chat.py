@@ -2,11 +2,10 @@
 
 from flask_jwt_extended import current_user, jwt_required
 
-from ..agent import ConversationNotFound, Reply, process_request
-from ..errors import APIError
+from ..agent import Reply, process_request
 from . import bp
 from .schemas import ChatRequest, ChatResponse
-from .validation import documented, json_body
+from .validation import documented, json_body, message_text
 
 
 def chat_payload(reply: Reply) -> dict:
@@ -30,8 +29,4 @@ def chat_payload(reply: Reply) -> dict:
 def chat():
     """Run one chat turn and answer with the reply and what the agent did."""
     data = json_body(ChatRequest)
-    try:
-        reply = process_request(current_user.id, data.message, data.conversation_id)
-    except ConversationNotFound as exc:
-        raise APIError(404, "conversation_not_found", "No such conversation.") from exc
-    return chat_payload(reply)
+    return chat_payload(process_request(current_user, message_text(data.message), data.conversation_id))

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response
 from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
 from .. import sse
-from ..agent import ConversationNotFound, finish, run_action, start_turn
+from ..agent import ConversationNotFound, TurnStart, finish, run_action, start_turn
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import protocol, responder, store
 from ..chatkit.protocol import ck
@@ -25,8 +25,7 @@ from ..chatkit.widgets import ACTIONS
 from ..errors import APIError, validation_details
 from . import bp
 from .completions import complete
-from .schemas import MAX_MESSAGE_CHARS
-from .validation import documented, json_object
+from .validation import documented, json_object, message_text
 
 MAX_TITLE_CHARS = 255
 
@@ -123,7 +122,7 @@ def give_feedback(req: ck.ItemsFeedbackReq) -> Response:
 def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
     """A button with ``streaming: false``: do it, and answer with the redrawn widget."""
     conversation, intent, number, widget_message_id = _action(req.params)
-    finish(run_action(current_user.id, conversation.id, intent, number))
+    finish(run_action(current_user, conversation.id, intent, number))
     updated = None
     if widget_message_id is not None:
         updated = store.refresh_task_list(current_user.id, widget_message_id)
@@ -133,54 +132,29 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
 # --- streams -------------------------------------------------------------------------------
 
 
-def stream(events: Iterator[Any]) -> Response:
-    """Send ``events`` as SSE frames, paced and kept alive; the worker starts before we answer."""
-    config = current_app.config
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    source = sse.in_background(events, app, config["TASKCHAT_HEARTBEAT_SECONDS"])
-    frames = encode_stream(source, config["TASKCHAT_STREAM_DELAY_MS"])
-    return Response(stream_with_context(frames), headers=sse.SSE_HEADERS)
-
-
-def encode_stream(source: Iterator[Any], delay_ms: int) -> Iterator[str]:
-    """ChatKit events as ``data:`` frames, ``None`` (idle) as a comment; failures as ``error``."""
-    words = 0
-    try:
-        for event in source:
-            if event is None:
-                yield sse.comment("keep-alive")
-                continue
-            if isinstance(getattr(event, "update", None), ck.AssistantMessageContentPartTextDelta):
-                if words:
-                    sse.pause(delay_ms)
-                words += 1
-            yield sse.frame(protocol.dump(event))
-    except ConversationNotFound:
-        yield sse.frame(protocol.dump(protocol.error_event("This thread no longer exists.")))
-    except Exception:  # already logged by the worker; the status line has gone, so say it in-band
-        yield sse.frame(protocol.dump(protocol.error_event(allow_retry=True)))
+def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder]) -> Response:
+    """Send the events as ChatKit ``data:`` frames through the one stream pipeline."""
+    events, encoder = events_and_encoder
+    return sse.stream_response(events, encoder, responder.ERROR_FRAME)
 
 
 def _user_text(message_input: ck.UserMessageInput) -> str:
     if message_input.attachments:
         raise APIError(400, "not_supported", "Attachments are not supported: this assistant takes typed text only.")
-    text = "".join(part.text for part in message_input.content).strip()
-    limit = MAX_MESSAGE_CHARS
-    if not text or len(text) > limit:
-        raise APIError(422, "invalid_fields", f"The message must be 1 to {limit} characters.")
-    return text
+    return message_text("".join(part.text for part in message_input.content))
 
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:
     start = start_turn(current_user.id, _user_text(req.params.input))
-    return stream(responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=True))
+    return stream(responder.respond(current_user, start))
 
 
 def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
-    conversation = store.conversation_for(current_user.id, req.params.thread_id)
-    text = _user_text(req.params.input)
-    start = start_turn(current_user.id, text, conversation.id)
-    return stream(responder.respond(current_user.id, start.conversation_id, start.user_message_id, created=False))
+    conversation_id = protocol.parse_thread_id(req.params.thread_id)
+    if conversation_id is None:
+        raise store.NotFound(req.params.thread_id)
+    start = start_turn(current_user.id, _user_text(req.params.input), conversation_id)
+    return stream(responder.respond(current_user, start))
 
 
 def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
@@ -193,9 +167,17 @@ def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
         truncate_after(current_user.id, conversation.id, message.id)
     except NotAUserMessage as exc:
         raise APIError(422, "not_a_user_message", "Only a user message can be retried.") from exc
-    return stream(
-        responder.respond(current_user.id, conversation.id, message.id, created=False, echo_user=False)
+    start = TurnStart(
+        conversation_id=conversation.id,
+        user_message_id=message.id,
+        created=False,
+        title=conversation.title,
+        text=message.content,
+        created_at=message.created_at,
+        state=dict(conversation.state or {}),
+        conversation_created_at=conversation.created_at,
     )
+    return stream(responder.respond(current_user, start, echo_user=False))
 
 
 def _action(params: ck.ThreadCustomActionParams):
@@ -221,7 +203,7 @@ def _action(params: ck.ThreadCustomActionParams):
 
 def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
     conversation, intent, number, widget_message_id = _action(req.params)
-    return stream(responder.act(current_user.id, conversation.id, intent, number, widget_message_id))
+    return stream(responder.act(current_user, conversation.id, intent, number, widget_message_id))
 
 
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:

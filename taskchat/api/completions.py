@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from itertools import chain
 from typing import Any, Literal
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import Response, jsonify, request
 from flask_jwt_extended import current_user, jwt_required
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from .. import sse
-from ..agent import ConversationNotFound, TextDelta, process_request, run_turn, start_turn
+from ..agent import TextDelta, TurnDone, process_request, run_turn, start_turn
 from ..errors import APIError, validation_details
 from . import bp
-from .schemas import MAX_MESSAGE_CHARS
-from .validation import documented, json_object
+from .validation import documented, json_object, message_text
 
 MODEL = "task-assistant"
 CONVERSATION_HEADER = "X-Conversation-Id"
@@ -88,11 +87,7 @@ def turn_text(data: CompletionRequest) -> str:
         content = message.content
         if isinstance(content, list):
             content = "".join(part.text or "" for part in content if part.type == "text")
-        text = (content or "").strip()
-        limit = MAX_MESSAGE_CHARS
-        if not text or len(text) > limit:
-            raise APIError(422, "invalid_fields", f"The last user message must be 1 to {limit} characters.")
-        return text
+        return message_text(content or "")
     raise APIError(422, "invalid_fields", "There is no user message to answer.")
 
 
@@ -114,27 +109,15 @@ def complete(body: dict[str, Any]) -> Response:
         raise APIError(422, "invalid_fields", "Some fields are invalid.", validation_details(exc)) from exc
     text = turn_text(data)
     conversation_id = conversation_header()
-    try:
-        if data.stream:
-            start = start_turn(current_user.id, text, conversation_id)
-        else:
-            reply = process_request(current_user.id, text, conversation_id)
-    except ConversationNotFound as exc:
-        raise APIError(404, "conversation_not_found", "No such conversation.") from exc
-
     if data.stream:
-        config = current_app.config
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        turn = run_turn(current_user.id, start.conversation_id, start.user_message_id)
-        frames = completion_chunks(
-            sse.in_background(turn, app, config["TASKCHAT_HEARTBEAT_SECONDS"]),
-            chunk_id=f"chatcmpl-{start.user_message_id}",
-            delay_ms=config["TASKCHAT_STREAM_DELAY_MS"],
+        start = start_turn(current_user.id, text, conversation_id)
+        events = chain([Opening()], run_turn(current_user, start))
+        encoder = CompletionEncoder(f"chatcmpl-{start.user_message_id}")
+        return sse.stream_response(
+            events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)}
         )
-        response = Response(stream_with_context(frames), headers=sse.SSE_HEADERS)
-        response.headers[CONVERSATION_HEADER] = str(start.conversation_id)
-        return response
 
+    reply = process_request(current_user, text, conversation_id)
     completion = ChatCompletion(
         id=str(reply.message_id),
         created=int(time.time()),
@@ -145,37 +128,42 @@ def complete(body: dict[str, Any]) -> Response:
     return response
 
 
-def _chunk(chunk_id: str, created: int, delta: dict[str, Any], finish_reason: str | None = None) -> str:
-    return sse.frame(
-        {
-            "id": chunk_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": MODEL,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-        }
-    )
+class Opening:
+    """The stream's first item, before the agent's own events: the role chunk."""
 
 
-def completion_chunks(source: Iterator[Any], *, chunk_id: str, delay_ms: int) -> Iterator[str]:
-    """A turn's events (read from its worker, ``None`` when idle) as ``chat.completion.chunk``
-    frames, a word each, then ``[DONE]``. The role chunk goes first, without waiting."""
-    created = int(time.time())
-    yield _chunk(chunk_id, created, {"role": "assistant", "content": ""})
-    words = 0
-    try:
-        for event in source:
-            if event is None:
-                yield sse.comment("keep-alive")
-            elif isinstance(event, TextDelta):
-                if words:
-                    sse.pause(delay_ms)
-                words += 1
-                yield _chunk(chunk_id, created, {"content": event.text})
-        yield _chunk(chunk_id, created, {}, "stop")
-    except Exception:  # already logged by the worker; the status line has gone, so say it in-band
-        yield sse.frame({"error": {"code": "internal_error", "message": "Something went wrong on our side."}})
-    yield sse.frame("[DONE]")
+ERROR_FRAME = sse.frame({"error": {"code": "internal_error", "message": "Something went wrong on our side."}}) + (
+    sse.frame("[DONE]")
+)
+
+
+class CompletionEncoder:
+    """A turn's events as ``chat.completion.chunk`` frames: the role, a chunk per text piece,
+    the stop chunk and ``[DONE]``."""
+
+    def __init__(self, chunk_id: str):
+        self.chunk_id = chunk_id
+        self.created = int(time.time())
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> str:
+        return sse.frame(
+            {
+                "id": self.chunk_id,
+                "object": "chat.completion.chunk",
+                "created": self.created,
+                "model": MODEL,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }
+        )
+
+    def __call__(self, event: Any) -> tuple[str, ...]:
+        if isinstance(event, Opening):
+            return (self._chunk({"role": "assistant", "content": ""}),)
+        if isinstance(event, TextDelta):
+            return (self._chunk({"content": event.text}),)
+        if isinstance(event, TurnDone):
+            return self._chunk({}, "stop"), sse.frame("[DONE]")
+        return ()
 
 
 @bp.post("/chat/completions")

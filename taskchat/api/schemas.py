@@ -9,12 +9,13 @@ from zoneinfo import available_timezones
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from ..services import MAX_MESSAGE_CHARS, check_message
+
 Priority = Literal["none", "low", "medium", "high"]
 Intent = Literal[
     "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
     "SEARCH", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
 ]
-MAX_MESSAGE_CHARS = 4000
 
 
 class Strict(BaseModel):
@@ -102,8 +103,7 @@ class ChatRequest(Strict):
     @field_validator("message")
     @classmethod
     def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
+        check_message(value)
         return value
 
 

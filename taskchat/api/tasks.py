@@ -15,8 +15,7 @@ from ..agent.tools import (
     update_task,
 )
 from ..errors import APIError
-from ..extensions import db
-from ..transactions import begin_write
+from ..transactions import writing
 from . import bp
 from .schemas import OkResponse, TaskCreate, TaskList, TaskOut, TaskQuery, TaskUpdate
 from .validation import documented, json_body, query_args
@@ -28,17 +27,13 @@ def _context() -> ToolContext:
 
 def _run(tool, **arguments):
     """Call a task tool and commit; its refusals become 404/422 answers."""
-    begin_write()
     try:
-        result = tool(_context(), **arguments)
+        with writing():
+            return tool(_context(), **arguments)
     except TaskNotFound as exc:
-        db.session.rollback()
         raise APIError(404, "task_not_found", str(exc)) from exc
     except ToolError as exc:
-        db.session.rollback()
         raise APIError(422, "invalid_fields", str(exc)) from exc
-    db.session.commit()
-    return result
 
 
 @bp.get("/tasks")

@@ -1,126 +1,168 @@
-"""One agent turn told as ChatKit events: the generators a streaming request sends.
+"""One agent turn told as ChatKit events: what a streaming request sends, in the agent's order.
 
-They receive ids, not ORM objects, and run in the stream's worker thread (see
-``sse.in_background``), so each reads what it needs in its own session. The agent commits the
-reply before its first word; the events about it are sent once its id is known.
+``respond`` and ``act`` give the events of a streaming request: a few ChatKit events of their
+own (the new thread, the user's item, stream options, a redrawn widget) and then the agent's
+turn. ``ChatKitEncoder`` turns each into ``data:`` frames as it comes: the agent announcing
+its reply becomes ``thread.item.added`` (the id is the stored message's, as ``items.list``
+will return it), each text piece a delta, the turn's end ``thread.item.done``. Nothing is
+gathered first; ``sse.stream_response`` paces and sends them.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..agent import TextDelta, TurnDone, TurnEvent, run_action, run_turn
-from ..extensions import db
-from ..models import Conversation, Message
+from pydantic import BaseModel
+
+from ..agent import ReplyStarted, TextDelta, TurnDone, TurnStart, run_action, run_turn
+from ..models import User
+from ..sse import frame
 from . import protocol, store
 from .protocol import ck
+from .widgets import shows_widget, task_list_widget
 
 # A cancelled stream would not stop the turn (it is always stored whole), so no Stop button.
 STREAM_OPTIONS = ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=False))
+ERROR_FRAME = frame(protocol.dump(protocol.error_event(allow_retry=True)))
 
 
-def _words(text: str) -> list[str]:
-    words: list[str] = []
-    for part in text.split(" "):
-        if words:
-            words[-1] += " "
-        words.append(part)
-    return [word for word in words if word]
+class ChatKitEncoder:
+    """Frames for one streaming request: ChatKit events as they are, agent events translated.
 
-
-def assistant_events(user_id: str, turn: Iterable[TurnEvent]) -> Iterator[Any]:
-    """The assistant message (added, content part, text deltas, done) and its widget, if any.
-
-    The words are gathered first: ChatKit needs the item id (the stored message's) before the
-    first delta, and the agent names it only at the end. It has stored the reply before its
-    first word, so nothing is waiting on a model here; pacing happens in the response.
+    A reply that lists tasks is drawn by a widget, so its item says only the list's heading
+    (as ``items.list`` does); the agent's words for the list itself are not sent.
     """
-    deltas: list[str] = []
-    reply = None
-    for event in turn:
+
+    def __init__(self, tz: ZoneInfo, *, created_title: bool = False, thread_created_at: datetime | None = None):
+        self.tz = tz
+        self.created_title = created_title
+        self.thread_created_at = thread_created_at
+        self.item_id = ""
+        self.thread_id = ""
+        self.created_at: datetime | None = None
+        self.spoken: list[str] = []
+        self.heading_only = False
+
+    def __call__(self, event: Any) -> Iterable[str]:
+        if isinstance(event, BaseModel):
+            return (frame(protocol.dump(event)),)
+        if isinstance(event, ReplyStarted):
+            return self._started(event)
         if isinstance(event, TextDelta):
-            deltas.append(event.text)
-        elif isinstance(event, TurnDone):
-            reply = event.reply
-    if reply is None:
-        raise RuntimeError("turn ended without a reply")
-    message = db.session.get(Message, reply.message_id)
-    text = store.assistant_text(message)
-    if text != reply.response:
-        deltas = _words(text)
-    item_id = protocol.message_item_id(message.id)
-    thread = protocol.thread_id(message.conversation_id)
-    yield ck.ThreadItemAddedEvent(
-        item=ck.AssistantMessageItem(id=item_id, thread_id=thread, created_at=message.created_at, content=[])
-    )
-    yield ck.ThreadItemUpdatedEvent(
-        item_id=item_id,
-        update=ck.AssistantMessageContentPartAdded(content_index=0, content=ck.AssistantMessageContent(text="")),
-    )
-    for delta in deltas:
-        yield ck.ThreadItemUpdatedEvent(
-            item_id=item_id, update=ck.AssistantMessageContentPartTextDelta(content_index=0, delta=delta)
+            if self.heading_only:
+                return ()
+            self.spoken.append(event.text)
+            return self._updated(ck.AssistantMessageContentPartTextDelta(content_index=0, delta=event.text))
+        if isinstance(event, TurnDone):
+            return self._done(event)
+        return ()  # tool events: the client shows nothing for them
+
+    def _updated(self, update: Any) -> tuple[str]:
+        return (frame(protocol.dump(ck.ThreadItemUpdatedEvent(item_id=self.item_id, update=update))),)
+
+    def _started(self, event: ReplyStarted) -> list[str]:
+        self.item_id = protocol.message_item_id(event.message_id)
+        self.thread_id = protocol.thread_id(uuid.UUID(event.conversation_id))
+        self.created_at = event.created_at
+        item = ck.AssistantMessageItem(id=self.item_id, thread_id=self.thread_id, created_at=event.created_at, content=[])
+        frames = [
+            frame(protocol.dump(ck.ThreadItemAddedEvent(item=item))),
+            *self._updated(
+                ck.AssistantMessageContentPartAdded(content_index=0, content=ck.AssistantMessageContent(text=""))
+            ),
+        ]
+        if shows_widget(event.display):
+            self.heading_only = True
+            heading = event.display.get("title") or ""
+            self.spoken.append(heading)
+            frames.extend(self._updated(ck.AssistantMessageContentPartTextDelta(content_index=0, delta=heading)))
+        return frames
+
+    def _done(self, event: TurnDone) -> list[str]:
+        reply = event.reply
+        content = ck.AssistantMessageContent(text="".join(self.spoken))
+        frames = list(self._updated(ck.AssistantMessageContentPartDone(content_index=0, content=content)))
+        item = ck.AssistantMessageItem(
+            id=self.item_id, thread_id=self.thread_id, created_at=self.created_at, content=[content]
         )
-    content = ck.AssistantMessageContent(text=text)
-    yield ck.ThreadItemUpdatedEvent(
-        item_id=item_id, update=ck.AssistantMessageContentPartDone(content_index=0, content=content)
+        frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=item))))
+        if shows_widget(reply.display):
+            widget = ck.WidgetItem(
+                id=protocol.widget_item_id(reply.message_id),
+                thread_id=self.thread_id,
+                created_at=self.created_at,
+                widget=task_list_widget(reply.display, self.tz),
+                copy_text=reply.response,
+            )
+            frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=widget))))
+        if self.created_title:
+            thread = ck.Thread(
+                id=self.thread_id, title=reply.title, created_at=self.thread_created_at, items=ck.Page()
+            )
+            frames.append(frame(protocol.dump(ck.ThreadUpdatedEvent(thread=thread))))
+        return frames
+
+
+def user_item(start: TurnStart) -> ck.UserMessageItem:
+    """The stored user message of ``start`` as its ChatKit item."""
+    return ck.UserMessageItem(
+        id=protocol.message_item_id(start.user_message_id),
+        thread_id=protocol.thread_id(start.conversation_id),
+        created_at=start.created_at,
+        content=[ck.UserMessageTextContent(text=start.text)],
+        inference_options=ck.InferenceOptions(),
     )
-    items = store.items_of(message, store.user_timezone(user_id))
-    for item in items:
-        yield ck.ThreadItemDoneEvent(item=item)
 
 
-def respond(
-    user_id: str, conversation_id: uuid.UUID, user_message_id: int, *, created: bool, echo_user: bool = True
-) -> Iterator[Any]:
-    """Answer a stored user message: new thread, the user's item, options, reply, title."""
+def respond(user: User, start: TurnStart, *, echo_user: bool = True) -> tuple[Iterator[Any], ChatKitEncoder]:
+    """Answer a stored user message: the new thread, the user's item, options, then the turn."""
+    encoder = ChatKitEncoder(
+        store.zone(user.timezone), created_title=start.created, thread_created_at=start.conversation_created_at
+    )
 
     def events() -> Iterator[Any]:
-        conversation = db.session.get(Conversation, conversation_id)
-        if created:
-            yield ck.ThreadCreatedEvent(thread=store.thread_of(conversation, title=False))
+        if start.created:
+            yield ck.ThreadCreatedEvent(
+                thread=ck.Thread(
+                    id=protocol.thread_id(start.conversation_id),
+                    title=None,
+                    created_at=start.conversation_created_at,
+                    items=ck.Page(),
+                )
+            )
         if echo_user:
-            message = db.session.get(Message, user_message_id)
-            yield ck.ThreadItemDoneEvent(item=store.items_of(message, store.user_timezone(user_id))[0])
+            yield ck.ThreadItemDoneEvent(item=user_item(start))
         yield STREAM_OPTIONS
-        yield from assistant_events(user_id, run_turn(user_id, conversation_id, user_message_id))
-        if created:
-            db.session.refresh(conversation)
-            yield ck.ThreadUpdatedEvent(thread=store.thread_of(conversation))
+        yield from run_turn(user, start)
 
-    return events()
+    return events(), encoder
 
 
 def act(
-    user_id: str, conversation_id: uuid.UUID, intent: str, number: int, widget_message_id: int | None
-) -> Iterator[Any]:
-    """A widget button: run the action, redraw the widget it came from, then say what happened."""
+    user: User, conversation_id: uuid.UUID, intent: str, number: int, widget_message_id: int | None
+) -> tuple[Iterator[Any], ChatKitEncoder]:
+    """A widget button: run the action; once it has acted (before the reply), redraw the
+    widget it came from in the same transaction; then the reply."""
+    encoder = ChatKitEncoder(store.zone(user.timezone))
 
     def events() -> Iterator[Any]:
         yield STREAM_OPTIONS
-        turn = iter(run_action(user_id, conversation_id, intent, number))
-        # The agent has stored the outcome once it speaks; redraw the list from that state.
-        pending: list[TurnEvent] = []
-        for event in turn:
-            pending.append(event)
-            if isinstance(event, (TextDelta, TurnDone)):
-                break
-        if widget_message_id is not None:
-            item = store.refresh_task_list(user_id, widget_message_id)
-            if item is not None:
-                yield ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
-        yield from assistant_events(user_id, _chain(pending, turn))
+        for event in run_action(user, conversation_id, intent, number):
+            if isinstance(event, ReplyStarted) and widget_message_id is not None:
+                item = store.refresh_task_list(user.id, widget_message_id)
+                if item is not None:
+                    yield ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
+            yield event
 
-    return events()
+    return events(), encoder
 
 
-def no_pending_tool_call() -> Iterator[Any]:
+def no_pending_tool_call() -> tuple[Iterator[Any], ChatKitEncoder]:
     """``threads.add_client_tool_output``: this assistant never asks the client to run a tool."""
-    yield protocol.error_event("There is no client tool call waiting for output in this thread.")
-
-
-def _chain(first: list[TurnEvent], rest: Iterator[TurnEvent]) -> Iterator[TurnEvent]:
-    yield from first
-    yield from rest
+    return iter([protocol.error_event("There is no client tool call waiting for output in this thread.")]), (
+        ChatKitEncoder(ZoneInfo("UTC"))
+    )

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, User
-from ..transactions import begin_write
+from ..transactions import writing
 from . import protocol
 from .protocol import ck
 from .widgets import shows_widget, task_list_widget
@@ -58,9 +58,17 @@ def message_for(conversation: Conversation, item_id: str) -> tuple[Message, bool
     return message, parsed[1]
 
 
+def zone(name: str | None) -> ZoneInfo:
+    """A user's time zone by name (UTC when unset or unknown)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def user_timezone(user_id: str) -> ZoneInfo:
     user = db.session.get(User, user_id)
-    return ZoneInfo(user.timezone if user and user.timezone else "UTC")
+    return zone(user.timezone if user else None)
 
 
 # --- rows → ChatKit objects ----------------------------------------------------------------
@@ -208,18 +216,16 @@ def full_thread(user_id: str, conversation: Conversation) -> ck.Thread:
 
 
 def rename(conversation: Conversation, title: str) -> None:
-    begin_write()
-    conversation.title = title
-    db.session.commit()
+    with writing():
+        conversation.title = title
 
 
 def record_feedback(conversation: Conversation, item_ids: list[str], kind: str) -> None:
     """Store ``kind`` on every message behind ``item_ids``; all must be in the thread, or none is."""
     messages = [message_for(conversation, item_id)[0] for item_id in item_ids]
-    begin_write()
-    for message in messages:
-        message.feedback = kind
-    db.session.commit()
+    with writing():
+        for message in messages:
+            message.feedback = kind
 
 
 def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
@@ -228,18 +234,21 @@ def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
     Completed or reopened tasks change in place; deleted tasks stay, marked deleted, so the
     list keeps its shape and its heading still describes it.
     """
-    begin_write()
-    message = db.session.get(Message, message_id)
-    if message is None or not shows_widget(message.display):
-        return None
-    numbers = [task["number"] for task in message.display["tasks"]]
-    current = {
-        task.number: task.to_dict()
-        for task in db.session.scalars(select(Task).where(Task.user_id == user_id, Task.number.in_(numbers)))
-    }
-    tasks = [
-        current.get(task["number"]) or {**task, "deleted": True} for task in message.display["tasks"]
-    ]
-    message.display = {**message.display, "tasks": tasks}
-    db.session.commit()
+    with writing():
+        message = db.session.get(Message, message_id, populate_existing=True)
+        if message is None or not shows_widget(message.display):
+            return None
+        numbers = [task["number"] for task in message.display["tasks"]]
+        current = {
+            task.number: task.to_dict()
+            for task in db.session.scalars(
+                select(Task)
+                .where(Task.user_id == user_id, Task.number.in_(numbers))
+                .execution_options(populate_existing=True)
+            )
+        }
+        tasks = [
+            current.get(task["number"]) or {**task, "deleted": True} for task in message.display["tasks"]
+        ]
+        message.display = {**message.display, "tasks": tasks}
     return widget_item(message, user_timezone(user_id))

@@ -8,11 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_jwt_extended import create_access_token, jwt_required, set_access_cookies
 from pydantic import ValidationError
 
-from ..api.auth import create_user
 from ..api.schemas import LoginRequest, RegisterRequest
 from ..auth import revoke_current_token
-from ..errors import APIError
 from ..models import User
+from ..services import EmailTaken, create_user
 from . import bp
 from .page_security import require_same_origin, safe_next
 
@@ -83,9 +82,9 @@ def register():
         for problem in _problems(exc):
             flash(problem, "error")
         return render_template("register.html", next=next_path, email=email), 422
-    except APIError as exc:
-        flash(exc.message, "error")
-        return render_template("register.html", next=next_path, email=email), exc.status
+    except EmailTaken:
+        flash("An account with this email already exists.", "error")
+        return render_template("register.html", next=next_path, email=email), 409
     return _signed_in(user, next_path)
 
 

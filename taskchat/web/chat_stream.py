@@ -4,23 +4,22 @@ htmx 4 reads the response of the form's own ``hx-post`` with ``fetch()``, so the
 stores the message also streams the reply: no second connection that could fail to open.
 Unnamed frames are HTML that htmx swaps into the form's target (``#messages``, beforeend);
 ``<hx-partial>`` elements inside them aim at other places. Named frames become DOM events on
-the form (``tasks-changed`` bubbles to the task panel, which reloads itself).
+the form (``tasks-changed`` bubbles to the task panel, which reloads itself). Pacing,
+heartbeats, hang-ups and failures are the one stream pipeline's (``sse.stream_response``).
 """
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
-from flask import render_template
+from flask import Response, render_template
 
-from ..agent import TextDelta, ToolStarted, TurnDone, run_turn
-from ..extensions import db
-from ..models import Message
-from ..sse import comment, frame, run_to_end
+from ..agent import TextDelta, ToolStarted, TurnDone, TurnStart, run_turn
+from ..models import User
+from ..sse import comment, frame, stream_response
 from .page_data import changed_tasks, sidebar
 
 
@@ -29,53 +28,64 @@ class TurnOpened:
     """The first item of the page's event stream, before the agent's own events."""
 
 
-def stream_turn(
-    user_id: str,
-    conversation_id: uuid.UUID,
-    user_message_id: int,
-    *,
-    created: bool,
-    csrf_token: str,
-    timezone: str,
-    delay_seconds: float,
-) -> Iterator[str]:
-    """SSE frames for one turn whose user message is already committed.
+@dataclass(frozen=True)
+class ShownMessage:
+    """What ``_message.html`` draws, from what the turn holds (no re-reading of rows)."""
 
-    ``run_to_end`` covers the whole sequence, the opening frame included: a reader that
-    hangs up at any point still gets its turn answered and stored.
-    """
-    events = chain([TurnOpened()], run_turn(user_id, conversation_id, user_message_id))
-    for event in run_to_end(events):
+    id: int
+    role: str
+    content: str
+    display: dict[str, Any] | None = None
+
+
+class PageEncoder:
+    """A turn's events as the page's fragments."""
+
+    def __init__(self, user: User, start: TurnStart, csrf_token: str):
+        self.user_id = user.id
+        self.timezone = user.timezone
+        self.start = start
+        self.csrf_token = csrf_token
+
+    def __call__(self, event: Any) -> tuple[str, ...]:
+        start = self.start
         if isinstance(event, TurnOpened):
-            yield frame(
-                render_template(
-                    "_turn_opened.html",
-                    message=db.session.get(Message, user_message_id),
-                    conversation_id=conversation_id,
-                    created=created,
-                )
+            html = render_template(
+                "_turn_opened.html",
+                message=ShownMessage(start.user_message_id, "user", start.text),
+                conversation_id=start.conversation_id,
+                created=start.created,
             )
-        elif isinstance(event, ToolStarted):
-            yield comment(f"tool {event.name}")
-        elif isinstance(event, TextDelta):
-            yield frame(
-                render_template("_reply_delta.html", user_message_id=user_message_id, text=event.text)
-            )
-            if delay_seconds:
-                time.sleep(delay_seconds)
-        elif isinstance(event, TurnDone):
+            return (frame(html),)
+        if isinstance(event, ToolStarted):
+            return (comment(f"tool {event.name}"),)
+        if isinstance(event, TextDelta):
+            html = render_template("_reply_delta.html", user_message_id=start.user_message_id, text=event.text)
+            return (frame(html),)
+        if isinstance(event, TurnDone):
             reply = event.reply
-            yield frame(
-                render_template(
-                    "_turn_done.html",
-                    user_message_id=user_message_id,
-                    message=db.session.get(Message, reply.message_id),
-                    conversations=sidebar(user_id),
-                    current_id=conversation_id,
-                    csrf_token=csrf_token,
-                    timezone=timezone,
-                    title=reply.title,
-                )
+            html = render_template(
+                "_turn_done.html",
+                user_message_id=start.user_message_id,
+                message=ShownMessage(reply.message_id, "assistant", reply.response, reply.display),
+                conversations=sidebar(self.user_id),
+                current_id=uuid.UUID(reply.conversation_id),
+                csrf_token=self.csrf_token,
+                timezone=self.timezone,
+                title=reply.title,
             )
             if changed_tasks(reply.tool_calls):
-                yield frame("", event="tasks-changed")
+                return frame(html), frame("", event="tasks-changed")
+            return (frame(html),)
+        return ()
+
+    def error_frame(self) -> str:
+        """The reply bubble replaced by an apology, when the turn fails after the stream began."""
+        return frame(render_template("_turn_failed.html", user_message_id=self.start.user_message_id))
+
+
+def stream_turn(user: User, start: TurnStart, *, csrf_token: str) -> Response:
+    """The streamed answer to a user message that is already committed."""
+    encoder = PageEncoder(user, start, csrf_token)
+    events = chain([TurnOpened()], run_turn(user, start))
+    return stream_response(events, encoder, encoder.error_frame())

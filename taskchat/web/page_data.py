@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..agent.tools import ToolContext, list_tasks
-from ..api.conversations import conversations_page
 from ..models import Conversation, User
+from ..services import conversations_page
 
 SIDEBAR_SIZE = 50
 # Tools whose success changes what the task panel shows.

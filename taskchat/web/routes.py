@@ -7,22 +7,18 @@ Every action is a real form. Without JavaScript a post answers 303 back to the p
 from __future__ import annotations
 
 from flask import (
-    Response,
-    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 
-from ..agent import ConversationNotFound, get_conversation, process_request, start_turn
+from ..agent import get_conversation, process_request, start_turn
 from ..agent.history import delete_conversation, messages_of
-from ..api.schemas import MAX_MESSAGE_CHARS
-from ..sse import SSE_HEADERS
+from ..services import InvalidMessage, check_message
 from . import bp
 from .chat_stream import stream_turn
 from .page_data import sidebar, task_panel
@@ -37,13 +33,6 @@ def page_context(**extra):
         "csrf_token": get_jwt()["csrf"],
         **extra,
     }
-
-
-def _owned_or_404(conversation_id: str):
-    try:
-        return get_conversation(current_user.id, conversation_id)
-    except ConversationNotFound:
-        abort(404, "There is no such conversation.")
 
 
 def _chat_page(conversation):
@@ -72,7 +61,7 @@ def index():
 @jwt_required()
 def conversation(conversation_id: str):
     """The chat page with one of the user's conversations open."""
-    return _chat_page(_owned_or_404(conversation_id))
+    return _chat_page(get_conversation(current_user.id, conversation_id))
 
 
 def _refuse(message: str, back: str, status: int = 422):
@@ -93,42 +82,25 @@ def _refuse(message: str, back: str, status: int = 422):
 def send_message():
     """Send the ``message`` field to the agent, in ``conversation_id`` or a new conversation."""
     conversation_id = request.form.get("conversation_id") or None
-    if conversation_id:
-        _owned_or_404(conversation_id)
     back = (
         url_for("web.conversation", conversation_id=conversation_id)
         if conversation_id
         else url_for("web.index")
     )
-    message = request.form.get("message", "")
-    if not message.strip():
-        return _refuse("Message can't be empty.", back)
-    if len(message) > MAX_MESSAGE_CHARS:
-        return _refuse(f"Message is too long (at most {MAX_MESSAGE_CHARS} characters).", back)
+    try:
+        message = check_message(request.form.get("message", ""))
+    except InvalidMessage as exc:
+        return _refuse(str(exc), back)
 
     if not is_htmx():
-        reply = process_request(current_user.id, message, conversation_id)
+        reply = process_request(current_user, message, conversation_id)
         return redirect(
             url_for("web.conversation", conversation_id=reply.conversation_id, _anchor="latest"),
             code=303,
         )
 
     start = start_turn(current_user.id, message, conversation_id)
-    delay = current_app.config["TASKCHAT_STREAM_DELAY_MS"] / 1000
-    response = Response(
-        stream_with_context(
-            stream_turn(
-                current_user.id,
-                start.conversation_id,
-                start.user_message_id,
-                created=start.created,
-                csrf_token=get_jwt()["csrf"],
-                timezone=current_user.timezone,
-                delay_seconds=delay,
-            )
-        ),
-        headers=SSE_HEADERS,
-    )
+    response = stream_turn(current_user, start, csrf_token=get_jwt()["csrf"])
     if start.created:
         response.headers["HX-Replace-Url"] = url_for(
             "web.conversation", conversation_id=start.conversation_id
@@ -140,10 +112,7 @@ def send_message():
 @jwt_required()
 def delete(conversation_id: str):
     """Delete one of the user's conversations and its messages."""
-    try:
-        delete_conversation(current_user.id, conversation_id)
-    except ConversationNotFound:
-        abort(404, "There is no such conversation.")
+    delete_conversation(current_user.id, conversation_id)
     was_open = request.form.get("open") == conversation_id
     if is_htmx() and not was_open:
         return "", 200  # htmx removes the list entry (hx-swap="delete")

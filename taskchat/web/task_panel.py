@@ -6,7 +6,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_jwt_extended import current_user, jwt_required
 
 from ..agent.tools import TaskNotFound, ToolContext, complete_task, uncomplete_task
-from ..extensions import db
+from ..transactions import writing
 from . import bp
 from .page_data import task_panel
 from .page_security import is_htmx, safe_next
@@ -32,11 +32,10 @@ def set_status(number: int):
     done = wanted == "done" if wanted in ("done", "open") else bool(request.form.get("completed"))
     change = complete_task if done else uncomplete_task
     try:
-        change(ToolContext(user=current_user), number)
+        with writing():
+            change(ToolContext(user=current_user), number)
     except TaskNotFound:
-        db.session.rollback()
         abort(404, "There is no such task.")
-    db.session.commit()
     if is_htmx():
         return "", 204, {"HX-Trigger": "tasks-changed"}
     return redirect(safe_next(request.form.get("next"), url_for("web.index")), code=303)

@@ -4,13 +4,14 @@ and a turn that outlives its reader."""
 from __future__ import annotations
 
 import time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from taskchat import sse
 from taskchat.agent.replies import HELP_TEXT
-from taskchat.api.chatkit import encode_stream
 from taskchat.chatkit.protocol import ck
+from taskchat.chatkit.responder import ERROR_FRAME, ChatKitEncoder
 from taskchat.extensions import db
 from taskchat.models import Message
 
@@ -30,8 +31,14 @@ def failing_events():
     raise RuntimeError("the model fell over")
 
 
+def encode(events, app, heartbeat_seconds):
+    """The pipeline as a slow backend's turn uses it: driven in a worker thread."""
+    encoder = ChatKitEncoder(ZoneInfo("UTC"))
+    return list(sse.frames(events, encoder, ERROR_FRAME, heartbeat_seconds=heartbeat_seconds, app=app))
+
+
 def test_comment_heartbeats_while_the_turn_is_busy(app):
-    frames = list(encode_stream(sse.in_background(slow_events(), app, heartbeat_seconds=0.1), delay_ms=0))
+    frames = encode(slow_events(), app, heartbeat_seconds=0.1)
     payloads, comments = parse_sse("".join(frames))
     assert [EVENT.validate_json(p).type for p in payloads] == ["stream_options", "notice"]
     assert len(comments) >= 1 and all(c == ": keep-alive" for c in comments)
@@ -39,11 +46,18 @@ def test_comment_heartbeats_while_the_turn_is_busy(app):
 
 
 def test_an_exception_after_the_stream_began_is_an_error_event(app, caplog):
-    frames = list(encode_stream(sse.in_background(failing_events(), app, heartbeat_seconds=5), delay_ms=0))
+    frames = encode(failing_events(), app, heartbeat_seconds=5)
     payloads, _ = parse_sse("".join(frames))
     events = [EVENT.validate_json(p) for p in payloads]
     assert [e.type for e in events] == ["stream_options", "error"]
     assert events[1].code == "stream.error" and events[1].allow_retry is True
+    assert "the model fell over" in caplog.text
+
+
+def test_a_failure_inside_the_request_thread_is_an_error_event_too(app, caplog):
+    frames = list(sse.frames(failing_events(), ChatKitEncoder(ZoneInfo("UTC")), ERROR_FRAME))
+    payloads, _ = parse_sse("".join(frames))
+    assert [EVENT.validate_json(p).type for p in payloads] == ["stream_options", "error"]
     assert "the model fell over" in caplog.text
 
 

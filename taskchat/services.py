@@ -1,0 +1,87 @@
+"""What the API views, the pages and the CLI share, so that none imports another's views:
+making users, the conversation list, and the one check every chat message passes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import Conversation, User
+from .transactions import writing
+
+MAX_MESSAGE_CHARS = 4000
+
+
+class EmailTaken(ValueError):
+    """An account with this email already exists."""
+
+
+class InvalidMessage(ValueError):
+    """A chat message that cannot be sent; the text says why, for people."""
+
+
+class InvalidCursor(ValueError):
+    """A page cursor that this app did not make."""
+
+
+def create_user(email: str, password: str, timezone: str = "UTC") -> User:
+    """Create and commit a user; ``EmailTaken`` when the email is taken."""
+    user = User(email=User.normalize_email(email), timezone=timezone)
+    user.set_password(password)
+    try:
+        with writing():
+            db.session.add(user)
+    except IntegrityError as exc:
+        raise EmailTaken(user.email) from exc
+    return user
+
+
+def check_message(text: str) -> str:
+    """The message as the agent gets it (trimmed); ``InvalidMessage`` when empty or too long.
+
+    The JSON chat, both ChatKit dialects and the page all send messages through this.
+    """
+    text = text.strip()
+    if not text:
+        raise InvalidMessage("Message can't be empty.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidMessage(f"Message is too long (at most {MAX_MESSAGE_CHARS} characters).")
+    return text
+
+
+def encode_cursor(conversation: Conversation) -> str:
+    raw = f"{conversation.updated_at.isoformat()}|{conversation.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, ident = raw.split("|", 1)
+        return datetime.fromisoformat(stamp), uuid.UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidCursor(cursor) from exc
+
+
+def conversations_page(user_id: str, limit: int, cursor: str | None = None):
+    """A page of the user's conversations, newest first, and the cursor of the next page."""
+    stmt = select(Conversation).where(Conversation.user_id == user_id)
+    if cursor:
+        stamp, ident = decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(
+                Conversation.updated_at < stamp,
+                and_(Conversation.updated_at == stamp, Conversation.id < ident),
+            )
+        )
+    stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)
+    rows = list(db.session.scalars(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1]) if more else None

@@ -1,0 +1,69 @@
+"""How many SQL statements each kind of turn costs, auth included (a count, not a timing).
+
+BEGIN, COMMIT, ROLLBACK, SAVEPOINT and RELEASE are transaction control, not work, and are not
+counted. The budgets are issue 9's: a turn must not re-read rows it already holds.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from taskchat.extensions import db
+
+from .chatkit.conftest import IGNORE_WIDGET_DEPRECATION, ChatKitClient
+
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def counting(app):
+    """Collect the statements the app's engine executes inside the block."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _executemany):
+        if not statement.lstrip().upper().startswith(CONTROL):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _chat(client, account, message, conversation_id=None):
+    response = client.post(
+        "/api/v1/chat", json={"message": message, "conversation_id": conversation_id}, headers=account.headers
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("message", "budget"),
+    [("add buy milk tomorrow", 8), ("show my tasks", 7)],
+    ids=["add-task", "list"],
+)
+def test_chat_turn_in_a_conversation(app, client, auth, message, budget):
+    account = auth.register()
+    conversation_id = _chat(client, account, "add call mom")["conversation_id"]
+    with counting(app) as statements:
+        body = _chat(client, account, message, conversation_id)
+    assert body["metadata"]["tool_calls"][0]["status"] == "success"
+    assert len(statements) <= budget, "\n".join(statements)
+
+
+@IGNORE_WIDGET_DEPRECATION
+def test_chatkit_add_user_message_add_task(app, client, auth):
+    kit = ChatKitClient(client, auth.register())
+    thread_id, _ = kit.create("add call mom")
+    with counting(app) as statements:
+        stream = kit.say(thread_id, "add buy milk tomorrow")
+    assert stream.types[-1] == "thread.item.done"
+    assert "Buy milk" in stream.text()
+    assert len(statements) <= 9, "\n".join(statements)
