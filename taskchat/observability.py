@@ -36,6 +36,7 @@ from prometheus_flask_exporter import PrometheusMetrics
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .models import Message, ToolCall
@@ -257,6 +258,16 @@ def _tool_call_inserted(mapper, connection: Connection, target: ToolCall) -> Non
         connection.info.setdefault(_TOOL_ERRORS, []).append(target.tool_name)
 
 
+def _tool_calls_bulk_inserted(state: ORMExecuteState) -> None:
+    # The turn stores its tool calls with one insert(ToolCall) of many rows: no mapper events.
+    if not (state.is_insert and state.bind_mapper is inspect(ToolCall)):
+        return
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    failed = [row["tool_name"] for row in rows if row.get("status") == "error"]
+    if failed:
+        state.session.connection().info.setdefault(_TOOL_ERRORS, []).extend(failed)
+
+
 def _committed(connection: Connection) -> None:
     began = connection.info.pop(_BEGAN, None)
     for intent in connection.info.pop(_REPLIES, {}).values():
@@ -279,6 +290,7 @@ _LISTENERS = (
     (Message, "after_insert", _reply_inserted),
     (Message, "after_update", _reply_updated),
     (ToolCall, "after_insert", _tool_call_inserted),
+    (Session, "do_orm_execute", _tool_calls_bulk_inserted),
 )
 
 

