@@ -31,6 +31,7 @@ import psycopg
 import pytest
 import requests
 import trustme
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ROOT, free_port
 
@@ -444,6 +445,7 @@ def test_a_graceful_reload_loses_no_turn(stack):
     with ThreadPoolExecutor(max_workers=count) as pool:
         futures = [pool.submit(ask, n) for n in range(count)]
         time.sleep(1.0)  # the streams are open and sending
+        open_streams = sum(metric(i, "taskchat_open_streams") for i in stack.instances)
         reloaded.process.send_signal(signal.SIGHUP)
         results = [future.result(timeout=60) for future in futures]
 
@@ -455,6 +457,8 @@ def test_a_graceful_reload_loses_no_turn(stack):
     served = [stack.served_by(f"reload-{n}") for n in range(count)]
     print(f"\nstreams open during the reload of instance a, served by: {served}")
     assert "a" in served
+    # Each server's /metrics adds up its workers (gunicorn multiprocess mode).
+    assert open_streams == count
     log = reloaded.log.read_text()
     assert "Hang up" in log  # gunicorn did reload
 
@@ -472,11 +476,28 @@ def test_a_graceful_reload_loses_no_turn(stack):
     assert requests.get(f"http://127.0.0.1:{reloaded.port}/readyz", timeout=10).status_code == 200
 
 
+def metric(instance: Instance, name: str, **labels: str) -> float:
+    """One sample of an instance's /metrics, scraped directly (0 when absent)."""
+    text = requests.get(f"http://127.0.0.1:{instance.port}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return 0.0
+
+
 def test_each_instance_served_requests_and_counts_them(stack):
     counts = {i.name: len(i.access_lines()) for i in stack.instances}
     print(f"\nrequests served: {counts}")
     assert all(n > 0 for n in counts.values())
+    turns = {i.name: metric(i, "taskchat_turns_total", intent="CREATE") for i in stack.instances}
+    print(f"CREATE turns counted by each instance: {turns}")
+    assert sum(turns.values()) >= 1
     for instance in stack.instances:
-        metrics = requests.get(f"http://127.0.0.1:{instance.port}/metrics", timeout=10)
-        assert metrics.status_code == 200
-        assert "taskchat_turns_total" in metrics.text
+        text = requests.get(f"http://127.0.0.1:{instance.port}/metrics", timeout=10).text
+        print(f"--- /metrics of instance {instance.name} (taskchat_ and request counts):")
+        print("\n".join(
+            line for line in text.splitlines()
+            if (line.startswith("taskchat_") and "_bucket" not in line and "_created" not in line)
+            or line.startswith("flask_http_request_duration_seconds_count")
+        ))
