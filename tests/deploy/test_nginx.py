@@ -244,6 +244,22 @@ def register(stack: Stack) -> tuple[requests.Session, str, str]:
     return session, email, response.json()["access_token"]
 
 
+def request_from(stack: Stack, source: str, method: str, path: str, body: dict | None = None,
+                 headers: dict | None = None) -> tuple[int, bytes]:
+    """A request through nginx from another loopback address (``source``, e.g. 127.0.0.2)."""
+    context = ssl.create_default_context(cafile=stack.ca_file)
+    port = int(stack.url.rsplit(":", 1)[1])
+    connection = http.client.HTTPSConnection("localhost", port, source_address=(source, 0), context=context)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        all_headers = {**({"Content-Type": "application/json"} if payload else {}), **(headers or {})}
+        connection.request(method, path, body=payload, headers=all_headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
 @dataclass
 class Timed:
     lines: list[tuple[float, str]]
@@ -416,13 +432,9 @@ def test_forwarded_headers_are_trusted_from_nginx(stack):
     assert signed_up.status_code == 303
     # The client's address, not nginx's: the client connects from 127.0.0.2, nginx from
     # 127.0.0.1, and a forged X-Forwarded-For is not believed (one trusted proxy: nginx's entry).
-    context = ssl.create_default_context(cafile=stack.ca_file)
-    connection = http.client.HTTPSConnection(
-        "localhost", int(stack.url.rsplit(":", 1)[1]), source_address=("127.0.0.2", 0), context=context
-    )
-    connection.request("GET", "/healthz", headers={"X-Forwarded-For": "203.0.113.50", "X-Request-ID": "fwd-2"})
-    assert connection.getresponse().status == 200
-    connection.close()
+    status, _ = request_from(stack, "127.0.0.2", "GET", "/healthz",
+                             headers={"X-Forwarded-For": "203.0.113.50", "X-Request-ID": "fwd-2"})
+    assert status == 200
     name = stack.served_by("fwd-2")
     line = next(x for i in stack.instances if i.name == name for x in i.access_lines()
                 if x["request_id"] == "fwd-2")
