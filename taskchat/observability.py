@@ -18,6 +18,7 @@ pipeline carry no metrics code and every surface is counted the same way.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -27,12 +28,14 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from flask import Flask, abort, g, has_request_context, request
 from gunicorn.glogging import Logger as GunicornBaseLogger
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_flask_exporter import PrometheusMetrics
+from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
@@ -176,9 +179,8 @@ class GunicornLogger(GunicornBaseLogger):
             )
 
 
-def metrics_allowed(app: Flask) -> bool:
+def metrics_allowed(token: str | None, networks: list[IPv4Network | IPv6Network]) -> bool:
     """A scrape is allowed from a configured address or network, or with the metrics token."""
-    token = app.config["TASKCHAT_METRICS_TOKEN"]
     given = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
@@ -186,16 +188,19 @@ def metrics_allowed(app: Flask) -> bool:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    return any(address in ipaddress.ip_network(net, strict=False) for net in app.config["TASKCHAT_METRICS_ALLOW"])
+    return any(address in network for network in networks)
 
 
 def register_metrics(app: Flask) -> None:
     """``/metrics``: requests by route and status, turns, tool errors, turn latency, open streams."""
-    from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+    token = app.config["TASKCHAT_METRICS_TOKEN"]
+    # Parsed once, so a mistyped TASKCHAT_METRICS_ALLOW stops the app at start.
+    networks = [ipaddress.ip_network(net, strict=False) for net in app.config["TASKCHAT_METRICS_ALLOW"]]
 
     def guard(view):
+        @functools.wraps(view)
         def guarded(*args, **kwargs):
-            if not metrics_allowed(app):
+            if not metrics_allowed(token, networks):
                 abort(404)  # not even admitting it is there
             return view(*args, **kwargs)
 
