@@ -43,6 +43,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "benchmarks" / "wrk" / "post.lua"
 WORKERS = 2
+ACCOUNTS = 32
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/taskchat_bench"
 
 
@@ -141,14 +142,17 @@ def postgres_answers(database_url: str) -> bool:
 # --- load ----------------------------------------------------------------------------------
 
 
-def wrk(url: str, path: str, seconds: int, body: dict | None = None, token: str = "", connections: int = 16) -> dict:
-    """``wrk -t2 -c16`` for ``seconds``: requests/s, latency p50/p99 (ms), errors."""
+def wrk(url: str, path: str, seconds: int, posts: list[tuple[dict, str]] | None = None, connections: int = 16) -> dict:
+    """``wrk -t2 -c16`` for ``seconds``: requests/s, latency p50/p99 (ms), errors.
+
+    ``posts`` are ``(body, token)`` pairs sent round-robin (``benchmarks/wrk/post.lua``).
+    """
     command = [ensure_wrk(), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     env = dict(os.environ)
-    if body is not None:
+    if posts is not None:
         command += ["-s", str(LUA)]
-        env["BODY"] = json.dumps(body)
-        env["TOKEN"] = token
+        env["BODIES"] = "\n".join(json.dumps(body) for body, _token in posts)
+        env["TOKENS"] = "\n".join(token or "-" for _body, token in posts)
     output = subprocess.run(command + [url + path], capture_output=True, text=True, env=env, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests_done = int(re.search(r"(\d+) requests in", output).group(1))
@@ -304,22 +308,28 @@ def bench_database(name: str, database_url: str, seconds: int, streams: int, tur
     prepare_database(database_url)
     print(f"\n## {name}  (gunicorn, {WORKERS} workers, gunicorn.conf.py; wrk -t2 -c16 -d{seconds}s)")
     with gunicorn(database_url) as (url, master):
-        token, _user = register(url)
-        conversation = chat(url, token, "add call mom")["conversation_id"]
-        lister, _ = register(url)
-        list_conversation = None
-        for title in ("buy milk", "call the bank", "water plants", "pay rent", "book dentist"):
-            list_conversation = chat(url, lister, "add " + title, list_conversation)["conversation_id"]
-        kit_token, _ = register(url)
-        thread = new_thread(url, kit_token)
+        # One account and conversation per connection's worth of requests: turns of one
+        # conversation queue on its row (PostgreSQL) by design, which is not the load to measure.
+        adders, listers, kits = [], [], []
+        for _ in range(ACCOUNTS):
+            token, _user = register(url)
+            adders.append(({"message": "add buy oat milk tomorrow",
+                            "conversation_id": chat(url, token, "add call mom")["conversation_id"]}, token))
+            token, _user = register(url)
+            conversation = None
+            for title in ("buy milk", "call the bank", "water plants", "pay rent", "book dentist"):
+                conversation = chat(url, token, "add " + title, conversation)["conversation_id"]
+            listers.append(({"message": "show my tasks", "conversation_id": conversation}, token))
+            token, _user = register(url)
+            kits.append(({"type": "threads.add_user_message",
+                          "params": {"thread_id": new_thread(url, token), "input": user_input("add buy oat milk tomorrow")}},
+                         token))
         rss_before = worker_rss(master)
 
         floor = wrk(url, "/healthz", seconds)
-        add = wrk(url, "/api/v1/chat", seconds, {"message": "add buy oat milk tomorrow", "conversation_id": conversation}, token)
-        show = wrk(url, "/api/v1/chat", seconds, {"message": "show my tasks", "conversation_id": list_conversation}, lister)
-        kit = wrk(url, "/api/v1/chatkit", seconds,
-                  {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": user_input("add buy oat milk tomorrow")}},
-                  kit_token)
+        add = wrk(url, "/api/v1/chat", seconds, adders)
+        show = wrk(url, "/api/v1/chat", seconds, listers)
+        kit = wrk(url, "/api/v1/chatkit", seconds, kits)
         rows = [("/healthz (floor)", floor), ("chat add-task turn", add), ("chat list turn", show),
                 ("ChatKit add_user_message", kit)]
         print(f"{'measure':34} {'req/s':>9} {'÷ floor':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
@@ -330,6 +340,8 @@ def bench_database(name: str, database_url: str, seconds: int, streams: int, tur
             print(f"ChatKit add_user_message ÷ official ChatKitServer (FastAPI+uvicorn, in-memory, echo): "
                   f"{kit['rate']:.0f} ÷ {peer_rate:.0f} = {kit['rate'] / peer_rate:.2f}")
 
+        kit_token = kits[0][1]
+        thread = kits[0][0]["params"]["thread_id"]
         body = {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": user_input("add tea")}}
         ck50, ck99 = first_byte(url, "/api/v1/chatkit", body, kit_token, 200)
         completion = {"messages": [{"role": "user", "content": "add tea"}], "stream": True}
@@ -338,7 +350,7 @@ def bench_database(name: str, database_url: str, seconds: int, streams: int, tur
 
         done = add["requests"] + show["requests"] + kit["requests"] + 400
         while done < turns:
-            extra = wrk(url, "/api/v1/chat", seconds, {"message": "add buy oat milk tomorrow", "conversation_id": conversation}, token)
+            extra = wrk(url, "/api/v1/chat", seconds, adders)
             done += extra["requests"]
         rss_after = worker_rss(master)
         print(f"RSS per worker (MB): {', '.join(f'{mb:.0f}' for mb in rss_before)} before → "
@@ -369,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     with chatkit_peer() as peer:
         thread = new_thread(peer, "", "/chatkit")
         peer_row = wrk(peer, "/chatkit", args.seconds,
-                       {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": user_input("add buy oat milk tomorrow")}})
+                       [({"type": "threads.add_user_message",
+                          "params": {"thread_id": thread, "input": user_input("add buy oat milk tomorrow")}}, "")])
         peer_floor = wrk(peer, "/healthz", args.seconds)
     print(f"official ChatKitServer (FastAPI+uvicorn, {WORKERS} workers): add_user_message {peer_row['rate']:.0f} req/s "
           f"(p50 {peer_row['p50'] or 0:.1f} ms, p99 {peer_row['p99'] or 0:.1f} ms, errors {peer_row['errors']}); "

@@ -21,6 +21,12 @@
     return ctx && ctx.sourceElement && ctx.sourceElement.id === "composer";
   }
 
+  // One of the buttons that answer the agent's question (they send like the message box).
+  function fromChoice(event) {
+    var ctx = event.detail && event.detail.ctx;
+    return Boolean(ctx && ctx.sourceElement && ctx.sourceElement.closest && ctx.sourceElement.closest(".choices"));
+  }
+
   // Enter sends, Shift+Enter makes a new line (and IME composition is left alone).
   document.addEventListener("keydown", function (event) {
     var box = event.target;
@@ -59,7 +65,7 @@
     }
     var box = byId("message-input");
     var fromSidebar = event.target instanceof Element && event.target.closest("nav.sidebar");
-    if (box && (fromComposer(event) || fromSidebar)) {
+    if (box && (fromComposer(event) || fromChoice(event) || fromSidebar)) {
       box.focus();
     }
   });

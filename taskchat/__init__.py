@@ -64,11 +64,16 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        # A local file does not go away like a server connection: no ping at every checkout.
+        options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_extensions(app: Flask) -> None:
+    from . import turn_slots
+
     db.init_app(app)
+    turn_slots.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     jwt.init_app(app)
     if app.config["CORS_ORIGINS"]:

@@ -36,7 +36,12 @@ def from_environment() -> dict[str, Any]:
         settings["TASKCHAT_METRICS_TOKEN"] = env["TASKCHAT_METRICS_TOKEN"].strip()
     if env.get("TASKCHAT_LOG_FORMAT", "").strip():
         settings["TASKCHAT_LOG_FORMAT"] = env["TASKCHAT_LOG_FORMAT"].strip().lower()
-    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS", "TASKCHAT_TRUSTED_PROXIES"):
+    for name in (
+        "TASKCHAT_STREAM_DELAY_MS",
+        "TASKCHAT_HEARTBEAT_SECONDS",
+        "TASKCHAT_TURN_SLOTS",
+        "TASKCHAT_TRUSTED_PROXIES",
+    ):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
     if env.get("JWT_ACCESS_TOKEN_EXPIRES", "").strip():
@@ -68,6 +73,8 @@ class Config:
     MAX_CONTENT_LENGTH = 256 * 1024
     TASKCHAT_STREAM_DELAY_MS = 0
     TASKCHAT_HEARTBEAT_SECONDS = 15
+    # Requests that change something running at once per worker process (see turn_slots).
+    TASKCHAT_TURN_SLOTS = 8
     TASKCHAT_LLM_BASE_URL: str | None = None
     TASKCHAT_LLM_MODEL: str | None = None
     # Any value works on localhost; a public host must be allow-listed on the OpenAI platform.

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, stream_with_context
 
+from . import turn_slots
 from .agent.events import TextDelta
 from .extensions import db
 
@@ -149,6 +150,7 @@ def _encoded(events: Iterable[Any], encode: Encoder, paced: bool) -> Iterator[tu
                     ahead.extend((isinstance(rest, TextDelta), "".join(encode(rest))) for rest in iterator)
                 finally:
                     db.session.close()
+                    turn_slots.release()
                     yield from ahead  # what was said before a failure still goes out
                 return
             yield word, "".join(encode(event))
@@ -175,18 +177,21 @@ def frames(
 ) -> Iterator[str]:
     """The frames of a stream: ``events`` encoded, paced, kept alive; a failure as ``error_frame``.
 
-    With ``app`` the events are driven in a worker thread (see ``in_background``), for turns
-    slow enough to need heartbeats; without, in the caller's thread.
+    With ``app`` the events are driven in a worker thread, started now (see ``in_background``),
+    for turns slow enough to need heartbeats; without, in the caller's thread as it reads.
     """
-    pause = delay_ms / 1000
     if app is not None:
         source = _from_thread(in_background(events, app, heartbeat_seconds), encode)
     else:
-        source = _encoded(events, encode, paced=pause > 0)
+        source = _encoded(events, encode, paced=delay_ms > 0)
+    return _sent(source, error_frame, delay_ms / 1000)
+
+
+def _sent(source: Iterator[tuple[bool, str]], error_frame: str, pause: float) -> Iterator[str]:
     spoken = False
     try:
         for word, text in source:
-            if word:
+            if word and text:
                 if spoken and pause:
                     time.sleep(pause)
                 spoken = True
@@ -264,6 +269,7 @@ def stream_response(
         heartbeat_seconds=config["TASKCHAT_HEARTBEAT_SECONDS"],
         app=app if in_thread else None,
     )
-    if in_thread:  # the worker has started; nothing is left to run on close
+    if in_thread:  # the worker has started; nothing is left to run on close, or to hold a slot for
+        turn_slots.release()
         return Response(stream_with_context(body), headers={**SSE_HEADERS, **(headers or {})})
     return Response(_Body(stream_with_context(body), events, app), headers={**SSE_HEADERS, **(headers or {})})

@@ -6,9 +6,11 @@ so SQLAlchemy's recipe takes over: pysqlite in autocommit mode and ``BEGIN`` emi
 SQLite also cannot upgrade a read transaction to a write one when another connection wrote
 in between (``SQLITE_BUSY``, without waiting). ``writing()`` therefore ends whatever read
 transaction the session holds and starts ``BEGIN IMMEDIATE``, which takes the write lock up
-front. Threads of one process queue for that lock on a ``threading.Lock`` first: a waiting
+front. The threads of a process queue for it on a ``threading.Lock`` first: a waiting
 thread is woken the moment the writer before it commits, where SQLite's busy handler would
-sleep in growing steps and poll. Only the worker processes meet in the busy handler.
+sleep in growing steps (up to 100 ms) and poll. Only the worker processes meet in the busy
+handler. (Queueing the processes too, on an ``flock``, measured slower: 41 against 111 turns/s
+with 2 workers — the strict hand-over between processes waits on the scheduler each time.)
 
 The server settings: WAL (readers never wait for the writer) with ``synchronous=NORMAL``
 (a commit is not fsynced until the next checkpoint: a power cut can lose the last commits,
@@ -52,10 +54,6 @@ def configure_sqlite(engine: Engine) -> None:
         event.listen(engine, "begin", _on_begin)
 
 
-def _is_sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
 @contextmanager
 def writing() -> Iterator[None]:
     """One write transaction: commit when the block ends, roll back when it raises.
@@ -70,12 +68,11 @@ def writing() -> Iterator[None]:
     if info.get("writing"):
         yield
         return
-    sqlite = _is_sqlite()
+    sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite and session().in_transaction():
         session.commit()
-    lock = _sqlite_writer if sqlite else None
-    if lock is not None:
-        lock.acquire()
+    if sqlite:
+        _sqlite_writer.acquire()
     info["writing"] = True
     try:
         if sqlite:
@@ -91,5 +88,5 @@ def writing() -> Iterator[None]:
         raise
     finally:
         info.pop("writing", None)
-        if lock is not None:
-            lock.release()
+        if sqlite:
+            _sqlite_writer.release()

@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import replies
 from .events import Choice, ToolFinished, TurnEvent
+from .events import TurnContext as Turn
 from .parser import ParsedIntent
-
-if TYPE_CHECKING:
-    from .turn import Turn
 
 MAX_CHOICES = 8
 _DUE_WINDOWS = {

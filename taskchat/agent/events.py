@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,25 @@ class TurnDone:
 
 
 TurnEvent = ToolStarted | ToolFinished | ReplyStarted | TextDelta | TurnDone
+
+
+class TurnContext(Protocol):
+    """What a backend's ``decide`` sees of the running turn (``turn.Turn`` is the one there is).
+
+    A protocol here, so that ``actions`` needs nothing from ``turn``, which imports it.
+    """
+
+    ctx: Any
+    state: dict[str, Any]
+    touched: list[int]
+
+    @property
+    def tz(self) -> Any: ...
+
+    def call(self, name: str, **arguments: Any) -> Generator[TurnEvent, None, ToolFinished]: ...
+
+    def remember(self, numbers: list[int]) -> None: ...
+
+    def user_tasks(self) -> list[Any]: ...
+
+    def resolve(self, ref: Any, prefer_completed: bool | None = None) -> list[int]: ...

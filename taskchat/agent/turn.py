@@ -86,16 +86,40 @@ def title_from(message: str) -> str:
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
+# The turn's own rows are written with Core statements on the session's connection (same
+# transaction): the ORM's unit of work and bulk-DML layer cost more than the SQL itself here.
+_CONVERSATIONS = Conversation.__table__
+_MESSAGES = Message.__table__
+_TOOL_CALLS = ToolCall.__table__
+
+
 def _next_sequence(user_id: str, conversation_id: uuid.UUID, **values: Any):
     """Reserve the conversation's next message number, checking it is the user's, in one
     ``UPDATE … RETURNING`` (the row lock orders concurrent writers); None when not found."""
-    return db.session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id, Conversation.user_id == user_id)
-        .values(last_sequence=Conversation.last_sequence + 1, updated_at=utcnow(), **values)
-        .returning(Conversation.last_sequence, Conversation.title, Conversation.state, Conversation.created_at)
-        .execution_options(synchronize_session=False)
+    table = _CONVERSATIONS
+    return db.session.connection().execute(
+        update(table)
+        .where(table.c.id == conversation_id, table.c.user_id == user_id)
+        .values(last_sequence=table.c.last_sequence + 1, updated_at=utcnow(), **values)
+        .returning(table.c.last_sequence, table.c.title, table.c.state, table.c.created_at)
     ).one_or_none()
+
+
+def _insert_message(conversation_id: uuid.UUID, role: str, *, sequence: int, **fields: Any):
+    """Insert a message (``content`` and the other columns in ``fields``); its id and creation time."""
+    created_at = utcnow()
+    message_id = db.session.connection().execute(
+        insert(_MESSAGES)
+        .values(
+            conversation_id=conversation_id,
+            role=role,
+            sequence_number=sequence,
+            created_at=created_at,
+            **fields,
+        )
+        .returning(_MESSAGES.c.id)
+    ).scalar_one()
+    return message_id, created_at
 
 
 def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | None = None) -> TurnStart:
@@ -105,32 +129,35 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
     wanted = as_conversation_id(conversation_id)
     with writing():
         if wanted is None:
-            conversation = Conversation(user_id=user_id, title=title_from(message), state={}, last_sequence=1)
-            db.session.add(conversation)
-            # The conversation's id is made here, not by the database, so no flush is needed.
-            conversation.id = uuid.uuid4()
-            conversation.created_at = utcnow()
-            sequence, title, state, since = 1, conversation.title, {}, conversation.created_at
-        else:
-            untitled = (Conversation.title.is_(None)) | (Conversation.title == "")
-            row = _next_sequence(
-                user_id, wanted, title=case((untitled, title_from(message)), else_=Conversation.title)
+            conversation_key, title, state, since = uuid.uuid4(), title_from(message), {}, utcnow()
+            sequence = 1
+            db.session.connection().execute(
+                insert(_CONVERSATIONS).values(
+                    id=conversation_key,
+                    user_id=user_id,
+                    title=title,
+                    state=state,
+                    last_sequence=sequence,
+                    created_at=since,
+                    updated_at=since,
+                )
             )
+        else:
+            table = _CONVERSATIONS
+            untitled = table.c.title.is_(None) | (table.c.title == "")
+            row = _next_sequence(user_id, wanted, title=case((untitled, title_from(message)), else_=table.c.title))
             if row is None:
                 raise ConversationNotFound(str(conversation_id))
+            conversation_key = wanted
             sequence, title, state, since = row
-        user_message = Message(
-            conversation_id=wanted or conversation.id, role="user", content=message, sequence_number=sequence
-        )
-        db.session.add(user_message)
-        db.session.flush()
+        message_id, created_at = _insert_message(conversation_key, "user", sequence=sequence, content=message)
     return TurnStart(
-        conversation_id=user_message.conversation_id,
-        user_message_id=user_message.id,
+        conversation_id=conversation_key,
+        user_message_id=message_id,
         created=wanted is None,
         title=title,
         text=message,
-        created_at=user_message.created_at,
+        created_at=created_at,
         state=dict(state or {}),
         conversation_created_at=since,
     )
@@ -272,53 +299,52 @@ class _Recorder:
 
     def __init__(self, turn: Turn):
         self.turn = turn
-        self.message: Message | None = None
+        self.message_id: int | None = None
         self.state_written: dict[str, Any] | None = None
 
     def announce(self, outcome: Outcome | None) -> ReplyStarted:
         """Insert the assistant message (with the outcome when it is already known)."""
         turn = self.turn
-        choices = [choice.to_dict() for choice in outcome.choices] if outcome else []
-        sequence = db.session.execute(
-            update(Conversation)
-            .where(Conversation.id == turn.conversation_id)
-            .values(last_sequence=Conversation.last_sequence + 1, updated_at=utcnow(), state=turn.state)
-            .returning(Conversation.last_sequence)
-            .execution_options(synchronize_session=False)
+        table = _CONVERSATIONS
+        sequence = db.session.connection().execute(
+            update(table)
+            .where(table.c.id == turn.conversation_id)
+            .values(last_sequence=table.c.last_sequence + 1, updated_at=utcnow(), state=turn.state)
+            .returning(table.c.last_sequence)
         ).scalar_one()
         self.state_written = dict(turn.state)
-        message = Message(
-            conversation_id=turn.conversation_id,
-            role="assistant",
-            content=outcome.text if outcome else "",
-            sequence_number=sequence,
-            model=MODEL_NAME,
-            intent=outcome.intent if outcome else None,
-            display=outcome.display if outcome else None,
-            choices=choices or None,
+        fields = {"content": "", **self._fields(outcome)}
+        self.message_id, created_at = _insert_message(
+            turn.conversation_id, "assistant", sequence=sequence, model=MODEL_NAME, **fields
         )
-        db.session.add(message)
-        db.session.flush()
-        self.message = message
         return ReplyStarted(
-            message.id, str(turn.conversation_id), message.created_at, outcome.display if outcome else None
+            self.message_id, str(turn.conversation_id), created_at, outcome.display if outcome else None
         )
 
-    def complete(self, outcome: Outcome, streamed: bool) -> Message:
+    @staticmethod
+    def _fields(outcome: Outcome | None) -> dict[str, Any]:
+        if outcome is None:
+            return {}
+        return {
+            "content": outcome.text,
+            "intent": outcome.intent,
+            "display": outcome.display,
+            "choices": [choice.to_dict() for choice in outcome.choices] or None,
+        }
+
+    def complete(self, outcome: Outcome, streamed: bool) -> int:
         """The outcome and the tool calls onto the announced message; the state, if it changed."""
-        turn, message = self.turn, self.message
-        assert message is not None
+        turn, message_id = self.turn, self.message_id
+        assert message_id is not None
+        connection = db.session.connection()
         if streamed:
-            message.content = outcome.text
-            message.intent = outcome.intent
-            message.display = outcome.display
-            message.choices = [choice.to_dict() for choice in outcome.choices] or None
+            connection.execute(update(_MESSAGES).where(_MESSAGES.c.id == message_id).values(**self._fields(outcome)))
         if turn.calls:
-            db.session.execute(
-                insert(ToolCall),
+            connection.execute(
+                insert(_TOOL_CALLS),
                 [
                     {
-                        "message_id": message.id,
+                        "message_id": message_id,
                         "tool_name": call.name,
                         "tool_input": call.arguments,
                         "tool_output": call.output,
@@ -332,13 +358,10 @@ class _Recorder:
                 ],
             )
         if turn.state != self.state_written:
-            db.session.execute(
-                update(Conversation)
-                .where(Conversation.id == turn.conversation_id)
-                .values(state=turn.state)
-                .execution_options(synchronize_session=False)
+            connection.execute(
+                update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == turn.conversation_id).values(state=turn.state)
             )
-        return message
+        return message_id
 
 
 def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]:
@@ -362,7 +385,7 @@ def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]
             yield recorder.announce(outcome)
             for word in _words(outcome.text):
                 yield TextDelta(word)
-        message = recorder.complete(outcome, streamed)
+        message_id = recorder.complete(outcome, streamed)
     yield TurnDone(
         Reply(
             response=outcome.text,
@@ -370,7 +393,7 @@ def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]
             intent=outcome.intent,
             tool_calls=list(turn.calls),
             execution_time_ms=round((time.perf_counter() - started) * 1000),
-            message_id=message.id,
+            message_id=message_id,
             user_message_id=user_message_id,
             display=outcome.display,
             title=turn.title,

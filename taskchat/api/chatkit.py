@@ -19,9 +19,9 @@ from pydantic import ValidationError
 from .. import sse
 from ..agent import ConversationNotFound, TurnStart, finish, run_action, start_turn
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
-from ..chatkit import protocol, responder, store
+from ..chatkit import choices, protocol, responder, store
 from ..chatkit.protocol import ck
-from ..chatkit.widgets import ACTIONS
+from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
 from ..errors import APIError, validation_details
 from . import bp
 from .completions import complete
@@ -121,6 +121,10 @@ def give_feedback(req: ck.ItemsFeedbackReq) -> Response:
 
 def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
     """A button with ``streaming: false``: do it, and answer with the redrawn widget."""
+    if req.params.action.type == CHOICE_ACTION:
+        raise APIError(
+            422, "streaming_action", f"{CHOICE_ACTION} is answered with a stream: send it as threads.custom_action."
+        )
     conversation, intent, number, widget_message_id = _action(req.params)
     finish(run_action(current_user, conversation.id, intent, number))
     updated = None
@@ -202,8 +206,24 @@ def _action(params: ck.ThreadCustomActionParams):
 
 
 def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
+    if req.params.action.type == CHOICE_ACTION:
+        return pick_choice(req.params)
     conversation, intent, number, widget_message_id = _action(req.params)
     return stream(responder.act(current_user, conversation.id, intent, number, widget_message_id))
+
+
+def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
+    """A question's answer button: its reply becomes the user's message, answered in the stream."""
+    conversation = store.conversation_for(current_user.id, params.thread_id)
+    try:
+        question, text = choices.picked(conversation, params.item_id, params.action.payload)
+    except choices.ChoiceError as exc:
+        raise APIError(422, exc.code, str(exc)) from exc
+    answered = choices.answered(question, store.zone(current_user.timezone))
+    if not store.is_latest(conversation, question):
+        return stream(choices.too_late(answered))
+    start = start_turn(current_user.id, text, conversation.id)
+    return stream(choices.answer(current_user, start, answered))
 
 
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:

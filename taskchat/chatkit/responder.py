@@ -23,7 +23,7 @@ from ..models import User
 from ..sse import frame
 from . import protocol, store
 from .protocol import ck
-from .widgets import shows_widget, task_list_widget
+from .widgets import shows_widget, widget_for
 
 # A cancelled stream would not stop the turn (it is always stored whole), so no Stop button.
 STREAM_OPTIONS = ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=False))
@@ -90,12 +90,13 @@ class ChatKitEncoder:
             id=self.item_id, thread_id=self.thread_id, created_at=self.created_at, content=[content]
         )
         frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=item))))
-        if shows_widget(reply.display):
+        drawn = widget_for(reply.display, [choice.to_dict() for choice in reply.choices], self.tz)
+        if drawn is not None:
             widget = ck.WidgetItem(
                 id=protocol.widget_item_id(reply.message_id),
                 thread_id=self.thread_id,
                 created_at=self.created_at,
-                widget=task_list_widget(reply.display, self.tz),
+                widget=drawn,
                 copy_text=reply.response,
             )
             frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=widget))))

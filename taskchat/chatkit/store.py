@@ -1,7 +1,8 @@
 """Conversations and messages seen as ChatKit threads and items, read and written per user.
 
 A conversation is a thread (``thr_<uuid hex>``); each message is an item (``msg_<id>``); an
-assistant message that listed tasks is followed by a widget item (``wdg_<id>``) drawing them.
+assistant message that listed tasks or asked a question is followed by a widget item
+(``wdg_<id>``) drawing the tasks or the answers to click.
 Every lookup filters by the user: someone else's thread or item is simply not found.
 """
 
@@ -17,7 +18,7 @@ from ..models import Conversation, Message, Task, User
 from ..transactions import writing
 from . import protocol
 from .protocol import ck
-from .widgets import shows_widget, task_list_widget
+from .widgets import has_widget, shows_widget, widget_for
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -53,7 +54,7 @@ def message_for(conversation: Conversation, item_id: str) -> tuple[Message, bool
         message = db.session.scalar(
             select(Message).where(Message.id == parsed[0], Message.conversation_id == conversation.id)
         )
-    if message is None or (parsed[1] and not shows_widget(message.display)):
+    if message is None or (parsed[1] and not has_widget(message)):
         raise NotFound(f"No item {item_id!r} in this thread.")
     return message, parsed[1]
 
@@ -91,8 +92,11 @@ def assistant_text(message: Message) -> str:
     return message.content
 
 
-def items_of(message: Message, tz: ZoneInfo) -> list[Any]:
-    """The ChatKit items one message stands for, in thread order."""
+def items_of(message: Message, tz: ZoneInfo, *, answered: bool = False) -> list[Any]:
+    """The ChatKit items one message stands for, in thread order.
+
+    ``answered``: a later message follows, so a question's answer buttons are drawn disabled.
+    """
     thread = protocol.thread_id(message.conversation_id)
     if message.role == "user":
         return [
@@ -112,19 +116,24 @@ def items_of(message: Message, tz: ZoneInfo) -> list[Any]:
             content=[ck.AssistantMessageContent(text=assistant_text(message))],
         )
     ]
-    if shows_widget(message.display):
-        items.append(widget_item(message, tz))
+    if has_widget(message):
+        items.append(widget_item(message, tz, answered=answered))
     return items
 
 
-def widget_item(message: Message, tz: ZoneInfo) -> ck.WidgetItem:
+def widget_item(message: Message, tz: ZoneInfo, *, answered: bool = False) -> ck.WidgetItem:
     return ck.WidgetItem(
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=task_list_widget(message.display, tz),
+        widget=widget_for(message.display, message.choices, tz, answered=answered),
         copy_text=message.content,
     )
+
+
+def is_latest(conversation: Conversation, message: Message) -> bool:
+    """Whether no message follows ``message`` in its thread (so a question it asks is still open)."""
+    return conversation.last_sequence == message.sequence_number
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -197,7 +206,7 @@ def items_page(
     tz = user_timezone(user_id)
     keyed = []
     for row in rows:
-        parts = items_of(row, tz)
+        parts = items_of(row, tz, answered=not is_latest(conversation, row))
         keys = [_item_key(row, index == 1) for index in range(len(parts))]
         pairs = list(zip(keys, parts, strict=True))
         keyed.extend(reversed(pairs) if newest_first else pairs)

@@ -1,4 +1,8 @@
-"""Task lists drawn as ChatKit widgets, with a button per task that comes back as an action."""
+"""ChatKit widgets: task lists with a button per task, and the answers to a question.
+
+Every button comes back as a ``threads.custom_action``: ``task.*`` actions run on one task;
+``choice.pick`` sends the picked answer as the user's next message (see ``choices``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 from ..agent.replies import task_details
 from .protocol import DynamicWidgetRoot
+
+# The action of a question's answer buttons: ``{"index": <position in message.choices>}``.
+CHOICE_ACTION = "choice.pick"
 
 # Widget button action type → the agent intent it runs.
 ACTIONS = {
@@ -19,6 +26,44 @@ ACTIONS = {
 def shows_widget(display: dict[str, Any] | None) -> bool:
     """Whether an assistant message's display data is drawn as a widget (a non-empty task list)."""
     return bool(display and display.get("kind") == "task_list" and display.get("tasks"))
+
+
+def has_widget(message: Any) -> bool:
+    """Whether an assistant message is followed by a widget item: a task list, or a question's answers."""
+    return bool(message.choices) or shows_widget(message.display)
+
+
+def widget_for(
+    display: dict[str, Any] | None, choices: list[dict[str, str]] | None, tz: ZoneInfo, *, answered: bool = False
+) -> DynamicWidgetRoot | None:
+    """The widget of an assistant message: its answer buttons if it asks, else its task list, if any.
+
+    A question's answers replace the list of candidates it may carry (each answer names its
+    task). ``answered``: a later message has answered or dropped the question (the agent keeps
+    a question for one turn only), so its buttons are drawn disabled.
+    """
+    if choices:
+        return choices_widget(choices, answered=answered)
+    if shows_widget(display):
+        return task_list_widget(display, tz)
+    return None
+
+
+def choices_widget(choices: list[dict[str, str]], *, answered: bool = False) -> DynamicWidgetRoot:
+    """A card with one button per answer; a click sends ``choice.pick`` with the answer's index."""
+    buttons = [
+        {
+            "type": "Button",
+            "label": choice["label"],
+            "size": "sm",
+            "variant": "outline",
+            "disabled": True if answered else None,
+            "onClickAction": {"type": CHOICE_ACTION, "payload": {"index": index}},
+        }
+        for index, choice in enumerate(choices)
+    ]
+    root = {"type": "Card", "size": "full", "children": [{"type": "Row", "wrap": "wrap", "gap": 2, "children": buttons}]}
+    return DynamicWidgetRoot.model_validate(_without_none(root))
 
 
 def _button(label: str, action: str, number: int, **style: Any) -> dict[str, Any]:

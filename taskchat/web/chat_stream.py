@@ -36,6 +36,7 @@ class ShownMessage:
     role: str
     content: str
     display: dict[str, Any] | None = None
+    choices: list[dict[str, str]] | None = None  # the answer buttons (``_choices.html``)
 
 
 class PageEncoder:
@@ -67,7 +68,10 @@ class PageEncoder:
             html = render_template(
                 "_turn_done.html",
                 user_message_id=start.user_message_id,
-                message=ShownMessage(reply.message_id, "assistant", reply.response, reply.display),
+                message=ShownMessage(
+                    reply.message_id, "assistant", reply.response, reply.display,
+                    [choice.to_dict() for choice in reply.choices],
+                ),
                 conversations=sidebar(self.user_id),
                 current_id=uuid.UUID(reply.conversation_id),
                 csrf_token=self.csrf_token,

@@ -75,6 +75,22 @@ def browser():
 
 
 @pytest.fixture
+def new_context(browser, live_server, app):
+    """Browser contexts on the live server; ``app`` empties the tables afterwards."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def screenshot(request):
     """Save the page's final look as test-artifacts/<test name>.png (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
