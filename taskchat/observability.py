@@ -12,7 +12,7 @@
   ``TASKCHAT_METRICS_ALLOW`` or a request bearing ``TASKCHAT_METRICS_TOKEN``.
 
 Turn metrics are read off the rows a turn commits (an assistant message with its intent, tool
-calls with their status) through SQLAlchemy mapper and connection events, so the agent and the stream
+calls with their status) through SQLAlchemy connection events, so the agent and the stream
 pipeline carry no metrics code and every surface is counted the same way.
 """
 
@@ -37,9 +37,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 from pythonjsonlogger.json import JsonFormatter
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .models import Message, ToolCall
@@ -231,51 +230,42 @@ def register_metrics(app: Flask) -> None:
 
 
 # Pending observations live on the database connection until its transaction commits (a
-# rolled-back turn counts for nothing). Connection events, not session ones: a tool's SAVEPOINT
-# is not a commit, and the connection tells the two apart.
+# rolled-back turn counts for nothing). Connection events see every statement, whether the ORM
+# or Core wrote the row, and tell a tool's SAVEPOINT from a commit.
 _BEGAN = "taskchat.metrics.began"
-_REPLIES = "taskchat.metrics.replies"
+_REPLY = "taskchat.metrics.reply_intent"
 _TOOL_ERRORS = "taskchat.metrics.tool_errors"
+_MESSAGES = Message.__tablename__
+_TOOL_CALLS = ToolCall.__tablename__
 
 
 def _transaction_began(connection: Connection) -> None:
     connection.info[_BEGAN] = time.perf_counter()
 
 
-def _note_reply(connection: Connection, target: Message) -> None:
-    if target.role == "assistant" and target.intent:
-        connection.info.setdefault(_REPLIES, {})[target.id] = target.intent
-
-
-def _reply_inserted(mapper, connection: Connection, target: Message) -> None:
-    _note_reply(connection, target)
-
-
-def _reply_updated(mapper, connection: Connection, target: Message) -> None:
-    # A reply written first and given its intent later is still one turn (keyed by id);
-    # other updates (feedback on a message) are not turns.
-    if inspect(target).attrs.intent.history.has_changes():
-        _note_reply(connection, target)
-
-
-def _tool_call_inserted(mapper, connection: Connection, target: ToolCall) -> None:
-    if target.status == "error":
-        connection.info.setdefault(_TOOL_ERRORS, []).append(target.tool_name)
-
-
-def _tool_calls_bulk_inserted(state: ORMExecuteState) -> None:
-    # The turn stores its tool calls with one insert(ToolCall) of many rows: no mapper events.
-    if not (state.is_insert and state.bind_mapper is inspect(ToolCall)):
+def _statement_executed(connection: Connection, statement, multiparams, params, options, result) -> None:
+    """Note a reply given its intent (inserted with it, or updated to it) and failed tool calls."""
+    context = getattr(result, "context", None)
+    table = getattr(statement, "table", None)
+    if context is None or table is None or not (context.isinsert or context.isupdate):
         return
-    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-    failed = [row["tool_name"] for row in rows if row.get("status") == "error"]
-    if failed:
-        state.session.connection().info.setdefault(_TOOL_ERRORS, []).extend(failed)
+    rows = context.compiled_parameters or []
+    if table.name == _MESSAGES:
+        for row in rows:
+            if row.get("intent") and (context.isupdate or row.get("role") == "assistant"):
+                # One reply per turn transaction: written twice (announced, then completed) it
+                # is still one turn.
+                connection.info[_REPLY] = row["intent"]
+    elif table.name == _TOOL_CALLS and context.isinsert:
+        failed = [row["tool_name"] for row in rows if row.get("status") == "error"]
+        if failed:
+            connection.info.setdefault(_TOOL_ERRORS, []).extend(failed)
 
 
 def _committed(connection: Connection) -> None:
     began = connection.info.pop(_BEGAN, None)
-    for intent in connection.info.pop(_REPLIES, {}).values():
+    intent = connection.info.pop(_REPLY, None)
+    if intent:
         TURNS.labels(intent=intent).inc()
         if began is not None:
             TURN_LATENCY.observe(time.perf_counter() - began)
@@ -284,18 +274,15 @@ def _committed(connection: Connection) -> None:
 
 
 def _rolled_back(connection: Connection) -> None:
-    for key in (_BEGAN, _REPLIES, _TOOL_ERRORS):
+    for key in (_BEGAN, _REPLY, _TOOL_ERRORS):
         connection.info.pop(key, None)
 
 
 _LISTENERS = (
     (Engine, "begin", _transaction_began),
+    (Engine, "after_execute", _statement_executed),
     (Engine, "commit", _committed),
     (Engine, "rollback", _rolled_back),
-    (Message, "after_insert", _reply_inserted),
-    (Message, "after_update", _reply_updated),
-    (ToolCall, "after_insert", _tool_call_inserted),
-    (Session, "do_orm_execute", _tool_calls_bulk_inserted),
 )
 
 

@@ -96,9 +96,11 @@ def test_metrics_count_turns_by_intent_tool_errors_and_latency(client, auth, cha
     assert delta("taskchat_turn_duration_seconds_sum") > 0
 
 
-def test_metrics_gauge_open_streams(client, auth):
+def test_metrics_gauge_open_streams_and_count_streamed_turns(client, auth):
     account = auth.register()
-    before = value(scrape(client), "taskchat_open_streams")
+    samples = scrape(client)
+    before = value(samples, "taskchat_open_streams")
+    greetings = value(samples, "taskchat_turns_total", intent="GREETING")
     response = client.post(
         "/api/v1/chat/completions",
         json={"messages": [{"role": "user", "content": "hello"}], "stream": True},
@@ -109,7 +111,9 @@ def test_metrics_gauge_open_streams(client, auth):
     assert value(scrape(client), "taskchat_open_streams") == before + 1
     assert "[DONE]" in response.get_data(as_text=True)
     response.close()
-    assert value(scrape(client), "taskchat_open_streams") == before
+    samples = scrape(client)
+    assert value(samples, "taskchat_open_streams") == before
+    assert value(samples, "taskchat_turns_total", intent="GREETING") == greetings + 1
 
 
 def test_metrics_are_only_for_allowed_addresses_or_the_token(database_url, _schema):
