@@ -10,13 +10,16 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from .config import CONFIGS, from_environment, instance_secret
+from .converters import register_converters
 from .extensions import cors, db, jwt, migrate
+from .limits import register_limits
 from .observability import (
     configure_logging,
     register_metrics,
     register_proxy_fix,
     register_request_ids,
 )
+from .request_body import register_request_body
 from .transactions import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +34,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    register_request_body(app)
+    register_converters(app)
     configure(app, config)
     configure_logging(app)
     register_proxy_fix(app)
@@ -39,6 +44,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_metrics(app)
+    register_limits(app)
     register_commands(app)
     return app
 
@@ -67,6 +73,27 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
         # A local file does not go away like a server connection: no ping at every checkout.
         options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgresql_engine_options(app.config)
+
+
+def postgresql_engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    """Bounded waits, so an unreachable database is a quick 503 and never a hung request:
+    connecting, waiting for a pooled connection and running a statement all time out, and
+    a pooled connection is pinged before use (a restarted server is reconnected to)."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_timeout", config["TASKCHAT_DB_POOL_TIMEOUT"])
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args.setdefault("connect_timeout", config["TASKCHAT_DB_CONNECT_TIMEOUT"])
+    connect_args.setdefault("options", f"-c statement_timeout={config['TASKCHAT_DB_STATEMENT_TIMEOUT_MS']}")
+    # A peer that vanished without closing (a cut network) is noticed by TCP keepalives.
+    connect_args.setdefault("keepalives", 1)
+    connect_args.setdefault("keepalives_idle", 10)
+    connect_args.setdefault("keepalives_interval", 5)
+    connect_args.setdefault("keepalives_count", 3)
+    options["connect_args"] = connect_args
+    return options
 
 
 def register_extensions(app: Flask) -> None:

@@ -12,6 +12,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+# The limits, in Flask-Limiter's notation ("5 per minute", "100/hour;10/minute").
+RATE_LIMITS = (
+    "RATELIMIT_SIGNIN_PER_ADDRESS",
+    "RATELIMIT_SIGNIN_PER_EMAIL",
+    "RATELIMIT_SIGNUP_PER_ADDRESS",
+    "RATELIMIT_SIGNUP_PER_EMAIL",
+    "RATELIMIT_CHAT_PER_USER",
+)
+
+
+DATABASE_TIMEOUTS = ("TASKCHAT_DB_CONNECT_TIMEOUT", "TASKCHAT_DB_POOL_TIMEOUT", "TASKCHAT_DB_STATEMENT_TIMEOUT_MS")
+
 
 def from_environment() -> dict[str, Any]:
     """The settings the process environment gives, under their config names."""
@@ -41,9 +53,19 @@ def from_environment() -> dict[str, Any]:
         "TASKCHAT_HEARTBEAT_SECONDS",
         "TASKCHAT_TURN_SLOTS",
         "TASKCHAT_TRUSTED_PROXIES",
+        *DATABASE_TIMEOUTS,
     ):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
+    if env.get("REDIS_URL", "").strip():
+        settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"].strip()
+    if env.get("TASKCHAT_CHECK_RESPONSES", "").strip():
+        settings["TASKCHAT_CHECK_RESPONSES"] = env["TASKCHAT_CHECK_RESPONSES"].strip().lower() in {"1", "true", "yes", "on"}
+    if env.get("RATELIMIT_ENABLED", "").strip():
+        settings["RATELIMIT_ENABLED"] = env["RATELIMIT_ENABLED"].strip().lower() not in {"0", "false", "no", "off"}
+    for name in RATE_LIMITS:
+        if env.get(name, "").strip():
+            settings[name] = env[name].strip()
     if env.get("JWT_ACCESS_TOKEN_EXPIRES", "").strip():
         settings["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=int(env["JWT_ACCESS_TOKEN_EXPIRES"]))
     return settings
@@ -69,6 +91,11 @@ class Config:
     JWT_SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL: seconds to connect (libpq's minimum is 2) and to wait for a pooled connection,
+    # milliseconds a statement may run. An unreachable database is then a quick 503.
+    TASKCHAT_DB_CONNECT_TIMEOUT = 3
+    TASKCHAT_DB_POOL_TIMEOUT = 5
+    TASKCHAT_DB_STATEMENT_TIMEOUT_MS = 15_000
     CORS_ORIGINS: list[str] = []
     MAX_CONTENT_LENGTH = 256 * 1024
     TASKCHAT_STREAM_DELAY_MS = 0
@@ -85,6 +112,21 @@ class Config:
     # /metrics answers these addresses/networks, or a request with "Authorization: Bearer <token>".
     TASKCHAT_METRICS_ALLOW: list[str] = ["127.0.0.1", "::1"]
     TASKCHAT_METRICS_TOKEN: str | None = None
+
+    # Rate limits (taskchat.limits). Without REDIS_URL the counters are per process, in memory.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    # A Redis that does not answer must not hang requests: fail fast, and serve without limits.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_KEY_PREFIX = "taskchat"
+    RATELIMIT_SIGNIN_PER_ADDRESS = "30 per minute;300 per hour"
+    RATELIMIT_SIGNIN_PER_EMAIL = "10 per minute;50 per hour"
+    RATELIMIT_SIGNUP_PER_ADDRESS = "10 per minute;50 per hour"
+    RATELIMIT_SIGNUP_PER_EMAIL = "5 per minute"
+    RATELIMIT_CHAT_PER_USER = "30 per minute;600 per hour"
+    # Check every /api answer against the OpenAPI document (the test suite turns this on).
+    TASKCHAT_CHECK_RESPONSES = False
 
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_ACCESS_COOKIE_NAME = "auth_token"
@@ -109,6 +151,8 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    # Tests that are about limits turn them on; the rest must not trip over them.
+    RATELIMIT_ENABLED = False
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
     JWT_SECRET_KEY = "test-jwt-secret-key-that-is-long-enough-for-hs256"
 

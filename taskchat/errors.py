@@ -6,7 +6,8 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, NotFound
 
 from .extensions import db
@@ -97,13 +98,23 @@ def register_errorhandlers(app: Flask) -> None:
             return response, status
         return _html_error(status, exc.name, exc.description or exc.name)
 
-    @app.errorhandler(OperationalError)
-    def handle_database_unavailable(exc: OperationalError):
+    def handle_database_unavailable(exc: Exception):
         db.session.rollback()
-        log.warning("database unavailable: %s", exc.orig)
+        log.warning("database unavailable: %s", getattr(exc, "orig", exc))
         if wants_json():
             return error_response(503, "database_unavailable", "The database is unavailable; try again shortly.")
         return _html_error(503, "Service unavailable", "The database is unavailable; try again shortly.")
+
+    # Refused or dropped connections, a statement timeout, a full pool: the database is
+    # unreachable for now, not the request wrong.
+    for kind in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(kind, handle_database_unavailable)
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(exc: DBAPIError):
+        if exc.connection_invalidated:
+            return handle_database_unavailable(exc)
+        return handle_unexpected(exc)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

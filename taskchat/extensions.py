@@ -2,6 +2,8 @@
 
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -26,3 +28,5 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()
+# Each limit names its own key (address, email or user); see ``taskchat.limits``.
+limiter = Limiter(get_remote_address)

@@ -25,6 +25,10 @@ from taskchat.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Every /api answer of the suite, in-process or from a gunicorn it starts, is checked against the
+# OpenAPI document (taskchat.api.docs.check_response); a drifted body or status is a 500.
+os.environ.setdefault("TASKCHAT_CHECK_RESPONSES", "1")
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:

@@ -3,6 +3,8 @@
 Questions outlive the turn that asks them: a "which one?" (``state["pending"]``) or a
 bulk-delete "are you sure?" (``state["confirm"]``) is stored on the conversation, so the
 answer works in the next turn from any surface and on any worker. Either lasts one turn.
+So does what "undo" needs: every turn that changes tasks leaves ``state["undo"]``, the tool
+calls that put them back, and ``state["last_action"]``, what "and pears too" repeats.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 from . import replies
 from .events import Choice, ToolFinished, TurnEvent
 from .events import TurnContext as Turn
+from .matching import done_fits, match_title, search_by_lemma
 from .parser import ParsedIntent
+from .tools import get_task
 
 MAX_CHOICES = 8
 _DUE_WINDOWS = {
@@ -39,6 +43,13 @@ class Outcome:
 
 CONFIRM_CHOICES = [Choice("Yes, delete them", "yes"), Choice("No, keep them", "no")]
 
+UNDO_INTENT = {
+    "delete_task": "DELETE", "restore_task": "CREATE", "complete_task": "COMPLETE",
+    "uncomplete_task": "UNCOMPLETE", "update_task": "UPDATE",
+}
+_RESTORED = ("number", "title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
+_UPDATE_BACK = ("title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
+
 TOOL_FOR = {
     "COMPLETE": ("complete_task", "complete"),
     "UNCOMPLETE": ("uncomplete_task", "reopen"),
@@ -48,46 +59,116 @@ TOOL_FOR = {
 
 
 def act(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]:
-    """Carry out a parsed intent with tools; return what to say."""
+    """Carry out a parsed intent (and a second one said with it) with tools; return what to say."""
     # A question is answered (or dropped) by the very next message.
     confirm = turn.state.pop("confirm", None)
     turn.state.pop("pending", None)
-    outcome = yield from _act(turn, parsed, confirm)
+    turn.state.pop("last_action", None)
+    if parsed.intent == "UNDO":
+        outcome = yield from _undo(turn)
+    else:
+        undo: list[dict[str, Any]] = []
+        outcome = yield from _act(turn, parsed, confirm, undo)
+        if parsed.then is not None and outcome.intent != "CLARIFY":
+            second = yield from _act(turn, parsed.then, None, undo)
+            outcome = Outcome(f"{outcome.text} {second.text}", outcome.intent, second.display or outcome.display, second.choices)
+        if undo:
+            turn.state["undo"] = undo
     if turn.touched:
         turn.remember(turn.touched)
     return outcome
 
 
-def _act(turn: Turn, parsed: ParsedIntent, confirm: dict | None) -> Generator[TurnEvent, None, Outcome]:
+def _write(turn: Turn, undo: list[dict[str, Any]], name: str, **arguments: Any) -> Generator[TurnEvent, None, ToolFinished]:
+    """Call a tool that changes a task, noting in ``undo`` the call that would put it back."""
+    before = None
+    if name == "update_task":
+        before = get_task(turn.ctx, arguments["number"]).to_dict() if _exists(turn, arguments["number"]) else None
+    done = yield from turn.call(name, **arguments)
+    output = done.output if done.status == "success" else None
+    if not output:
+        return done
+    number = output["number"]
+    if name == "add_task":
+        undo.append({"tool": "delete_task", "args": {"number": number}})
+    elif name == "delete_task":
+        undo.append({"tool": "restore_task", "args": {key: output[key] for key in _RESTORED}})
+    elif name in ("complete_task", "uncomplete_task") and not output.get("already"):
+        back = "uncomplete_task" if name == "complete_task" else "complete_task"
+        undo.append({"tool": back, "args": {"number": number}})
+    elif name == "update_task" and before and output.get("changed"):
+        changed = set(output["changed"]) | ({"due_at", "due_has_time"} if {"due_at", "due_has_time"} & set(output["changed"]) else set())
+        args = {key: before[key] for key in _UPDATE_BACK if key in changed}
+        if args:
+            undo.append({"tool": "update_task", "args": {"number": number, **args}})
+    return done
+
+
+def _exists(turn: Turn, number: int) -> bool:
+    return any(task.number == number for task in turn.user_tasks())
+
+
+def _undo(turn: Turn) -> Generator[TurnEvent, None, Outcome]:
+    """Put back what the last changing turn of this conversation did, newest change first."""
+    steps = turn.state.pop("undo", None)
+    if not steps:
+        return Outcome("There's nothing for me to undo in this conversation yet.", "UNKNOWN")
+    undone = 0
+    for step in reversed(steps):
+        done = yield from turn.call(step["tool"], **step["args"])
+        undone += done.status == "success"
+    if not undone:
+        return Outcome("I couldn't undo that — the tasks have changed since.", "UNKNOWN")
+    what = "change" if undone == 1 else f"{undone} changes"
+    return Outcome(f"Undone — I reverted the last {what}.", UNDO_INTENT.get(steps[-1]["tool"], "UPDATE"))
+
+
+def _act(
+    turn: Turn, parsed: ParsedIntent, confirm: dict | None, undo: list[dict[str, Any]]
+) -> Generator[TurnEvent, None, Outcome]:
     intent = parsed.intent
     if intent == "CREATE":
-        return (yield from _create(turn, parsed))
+        return (yield from _create(turn, parsed, undo))
     if intent in ("LIST", "SEARCH"):
         return (yield from _list(turn, parsed))
-    if intent == "DELETE" and parsed.options.get("bulk"):
-        return (yield from _bulk_delete(turn, parsed.options["bulk"], confirm))
+    if intent == "DELETE" and parsed.bulk:
+        return (yield from _bulk_delete(turn, parsed.bulk, confirm, undo))
     if intent in TOOL_FOR:
-        return (yield from _on_tasks(turn, parsed))
+        return (yield from _on_tasks(turn, parsed, undo))
     if intent == "HELP":
         return Outcome(replies.HELP_TEXT, intent)
     if intent == "GREETING":
-        return Outcome(replies.small_talk(parsed.options.get("talk")), intent)
-    if parsed.options.get("cancelled"):
+        return Outcome(replies.small_talk(parsed.talk), intent)
+    if parsed.cancelled:
         return Outcome("OK, never mind — I left your tasks as they were.", "UNKNOWN")
-    if parsed.options.get("suggest"):
-        return Outcome(replies.suggest_adding(parsed.options["suggest"]), "UNKNOWN")
+    if parsed.negated:
+        return Outcome("OK — I won't change anything.", "UNKNOWN")
+    if parsed.suggest:
+        return Outcome(
+            replies.suggest_adding(parsed.suggest), "UNKNOWN", choices=[Choice(f"Add '{parsed.suggest}'", f"add {parsed.suggest}")]
+        )
     return Outcome(replies.UNKNOWN_TEXT, "UNKNOWN")
 
 
-def _create(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]:
-    if parsed.options.get("asked") == "title" or not (parsed.items or parsed.args.get("title")):
-        return Outcome('What should the task say? E.g. "add buy milk tomorrow".', "CLARIFY")
+def _create(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Generator[TurnEvent, None, Outcome]:
+    if parsed.asked == "title" or not (parsed.items or parsed.args.get("title")):
+        turn.state["pending"] = {"intent": "CREATE", "asked": "title"}
+        return Outcome('What should I remind you about? E.g. "buy milk tomorrow".', "CLARIFY")
+    if parsed.unless_listed:
+        title = parsed.args["title"]
+        held = match_title(title, {task.number: task.title for task in turn.user_tasks() if not task.completed})
+        if held:
+            tasks = [get_task(turn.ctx, number).to_dict() for number in held]
+            turn.remember(held)
+            text = f"'{tasks[0]['title']}' is already on your list (task {tasks[0]['number']}), so I didn't add it again."
+            return Outcome(text, "SEARCH", {"kind": "task_list", "title": "Already on your list:", "tasks": tasks})
     added = []
     for item in parsed.items or [parsed.args]:
-        done = yield from turn.call("add_task", **item)
+        done = yield from _write(turn, undo, "add_task", **item)
         if done.status == "error":
             return Outcome(f"I couldn't add that task: {done.error}", "CREATE")
         added.append(done.output)
+    turn.state["last_action"] = {"intent": "CREATE", "title": added[-1]["title"]}
     text = "Added " + "; ".join(replies.describe(task, turn.tz) for task in added) + "."
     return Outcome(text, "CREATE")
 
@@ -103,7 +184,12 @@ def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcom
     if done.status == "error":
         return Outcome(f"I couldn't list your tasks: {done.error}", intent)
     tasks = done.output["tasks"]
-    window = _DUE_WINDOWS.get(parsed.options.get("due_on"))
+    if intent == "SEARCH" and not tasks:
+        # Words in another form ("feeding the fish" for "Feed the fish"): the same tasks by lemma.
+        every = {task.number: task for task in turn.user_tasks()}
+        found = set(search_by_lemma(parsed.args["query"], {n: task.title for n, task in every.items()}))
+        tasks = [task.to_dict() for n, task in every.items() if n in found]
+    window = _DUE_WINDOWS.get(parsed.due_on)
     if window:
         # Windows the list tool has no filter for: local days [first, last).
         today = turn.ctx.now.astimezone(turn.tz).date()
@@ -117,20 +203,22 @@ def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcom
         query = parsed.args["query"]
         heading, empty = f"Tasks matching '{query}':", f"No tasks match '{query}'."
     else:
-        heading, empty = replies.list_heading(parsed.args, parsed.options, tasks)
-    if parsed.options.get("count"):
+        heading, empty = replies.list_heading(parsed.args, parsed.due_on, tasks)
+    if parsed.count:
         return Outcome(replies.count_text(parsed.args, tasks), intent, {"kind": "task_list", "title": heading, "tasks": tasks})
     text = replies.task_list(tasks, turn.tz, heading, empty)
     return Outcome(text, intent, {"kind": "task_list", "title": heading, "tasks": tasks})
 
 
-def _bulk_delete(turn: Turn, bulk: str, confirm: dict | None) -> Generator[TurnEvent, None, Outcome]:
+def _bulk_delete(
+    turn: Turn, bulk: str, confirm: dict | None, undo: list[dict[str, Any]]
+) -> Generator[TurnEvent, None, Outcome]:
     if bulk == "cancelled" or (bulk == "confirmed" and not confirm):
         return Outcome("OK, I didn't delete anything.", "DELETE")
     if bulk == "confirmed":
         deleted = []
         for number in confirm.get("numbers", []):
-            done = yield from turn.call("delete_task", number=number)
+            done = yield from _write(turn, undo, "delete_task", number=number)
             if done.status == "success":
                 deleted.append(done.output)
         if not deleted:
@@ -151,46 +239,84 @@ def _bulk_delete(turn: Turn, bulk: str, confirm: dict | None) -> Generator[TurnE
     )
 
 
-def _on_tasks(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]:
+def _on_tasks(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Generator[TurnEvent, None, Outcome]:
     """Complete, reopen, delete or update the task(s) the message points at."""
     intent = parsed.intent
     tool_name, verb = TOOL_FOR[intent]
-    if parsed.options.get("every"):
+    if parsed.every:
         # Completing is undone as easily as done, so "mark all as done" does not ask first.
         open_tasks = [task.number for task in turn.user_tasks() if not task.completed]
         if not open_tasks:
             return Outcome("You have no open tasks — everything is already done.", intent)
         for number in open_tasks:
-            yield from turn.call(tool_name, number=number)
+            yield from _write(turn, undo, tool_name, number=number)
         return Outcome(f"Marked all {len(open_tasks)} open task{'s' if len(open_tasks) != 1 else ''} as complete.", intent)
     if not parsed.refs:
-        turn.state["pending"] = {"intent": intent, "args": parsed.args, "candidates": [], "titles": []}
-        return Outcome(f'Which task should I {verb}? Say e.g. "{verb} task 1".', "CLARIFY")
-    prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(intent)
-    numbers: list[int] = []
-    for ref in parsed.refs:
-        found = turn.resolve(ref, prefer)
-        if not found:
-            if ref.title:
-                return Outcome(f"I couldn't find a task matching '{ref.title}'. Say \"show my tasks\" to see them.", intent)
-            return Outcome(f'I\'m not sure which task you mean — say e.g. "{verb} task 1".', "CLARIFY")
-        if len(found) > 1 and ref.number is None:
-            return _clarify(turn, parsed, found, verb)
-        numbers.extend(found)
-    numbers = list(dict.fromkeys(numbers))
-    if intent == "UPDATE" and not parsed.args:
-        asked = parsed.options.get("asked", "")
+        return _which(turn, parsed, verb)
+    numbers = _numbers(turn, parsed, verb)
+    if isinstance(numbers, Outcome):
+        return numbers
+    if intent == "UPDATE" and not parsed.args and parsed.shift_minutes is None:
         example = {
             "note": f'"add note to task {numbers[0]}: bring the receipt"',
             "rename": f'"rename task {numbers[0]} to call dad"',
             "move": f'"move task {numbers[0]} to friday"',
-        }.get(asked, f'"rename task {numbers[0]} to …", "move task {numbers[0]} to friday"')
+        }.get(parsed.asked or "", f'"rename task {numbers[0]} to …", "move task {numbers[0]} to friday"')
         return Outcome(f"What should I change about task {numbers[0]}? E.g. {example}.", "CLARIFY")
     texts = []
     for number in numbers:
-        done = yield from turn.call(tool_name, number=number, **parsed.args)
+        args = _shifted(turn, number, parsed.shift_minutes) if parsed.shift_minutes is not None else parsed.args
+        done = yield from _write(turn, undo, tool_name, number=number, **args)
         texts.append(_action_text(intent, done, turn.tz))
+    turn.state["last_action"] = {"intent": intent, "args": parsed.args}
     return Outcome(" ".join(texts), intent)
+
+
+def _numbers(turn: Turn, parsed: ParsedIntent, verb: str) -> list[int] | Outcome:
+    """The task numbers the references mean, or the reply that asks or says none fit."""
+    prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(parsed.intent)
+    numbers: list[int] = []
+    for ref in parsed.refs:
+        if parsed.statement:
+            found = done_fits(ref.title or "", {task.number: task.title for task in turn.user_tasks() if not task.completed})
+            if not found:
+                return Outcome(
+                    "I couldn't tell which open task that finishes. Say e.g. \"complete task 1\", or \"show my tasks\".", "UNKNOWN"
+                )
+        else:
+            found = turn.resolve(ref, prefer)
+        if not found:
+            if ref.title:
+                return Outcome(f"I couldn't find a task matching '{ref.title}'. Say \"show my tasks\" to see them.", parsed.intent)
+            return _which(turn, parsed, verb)
+        if len(found) > 1 and ref.number is None:
+            return _clarify(turn, parsed, found, verb)
+        numbers.extend(found)
+    return list(dict.fromkeys(numbers))
+
+
+def _shifted(turn: Turn, number: int, minutes: int) -> dict[str, Any]:
+    """``update_task`` arguments moving a task's due date by ``minutes`` (from today if it has none)."""
+    task = get_task(turn.ctx, number)
+    local_today = turn.ctx.now.astimezone(turn.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    base = task.due_at.astimezone(turn.tz) if task.due_at else local_today
+    moved = (base.replace(tzinfo=None) + timedelta(minutes=minutes)).replace(tzinfo=turn.tz)
+    has_time = bool(task.due_at and task.due_has_time) or minutes % 1440 != 0
+    return {"due_at": moved.isoformat(), "due_has_time": has_time}
+
+
+def _which(turn: Turn, parsed: ParsedIntent, verb: str) -> Outcome:
+    """"Which task should I delete?", offering the likely tasks as choices."""
+    prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(parsed.intent)
+    tasks = [task for task in turn.user_tasks() if prefer is None or task.completed == prefer][:MAX_CHOICES]
+    turn.state["pending"] = {
+        "intent": parsed.intent, "args": parsed.args, "candidates": [], "titles": [], "shift_minutes": parsed.shift_minutes,
+    }
+    return Outcome(
+        f'Which task should I {verb}? Say e.g. "{verb} task 1".',
+        "CLARIFY",
+        choices=[Choice(f"{task.title} (task {task.number})", f"task {task.number}") for task in tasks],
+    )
 
 
 def _clarify(turn: Turn, parsed: ParsedIntent, numbers: list[int], verb: str) -> Outcome:
@@ -202,6 +328,7 @@ def _clarify(turn: Turn, parsed: ParsedIntent, numbers: list[int], verb: str) ->
         "args": parsed.args,
         "candidates": numbers,
         "titles": titles,
+        "shift_minutes": parsed.shift_minutes,
     }
     lines = [f"{i}. {title} (task {n})" for i, (n, title) in enumerate(zip(numbers, titles, strict=True), 1)]
     return Outcome(

@@ -28,7 +28,8 @@ MONTHS = (
 _MONTH_ABBR = {name[:3]: i for i, name in enumerate(MONTHS, 1)} | {"sept": 9}
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a few": 3,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
+    "couple of": 2, "a few": 3,
 }
 PART_OF_DAY = {"morning": time(9), "afternoon": time(14), "evening": time(18), "night": time(20)}
 
@@ -36,7 +37,8 @@ _WD = "|".join(WEEKDAYS)
 _WD_ABBR = "|".join(sorted(_WEEKDAY_ABBR, key=len, reverse=True))
 _MONTH = "|".join(MONTHS + ("sept", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
 _ORD = r"(?:st|nd|rd|th)?"
-_NUM = r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few"
+# Spaces are written \s+: the date pattern is verbose, where a literal space would vanish.
+_NUM = r"\d+|a\s+couple\s+of|a\s+few|couple\s+of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 # Words that introduce a date and go with it when it is cut out of a title.
 _LEAD = r"(?:(?:due|on|by|for|until|till|before|starting|from)\s+)*"
 
@@ -57,7 +59,8 @@ _DATE = re.compile(
     | (?P<wda>(?<=on\s|by\s|xt\s|is\s|ue\s)(?P<wda_name>{_WD_ABBR})\.?)\b
     | (?P<weekend>(?:(?P<we_mod>this|next)\s+)?weekend)\b
     | (?P<nextp>next\s+(?P<nextp_unit>week|month|year))\b
-    | (?P<inn>in\s+(?P<inn_n>{_NUM})\s+(?P<inn_unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|months?|years?))\b
+    | (?P<inn>in\s+(?:(?P<inn_n>{_NUM})\s+)?(?P<inn_unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|fortnights?|months?|years?)(?:'s?\s+time\b|s'\s+time\b)?)(?!\w)
+    | (?P<inn2>(?P<inn2_n>{_NUM})\s+(?P<inn2_unit>days?|weeks?|fortnights?|months?|years?)\s+(?:from\s+(?:now|today|tomorrow)|later|hence|out\s+from\s+now))\b
     | (?P<eo>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eo_unit>month|week|year|day))\b
     | (?P<eom>eom|eow)\b
     )""",
@@ -84,7 +87,8 @@ _MASKS = re.compile(
     re.IGNORECASE,
 )
 _DATEISH = re.compile(
-    rf"\d|\b(?:tod|ton|tom|tmr|day|week|month|year|noon|mid|eo[mw]|due\s|{_WD}|{_WD_ABBR}|{_MONTH})",
+    rf"\d|\b(?:tod|ton|tom|tmr|day|week|month|year|noon|mid|eo[mw]|due\s|fortnight|morning|afternoon|evening|{_WD}|{_WD_ABBR}|{_MONTH})"
+    r"|\b(?:in|from)\s",
     re.IGNORECASE,
 )
 
@@ -197,8 +201,13 @@ def _resolve_date(match: re.Match, now: datetime) -> tuple[date | None, time | N
         if unit == "month":
             return _add_months(today.replace(day=1), 1), None, None
         return date(today.year + 1, 1, 1), None, None
-    if g["inn"]:
-        amount, unit = _amount(g["inn_n"]), g["inn_unit"].lower()
+    if g["inn"] or g["inn2"]:
+        number, unit = (g["inn_n"] or "a", g["inn_unit"]) if g["inn"] else (g["inn2_n"], g["inn2_unit"])
+        amount, unit = _amount(number), unit.lower()
+        if unit.startswith("fortnight"):
+            amount, unit = amount * 2, "weeks"
+        if g["inn2"] and g["inn2"].lower().endswith("tomorrow"):
+            today += timedelta(days=1)
         if unit.startswith("min"):
             return None, None, now + timedelta(minutes=amount)
         if unit.startswith("h"):

@@ -50,7 +50,7 @@ def field_names(fields: list[str]) -> list[str]:
     return names
 
 
-def _filter_words(args: dict[str, Any], options: dict[str, Any]) -> tuple[str, str]:
+def _filter_words(args: dict[str, Any], due_on: str | None = None) -> tuple[str, str]:
     """(adjective before "tasks", phrase after it) for a listing's heading."""
     before = []
     after = []
@@ -66,16 +66,16 @@ def _filter_words(args: dict[str, Any], options: dict[str, Any]) -> tuple[str, s
         after.append("due today")
     elif due == "week":
         after.append("due this week")
-    if options.get("due_on"):
-        after.append(f"due {options['due_on']}")
+    if due_on:
+        after.append(f"due {due_on}")
     if args.get("tag"):
         after.append(f"tagged #{args['tag']}")
     return " ".join(before), " ".join(after)
 
 
-def list_heading(args: dict[str, Any], options: dict[str, Any], tasks: list[dict[str, Any]]) -> tuple[str, str]:
+def list_heading(args: dict[str, Any], due_on: str | None, tasks: list[dict[str, Any]]) -> tuple[str, str]:
     """The heading of a listing and what to say when it is empty."""
-    before, after = _filter_words(args, options)
+    before, after = _filter_words(args, due_on)
     noun = " ".join(part for part in (before, "tasks" if len(tasks) != 1 else "task", after) if part)
     if not before and not after:
         return f"You have {len(tasks)} {noun}:", 'You have no tasks yet. Try "Add a task to buy groceries".'
@@ -83,7 +83,7 @@ def list_heading(args: dict[str, Any], options: dict[str, Any], tasks: list[dict
 
 
 def count_text(args: dict[str, Any], tasks: list[dict[str, Any]]) -> str:
-    before, after = _filter_words(args, {})
+    before, after = _filter_words(args)
     if before or after:
         noun = " ".join(p for p in (before, "task" if len(tasks) == 1 else "tasks", after) if p)
         return f"You have {len(tasks)} {noun}."

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
 
+from ..converters import MAX_PATH_INT
 from ..extensions import db
 from ..models import PRIORITIES, Task, User
 
@@ -84,6 +85,9 @@ _DUE = {
 
 
 def get_task(ctx: ToolContext, number: int) -> Task:
+    if not 1 <= int(number) <= MAX_PATH_INT:
+        # A number the column cannot hold names no task (and would overflow the query).
+        raise TaskNotFound(int(number))
     task = db.session.scalar(
         select(Task).where(Task.user_id == ctx.user.id, Task.number == int(number))
     )
@@ -218,9 +222,13 @@ def _filtered(
         else:
             raise ToolError("Due must be today, overdue or week.")
     if q:
-        pattern = f"%{q.strip().lower()}%"
+        # autoescape: % and _ in a search are characters, not LIKE wildcards.
+        words = q.strip().lower()
         stmt = stmt.where(
-            or_(func.lower(Task.title).like(pattern), func.lower(Task.description).like(pattern))
+            or_(
+                func.lower(Task.title).contains(words, autoescape=True),
+                func.lower(Task.description).contains(words, autoescape=True),
+            )
         )
     tasks = list(db.session.scalars(stmt))
     tag = tag.strip().lstrip("#").lower() if tag else None
@@ -400,3 +408,55 @@ def count_tasks(ctx: ToolContext) -> dict[str, int]:
     ).one()
     return {"total": total or 0, "pending": open_ or 0, "completed": (total or 0) - (open_ or 0)}
 
+
+
+@tool(
+    "Put a deleted task back under its old number (undoing a delete).",
+    {
+        "type": "object",
+        "properties": {
+            "number": _NUMBER,
+            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
+            "description": {"type": ["string", "null"]},
+            "priority": _PRIORITY,
+            "due_at": _DUE,
+            "due_has_time": {"type": "boolean"},
+            "tags": _TAGS,
+            "recurrence": {"type": ["string", "null"]},
+            "completed": {"type": "boolean"},
+        },
+        "required": ["number", "title"],
+        "additionalProperties": False,
+    },
+)
+def restore_task(
+    ctx: ToolContext,
+    number: int,
+    title: str,
+    description: str | None = None,
+    priority: str = "none",
+    due_at: str | None = None,
+    due_has_time: bool = False,
+    tags: list[str] | None = None,
+    recurrence: str | None = None,
+    completed: bool = False,
+) -> dict[str, Any]:
+    # Numbers are never reused, so a deleted task's number is free unless it was never taken.
+    taken = db.session.scalar(select(Task.id).where(Task.user_id == ctx.user.id, Task.number == int(number)))
+    if taken is not None or int(number) > (ctx.user.last_task_number or 0):
+        raise ToolError(f"Task {number} can't be put back.")
+    task = Task(
+        user_id=ctx.user.id,
+        number=int(number),
+        title=_clean_title(title),
+        description=_clean_text(description),
+        priority=_check_priority(priority),
+        due_at=_parse_due(due_at),
+        due_has_time=bool(due_has_time),
+        tags=_clean_tags(tags),
+        recurrence=recurrence or None,
+    )
+    task.set_completed(bool(completed))
+    db.session.add(task)
+    db.session.flush()
+    return task.to_dict()

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import case, insert, select, update
 
 from ..extensions import db
@@ -31,14 +30,14 @@ from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import writing
 from .actions import Outcome, act
 from .events import Reply, ReplyStarted, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
+from .matching import match_title
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
-from .tools import TOOLS, ToolContext, ToolError
+from .tools import TOOLS, ToolContext, ToolError, list_tasks
 
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "taskchat-rules"
 TITLE_LENGTH = 60
-FUZZY_THRESHOLD = 70
 
 
 class ConversationNotFound(LookupError):
@@ -244,50 +243,25 @@ class Turn:
         last = [int(n) for n in self.state.get("last_tasks", [])]
         if ref.pronoun:
             return last
-        if ref.last:
-            return last[-1:]
-        if ref.ordinal is not None:
-            return [last[ref.ordinal - 1]] if 0 < ref.ordinal <= len(last) else []
+        if ref.last or ref.ordinal is not None:
+            # "the last one" / "the fifth one": of the tasks last shown, else of the whole list
+            if ref.last:
+                return (last if len(last) > 1 else self.listed())[-1:]
+            shown = last if len(last) >= ref.ordinal else self.listed()
+            return [shown[ref.ordinal - 1]] if 0 < ref.ordinal <= len(shown) else []
         if not ref.title:
             return []
         tasks = self.user_tasks()
         if prefer_completed is not None:
-            preferred = [task for task in tasks if task.completed == prefer_completed]
-            found = _match_title(ref.title, preferred)
+            preferred = {task.number: task.title for task in tasks if task.completed == prefer_completed}
+            found = match_title(ref.title, preferred)
             if found:
                 return found
-        return _match_title(ref.title, tasks)
+        return match_title(ref.title, {task.number: task.title for task in tasks})
 
-
-def _title_score(query: str, title: str, **kwargs: Any) -> float:
-    """rapidfuzz's WRatio, or word-by-word similarity when that is higher ("grocerys" ~ "groceries")."""
-    whole = fuzz.WRatio(query, title, **kwargs)
-    query_words, title_words = query.split(), title.split()
-    if not query_words or not title_words:
-        return whole
-    by_word = sum(max(fuzz.ratio(q, t) for t in title_words) for q in query_words) / len(query_words)
-    return max(whole, by_word)
-
-
-def _match_title(query: str, tasks: list[Task]) -> list[int]:
-    """Exact title first, then titles holding every word of the query, then fuzzy (rapidfuzz)."""
-    wanted = query.lower().strip()
-    exact = [task.number for task in tasks if task.title.lower() == wanted]
-    if exact:
-        return exact
-    words = set(re.findall(r"\w+", wanted))
-    holding = [task.number for task in tasks if words and words <= set(re.findall(r"\w+", task.title.lower()))]
-    if holding:
-        return holding
-    # Very short titles only match exactly or by word: "a" is inside every query.
-    choices = {task.number: task.title for task in tasks if len(task.title) >= 3}
-    matches = process.extract(
-        query, choices, scorer=_title_score, processor=str.lower, score_cutoff=FUZZY_THRESHOLD, limit=None
-    )
-    if not matches:
-        return []
-    best = matches[0][1]
-    return [number for _title, score, number in matches if best - score < 5]
+    def listed(self) -> list[int]:
+        """The user's task numbers in the order "show my tasks" lists them."""
+        return [task["number"] for task in list_tasks(self.ctx)["tasks"]]
 
 
 def _words(text: str) -> Iterator[str]:

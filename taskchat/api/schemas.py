@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from ..services import MAX_MESSAGE_CHARS, check_message
 
@@ -18,26 +27,83 @@ Intent = Literal[
 ]
 
 
+@cache
+def known_timezones() -> frozenset[str]:
+    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
+    return frozenset(available_timezones())
+
+
+# "Blank" is what ``str.strip()`` removes entirely: Unicode white space and the ASCII separators
+# \x1c-\x1f. The OpenAPI document states it as a pattern (a non-blank character somewhere);
+# ``_not_blank`` enforces exactly that (tests check the two agree on every character).
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]
+Tag = Annotated[NonBlank, Field(max_length=64)]
+
+# An address is something@domain.tld without spaces; whether it exists is the mail's business.
+# (A validator library's finer rules, such as refusing the reserved .test domain, could not be
+# stated in the OpenAPI document, and so would refuse requests the document allows.)
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00.]+(\.[^@\s\x00.]+)+$"
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(EMAIL, value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
+
+
+def _no_nul(value: Any) -> Any:
+    # PostgreSQL cannot store NUL in text: refuse it here instead of failing at the database.
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(item, str) and "\x00" in item for item in values):
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     @field_validator("*")
     @classmethod
     def no_nul_characters(cls, value: Any) -> Any:
-        # PostgreSQL cannot store NUL in text: refuse it here instead of failing at the database.
-        values = value if isinstance(value, list) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in values):
-            raise ValueError("must not contain NUL characters")
-        return value
+        return _no_nul(value)
 
 
-class ErrorDetail(BaseModel):
+class Query(BaseModel):
+    """Query-string parameters: unknown ones refused, no NUL characters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def no_nul_characters(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
+class Out(BaseModel):
+    """A response body: exactly these fields (the tests check every answer against its model)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Out):
     code: str
     message: str
     details: list[dict[str, Any]] | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Out):
     error: ErrorDetail
 
 
@@ -45,40 +111,40 @@ class ErrorBody(BaseModel):
 
 
 class RegisterRequest(Strict):
-    email: EmailStr = Field(max_length=320)
+    email: Email = Field(max_length=320)
     password: str = Field(min_length=8, max_length=256)
-    timezone: str = "UTC"
+    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
 
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str) -> str:
-        if value not in available_timezones():
+        if value not in known_timezones():
             raise ValueError("unknown IANA time zone")
         return value
 
 
 class LoginRequest(Strict):
-    email: str = Field(min_length=1, max_length=320)
+    email: NonBlank = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=256)
 
 
-class UserOut(BaseModel):
+class UserOut(Out):
     id: str
     email: str
     timezone: str
     created_at: datetime
 
 
-class AuthResponse(BaseModel):
+class AuthResponse(Out):
     user: UserOut
     access_token: str
 
 
-class MeResponse(BaseModel):
+class MeResponse(Out):
     user: UserOut
 
 
-class OkResponse(BaseModel):
+class OkResponse(Out):
     ok: bool = True
 
 
@@ -86,7 +152,7 @@ class OkResponse(BaseModel):
 
 
 class ChatRequest(Strict):
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    message: NonBlank = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     conversation_id: uuid.UUID | None = None
 
     @field_validator("conversation_id", mode="before")
@@ -107,7 +173,7 @@ class ChatRequest(Strict):
         return value
 
 
-class ToolCallOut(BaseModel):
+class ToolCallOut(Out):
     tool_name: str
     tool_input: dict[str, Any] | None
     tool_output: Any | None
@@ -116,14 +182,14 @@ class ToolCallOut(BaseModel):
     execution_time_ms: int | None
 
 
-class ChoiceOut(BaseModel):
+class ChoiceOut(Out):
     """An answer the agent offers when it asks; send ``reply`` as the next message to pick it."""
 
     label: str
     reply: str
 
 
-class ChatMetadata(BaseModel):
+class ChatMetadata(Out):
     intent: Intent
     tool_called: str | None
     tool_calls: list[ToolCallOut]
@@ -131,7 +197,7 @@ class ChatMetadata(BaseModel):
     choices: list[ChoiceOut] = []
 
 
-class ChatResponse(BaseModel):
+class ChatResponse(Out):
     response: str
     conversation_id: uuid.UUID
     metadata: ChatMetadata
@@ -140,7 +206,7 @@ class ChatResponse(BaseModel):
 # --- tasks ------------------------------------------------------------------------------
 
 
-class TaskOut(BaseModel):
+class TaskOut(Out):
     number: int
     title: str
     description: str | None
@@ -155,13 +221,11 @@ class TaskOut(BaseModel):
     updated_at: datetime
 
 
-class TaskList(BaseModel):
+class TaskList(Out):
     tasks: list[TaskOut]
 
 
-class TaskQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TaskQuery(Query):
     status: Literal["pending", "completed", "all"] = "all"
     priority: Priority | None = None
     tag: str | None = Field(default=None, max_length=64)
@@ -169,20 +233,13 @@ class TaskQuery(BaseModel):
     q: str | None = Field(default=None, max_length=200)
 
 
-def _tags(value: list[str]) -> list[str]:
-    for tag in value:
-        if not tag.strip() or len(tag) > 64:
-            raise ValueError("tags must be non-empty strings of at most 64 characters")
-    return value
-
-
 class TaskCreate(Strict):
-    title: str = Field(min_length=1, max_length=500)
+    title: NonBlank = Field(min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
     priority: Priority = "none"
     due_at: AwareDatetime | None = None
     due_has_time: bool = True
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
     recurrence: str | None = Field(default=None, max_length=32)
 
     @field_validator("due_at", mode="before")
@@ -190,50 +247,34 @@ class TaskCreate(Strict):
     def parse_due(cls, value: Any) -> Any:
         return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
 
-    @field_validator("title")
-    @classmethod
-    def title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def tags_not_blank(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else _tags(value)
-
 
 class TaskUpdate(TaskCreate):
-    title: str | None = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
-    priority: Priority | None = None  # type: ignore[assignment]
-    due_has_time: bool | None = None  # type: ignore[assignment]
-    tags: list[str] | None = Field(default=None, max_length=50)  # type: ignore[assignment]
-    completed: bool | None = None
+    """Any field; those a task cannot be without may be left out but not set to null."""
 
-    @field_validator("title")
-    @classmethod
-    def title_not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be empty")
-        return value
+    # Typed without None: an explicit null is refused (and documented so), a missing field is unset.
+    title: NonBlank = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
+    priority: Priority = None  # type: ignore[assignment]
+    due_has_time: bool = None  # type: ignore[assignment]
+    tags: list[Tag] = Field(default=None, max_length=50)  # type: ignore[assignment]
+    completed: bool = None  # type: ignore[assignment]
 
 
 # --- conversations ---------------------------------------------------------------------
 
 
-class ConversationOut(BaseModel):
+class ConversationOut(Out):
     id: uuid.UUID
     title: str | None
     created_at: datetime
     updated_at: datetime
 
 
-class ConversationPage(BaseModel):
+class ConversationPage(Out):
     conversations: list[ConversationOut]
     next_cursor: str | None
 
 
-class MessageOut(BaseModel):
+class MessageOut(Out):
     id: int
     role: Literal["user", "assistant"]
     content: str
@@ -250,12 +291,10 @@ class ConversationDetail(ConversationOut):
     messages: list[MessageOut]
 
 
-class ConversationQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConversationQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-class Health(BaseModel):
+class Health(Out):
     status: str

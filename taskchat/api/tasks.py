@@ -72,9 +72,6 @@ def tasks_show(number: int):
 def tasks_update(number: int):
     data = json_body(TaskUpdate)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("title", "priority", "tags", "completed", "due_has_time"):
-        if field in changes and changes[field] is None:
-            raise APIError(422, "invalid_fields", f"{field} cannot be null.")
     if "due_at" in changes:
         changes["due_at"] = data.due_at.isoformat() if data.due_at else None
         changes.setdefault("due_has_time", bool(data.due_at))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_jwt_extended import create_access_token, jwt_required, set_access_cookies
 from pydantic import ValidationError
 
-from ..api.schemas import LoginRequest, RegisterRequest
+from ..api.schemas import LoginRequest, RegisterRequest, known_timezones
 from ..auth import revoke_current_token
 from ..models import User
 from ..services import EmailTaken, create_user
@@ -73,7 +71,7 @@ def register():
     fields = {"email": email, "password": request.form.get("password", "")}
     # The zone comes from the browser (app.js), not from the person: one it cannot name
     # falls back to UTC instead of failing the sign-up.
-    if request.form.get("timezone") in available_timezones():
+    if request.form.get("timezone") in known_timezones():
         fields["timezone"] = request.form["timezone"]
     try:
         data = RegisterRequest.model_validate(fields)

@@ -20,14 +20,16 @@ from taskchat.models import User
 from tests.conftest import empty_tables
 
 CASES_DIR = Path(__file__).parent / "intent_cases"
+# Written before the parser was tuned for everyday phrasing and never tuned on: accuracy only.
+HELD_OUT_DIR = Path(__file__).parent / "held_out"
 DEFAULT_NOW = "2026-12-01T10:00"  # a Tuesday
 DEFAULT_TZ = "UTC"
 
 
-def load_cases() -> list[dict[str, Any]]:
-    """Every case in ``intent_cases/*.jsonl`` (one JSON object per line)."""
+def load_cases(folder: Path = CASES_DIR) -> list[dict[str, Any]]:
+    """Every case in ``folder/*.jsonl`` (one JSON object per line); the intent suite by default."""
     cases = []
-    for path in sorted(CASES_DIR.glob("*.jsonl")):
+    for path in sorted(folder.glob("*.jsonl")):
         for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
                 case = json.loads(line)

@@ -68,8 +68,8 @@ def check_fields(actual: dict[str, Any], wanted: dict[str, Any], label: str) -> 
         assert got == value, f"{label}: {name} is {got!r}, expected {value!r}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_intent_case(agent_app, case):
+def check_case(case: dict[str, Any]) -> None:
+    """Run one case through the real agent; an ``AssertionError`` says what came out wrong."""
     seeded = seed_user(case)
     before = snapshot(seeded.user.id)
     messages = case["say"] if isinstance(case["say"], list) else [case["say"]]
@@ -112,3 +112,8 @@ def test_intent_case(agent_app, case):
     for text in [case["reply_has"]] if isinstance(case.get("reply_has"), str) else case.get("reply_has", []):
         assert text in last.response, trail
     assert last.response.strip()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_intent_case(agent_app, case):
+    check_case(case)

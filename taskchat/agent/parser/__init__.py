@@ -1,0 +1,252 @@
+"""Text plus conversation context → an intent and its arguments.
+
+The parser knows nothing about the database: task references stay references
+(``TaskRef``) and the turn resolves them against the user's tasks. Rules are tried in a
+fixed order, each anchored on the verb a message starts with, so a word inside a title
+("Update task 2 title to 'Mark as done'") never decides the intent, and words are matched
+as words ("ship" is not "hi"). Each intent family has its module; this one reads the
+conversation (answers, undo, "and pears too"), splits two actions, and keeps questions and
+negated commands from ever changing a task.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..matching import lemma
+from ..references import TaskRef, parse_refs
+from . import asking, complete, create, delete, listing, talk, update, update_forms
+from .base import (
+    INTENTS,
+    NEGATED,
+    QUESTION,
+    ParseContext,
+    ParsedIntent,
+    Rule,
+    digits_for_number_words,
+    words,
+)
+
+__all__ = ["INTENTS", "ParseContext", "ParsedIntent", "TaskRef", "parse_intent"]
+
+WRITES = frozenset({"CREATE", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE"})
+
+# ---------------------------------------------------------------- politeness
+
+_POLITE_HEAD = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|um+|uh+|well|please|pls|plz|hey|hi|hello|yo|now|and|also|then|actually|oh|oops|"
+    r"sorry|wait|thanks|thank\s+you|thx|cheers|great|cool|alright|right|"
+    r"can\s+you|could\s+you|would\s+you|will\s+you|can\s+u|could\s+u|would\s+you\s+mind|kindly|"
+    r"go\s+ahead\s+and|just|quickly|taskchat|bot)\b[\s,!.:]*)+",
+    re.I,
+)
+_WANT_HEAD = re.compile(
+    r"^(?:i\s+want\s+to|i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|let's|lets|help\s+me|"
+    # "I need to finish the report" is a new task; "I need to see my tasks" is not
+    r"(?:i\s+need\s+to|i\s+have\s+to|i\s+must)(?=\s+(?:see|view|list|show|check|find|look|search)\b.*\b(?:tasks?|list|to-?dos?|pending|overdue)\b)|"
+    # "I need to delete tomatoes from my list": the list says it is a command, not a new task
+    r"(?:i\s+need\s+to|i\s+have\s+to|i\s+want\s+you\s+to|i\s+need\s+you\s+to|you\s+can|you\s+should|i'd\s+like\s+you\s+to|would\s+you\s+please|"
+    r"hurry\s+up\s+and|please\s+go\s+ahead\s+and)"
+    r"(?=\s+(?:just\s+)?(?:add|delete|remove|erase|put|include|take|clear|mark|rename)\b.*\b(?:list|reminders|chores|task\s+\d+|it)\b))\s+",
+    re.I,
+)
+_COMMAND_VERB = re.compile(
+    r"^(?:add|create|delete|remove|complete|mark|see|view|list|show|find|search|rename|update|"
+    r"change|move|reopen|edit|set|clear|check|tick|finish|get\s+rid|make\s+a|look|put|include|take|erase|scratch|nix|cross)\b",
+    re.I,
+)
+_POLITE_TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|ok|okay|(?<!from\s)now))+[\s.!?]*$", re.I)
+
+
+def unwrap(raw: str) -> str:
+    text = _POLITE_HEAD.sub("", raw).strip()
+    want = _WANT_HEAD.match(text)
+    if want and _COMMAND_VERB.match(text[want.end():]):
+        text = text[want.end():]
+    # Only the end can hold "… please": searching just the tail keeps long input linear.
+    cut = max(0, len(text) - 60)
+    text = (text[:cut] + _POLITE_TAIL.sub("", text[cut:])).strip()
+    return text or raw
+
+
+
+RULES: tuple[Rule, ...] = (
+    delete.bulk_delete,
+    complete.bare_verb,
+    asking.wants_to_know,
+    create.onto_list,
+    create.reminder,
+    update_forms.update_special,
+    update_forms.mark_priority,
+    update.shift,
+    complete.reopen,
+    complete.complete,
+    delete.delete,
+    update.update,
+    update.field_statement,
+    asking.question_search,
+    listing.search,
+    create.create,
+    listing.list_tasks,
+    complete.done_statement,
+)
+
+# ---------------------------------------------------------------- two actions, and "and pears too"
+
+_SECOND = re.compile(
+    r"^(?P<a>.+?)(?:\s*[,;]\s*|\s+)(?:and\s+then|and\s+also|and|then|also|plus)\s+"
+    r"(?P<b>(?:please\s+)?(?:add|delete|remove|complete|mark|finish|put|take|tick|check\s+off|cross|move|rename|reopen|"
+    r"show|list|erase|include|create|get\s+rid\s+of)\b.+)$",
+    re.I | re.S,
+)
+_ACTS = WRITES | {"LIST", "SEARCH"}
+_CONTINUE = re.compile(
+    r"^(?:(?:oh|ah|um|oops|wait|actually)[\s,]+)*(?:and|also|plus|and\s+also)\s+(?P<rest>.+?)"
+    r"(?:\s+(?:too|as\s+well|also))?[\s.!]*$|^(?P<rest2>.+?)\s+(?:too|as\s+well)[\s.!]*$",
+    re.I,
+)
+# Verbs a title may start with that a follow-up keeps: after "buy apples", "and pears" is "buy pears".
+_TASK_VERBS = frozenset(
+    ["buy", "get", "call", "phone", "ring", "email", "text", "pay", "book", "order", "send", "post", "return", "pick", "clean", "wash", "water", "feed", "fix", "visit", "read", "write", "print", "check", "renew", "cancel", "collect", "drop", "take", "bring", "mow", "iron", "cook", "make", "finish", "file"]
+)
+
+
+def _two_actions(body: str, context: ParseContext) -> ParsedIntent | None:
+    match = _SECOND.match(body)
+    if not match or QUESTION.match(match.group("a")) or re.search(r"\bif\b", match.group("a"), re.I):
+        return None
+    first, second = _rules(match.group("a").strip(" ,"), context), _rules(match.group("b").strip(" ,"), context)
+    if not (first and second) or first.intent not in _ACTS or second.intent not in _ACTS:
+        return None
+    if first.asked or second.asked or first.bulk or second.bulk:
+        return None
+    if second.intent == "CREATE" and str(second.args.get("title", "")).lower() in {"it", "them", "that", "those", "these"}:
+        return None  # "…, if not add them": one request about one thing
+    first.then = second
+    return first
+
+
+def _continuation(body: str, context: ParseContext) -> ParsedIntent | None:
+    """"and pears too" after "add buy apples": the last action again, on a new object."""
+    last = (context.state or {}).get("last_action")
+    match = _CONTINUE.match(body)
+    if not last or not match:
+        return None
+    rest = (match.group("rest") or match.group("rest2")).strip(" ,.!")
+    if not rest or talk.small_talk(rest, rest.lower(), context):
+        return None
+    again = _rules(rest, context)
+    if again and again.intent != "UNKNOWN" and not again.statement:
+        return again  # "and delete task 2": a command of its own
+    intent = last.get("intent")
+    if intent == "CREATE":
+        before = words(last.get("title") or "")
+        said = words(rest)
+        if len(before) > 1 and before[0] in _TASK_VERBS and said and lemma(said[0]) not in _TASK_VERBS:
+            rest = f"{before[0]} {rest}"
+        return create.create("add " + rest, rest.lower(), context)
+    if intent in WRITES:
+        refs = parse_refs(rest)
+        return ParsedIntent(intent, dict(last.get("args") or {}), refs) if refs else None
+    return None
+
+
+# ---------------------------------------------------------------- questions never change tasks
+
+
+def _as_question(parsed: ParsedIntent, body: str, context: ParseContext) -> ParsedIntent:
+    """A question that reads like a command ("is task 2 done?") answers with what it names."""
+    asked = asking.question_search(body, body.lower(), context)
+    if asked is not None:
+        return asked
+    titles = [ref.title for ref in parsed.refs if ref.title and not parsed.statement]
+    if titles:
+        return ParsedIntent("SEARCH", {"query": titles[0]})
+    if parsed.refs:
+        return ParsedIntent("LIST", {})
+    return ParsedIntent("UNKNOWN")
+
+
+# "on the shopping list, did I put tomato": a question once the list named first is set aside
+_LIST_AHEAD = re.compile(r"^(?:on|in|for)\s+(?:my|the)\s+(?:[\w-]+\s+){0,3}?(?:list|reminders)\s*,?\s*", re.I)
+_LIST_FIRST = re.compile(
+    r"^(?P<phrase>(?:for|on|to|in|onto|from)\s+(?:my|the)\s+(?:[\w-]+\s+){0,4}?(?:list|reminders)(?:\s+of\s+[\w\s]+?)?)"
+    r"(?:\s*[,:]\s*|\s+(?=(?:please|add|remove|delete|put|take|i\s+need)\b))(?:please\s+)?(?P<rest>.+)$"
+    r"|^(?:update|edit|change)\s+(?:my|the)\s+(?:[\w-]+\s+){0,3}(?:list|reminders)\s*[,:;-]\s*(?P<rest2>.+)$",
+    re.I | re.S,
+)
+
+
+def _list_last(body: str) -> str:
+    """"on my to-do list, add dishes" → "add dishes on my to-do list": the list goes last."""
+    match = _LIST_FIRST.match(body)
+    if not match:
+        return body
+    if match.group("rest2"):
+        return match.group("rest2")
+    phrase = match.group("phrase")
+    phrase = re.sub(r"^(?:for|in|on)\b", "to", phrase) if re.match(r"(?:please\s+)?(?:add|put|include)\b", match.group("rest"), re.I) else phrase
+    return f"{match.group('rest')} {phrase}"
+
+
+def _answers_title(parsed: ParsedIntent | None, text: str) -> bool:
+    """Whether a message after "what should I remind you about?" is the answer, not a new request."""
+    if talk.NO.match(text) or QUESTION.match(text) or re.search(r"\d", text):
+        return False
+    return parsed is None or (parsed.intent in WRITES and parsed.intent != "CREATE" and not parsed.bulk) or (
+        parsed.intent == "UNKNOWN" and not parsed.negated
+    )
+
+
+def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
+    lower = body.lower()
+    for rule in RULES:
+        parsed = rule(body, lower, context)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent:
+    """Read one user message. Order matters: the verb at the start decides before words inside."""
+    context = context or ParseContext()
+    raw = text.strip()
+    if not raw:
+        return ParsedIntent("UNKNOWN")
+    state = context.state or {}
+    flat = " ".join(raw.split())
+    if state.get("confirm"):
+        if talk.YES.match(flat):
+            return ParsedIntent("DELETE", bulk="confirmed")
+        if talk.NO.match(flat):
+            return ParsedIntent("DELETE", bulk="cancelled")
+    pending = state.get("pending") or {}
+    if pending and pending.get("intent") != "CREATE":
+        answer = talk.choice(flat, pending)
+        if answer:
+            return answer
+    small = talk.small_talk(flat, flat.lower(), context)
+    if small:
+        return small
+    undo = talk.undo(flat)
+    if undo:
+        return undo
+    body = digits_for_number_words(_list_last(unwrap(raw if "\n" in raw else flat)))
+    if NEGATED.match(body) or NEGATED.match(flat):
+        return ParsedIntent("UNKNOWN", negated=True)
+    # "and …" is read before politeness is unwrapped, which would drop the "and".
+    parsed = _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
+    # After "can you"/"could you" is unwrapped, what still starts like a question asks.
+    asking = QUESTION.match(body) is not None or QUESTION.match(_LIST_AHEAD.sub("", body)) is not None
+    if parsed is not None and asking and parsed.intent in WRITES and not (parsed.asked or parsed.unless_listed):
+        return _as_question(parsed, body, context)
+    if pending.get("intent") == "CREATE" and _answers_title(parsed, flat):
+        # The answer to "what should I remind you about?" is the task, whatever verb it starts with.
+        return create.create("add " + body, body.lower(), context) or ParsedIntent("UNKNOWN")
+    if parsed is not None:
+        return parsed
+    found = words(body)
+    if 1 < len(found) <= 8 and "?" not in body and not re.match(r"(?:what|how|why|who|when|where|is|are|do|does|can)\b", body.lower()):
+        # Maybe a task said without "add": offer it rather than guess.
+        return ParsedIntent("UNKNOWN", suggest=body.strip(" .!"))
+    return ParsedIntent("UNKNOWN")
