@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -43,6 +44,7 @@ REDIS = ("127.0.0.1", 6379)
 STREAM_DELAY_MS = 100
 HEARTBEAT_SECONDS = 1
 READ_TIMEOUT = "2s"
+SIGNIN_LIMIT = 3
 
 
 def nginx_binary() -> str:
@@ -181,6 +183,10 @@ def stack(tmp_path_factory):
         "TASKCHAT_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
         "WEB_CONCURRENCY": "2",
         "TASKCHAT_THREADS": "8",
+        # Counted in Redis, shared by both instances. Sign-ups are many here (one per test).
+        "RATELIMIT_ENABLED": "true",
+        "RATELIMIT_SIGNIN_PER_ADDRESS": f"{SIGNIN_LIMIT} per minute",
+        "RATELIMIT_SIGNUP_PER_ADDRESS": "1000 per minute",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     instances: list[Instance] = []
@@ -445,6 +451,37 @@ def test_forwarded_headers_are_trusted_from_nginx(stack):
     assert line["remote_addr"] == "127.0.0.2"
     # /metrics is not served through the public site.
     assert session.get(stack.url + "/metrics").status_code == 404
+
+
+def loopback_address() -> str:
+    """A loopback address of its own for each run, so counters left in Redis by another run
+    within the minute do not count."""
+    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(2, 254)}"
+
+
+def test_per_address_limits_count_the_client_behind_nginx_on_both_instances(stack):
+    limited, other = loopback_address(), loopback_address()
+    statuses, request_ids = [], []
+    for n in range(SIGNIN_LIMIT + 2):
+        request_id = f"limit-{uuid.uuid4().hex[:8]}"
+        status, body = request_from(
+            stack, limited, "POST", "/api/v1/auth/login",
+            {"email": f"nobody{n}@example.com", "password": "not-the-password-1"},
+            {"X-Request-ID": request_id},
+        )
+        statuses.append(status)
+        request_ids.append(request_id)
+    served = [stack.served_by(request_id) for request_id in request_ids]
+    print(f"\nsign-ins from {limited}: {statuses}, served by {served}")
+    # One count across both instances (Redis), per client address (not nginx's).
+    assert statuses == [401] * SIGNIN_LIMIT + [429, 429]
+    assert json.loads(body)["error"]["code"] == "too_many_requests"
+    assert set(served) == {"a", "b"}
+    status, _ = request_from(
+        stack, other, "POST", "/api/v1/auth/login",
+        {"email": "nobody@example.com", "password": "not-the-password-1"},
+    )
+    assert status == 401
 
 
 def test_a_graceful_reload_loses_no_turn(stack):
