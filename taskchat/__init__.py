@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,12 @@ from .config import CONFIGS, from_environment, instance_secret
 from .converters import register_converters
 from .extensions import cors, db, jwt, migrate
 from .limits import register_limits
+from .observability import (
+    configure_logging,
+    register_metrics,
+    register_proxy_fix,
+    register_request_ids,
+)
 from .request_body import register_request_body
 from .transactions import configure_sqlite
 
@@ -33,10 +37,13 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_request_body(app)
     register_converters(app)
     configure(app, config)
-    configure_logger(app)
+    configure_logging(app)
+    register_proxy_fix(app)
+    register_request_ids(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_metrics(app)
     register_limits(app)
     register_commands(app)
     return app
@@ -87,15 +94,6 @@ def postgresql_engine_options(config: dict[str, Any]) -> dict[str, Any]:
     connect_args.setdefault("keepalives_count", 3)
     options["connect_args"] = connect_args
     return options
-
-
-def configure_logger(app: Flask) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("taskchat")
-    if not logger.handlers:
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
 
 
 def register_extensions(app: Flask) -> None:

@@ -44,7 +44,20 @@ def from_environment() -> dict[str, Any]:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
     if env.get("TASKCHAT_LLM_TIMEOUT_SECONDS", "").strip():
         settings["TASKCHAT_LLM_TIMEOUT_SECONDS"] = float(env["TASKCHAT_LLM_TIMEOUT_SECONDS"])
-    for name in ("TASKCHAT_STREAM_DELAY_MS", "TASKCHAT_HEARTBEAT_SECONDS", "TASKCHAT_TURN_SLOTS", *DATABASE_TIMEOUTS):
+    if "TASKCHAT_METRICS_ALLOW" in env:
+        allow = env["TASKCHAT_METRICS_ALLOW"].split(",")
+        settings["TASKCHAT_METRICS_ALLOW"] = [a.strip() for a in allow if a.strip()]
+    if env.get("TASKCHAT_METRICS_TOKEN", "").strip():
+        settings["TASKCHAT_METRICS_TOKEN"] = env["TASKCHAT_METRICS_TOKEN"].strip()
+    if env.get("TASKCHAT_LOG_FORMAT", "").strip():
+        settings["TASKCHAT_LOG_FORMAT"] = env["TASKCHAT_LOG_FORMAT"].strip().lower()
+    for name in (
+        "TASKCHAT_STREAM_DELAY_MS",
+        "TASKCHAT_HEARTBEAT_SECONDS",
+        "TASKCHAT_TURN_SLOTS",
+        "TASKCHAT_TRUSTED_PROXIES",
+        *DATABASE_TIMEOUTS,
+    ):
         if env.get(name, "").strip():
             settings[name] = int(env[name])
     if env.get("REDIS_URL", "").strip():
@@ -99,6 +112,12 @@ class Config:
     TASKCHAT_LLM_TIMEOUT_SECONDS = 30.0
     # Any value works on localhost; a public host must be allow-listed on the OpenAI platform.
     TASKCHAT_CHATKIT_DOMAIN_KEY = "local-dev"
+    # How many proxies in front (nginx: 1) set X-Forwarded-For/-Proto that may be believed.
+    TASKCHAT_TRUSTED_PROXIES = 0
+    TASKCHAT_LOG_FORMAT = "text"  # or "json"
+    # /metrics answers these addresses/networks, or a request with "Authorization: Bearer <token>".
+    TASKCHAT_METRICS_ALLOW: list[str] = ["127.0.0.1", "::1"]
+    TASKCHAT_METRICS_TOKEN: str | None = None
 
     # Rate limits (taskchat.limits). Without REDIS_URL the counters are per process, in memory.
     RATELIMIT_ENABLED = True

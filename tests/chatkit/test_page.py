@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -20,10 +19,9 @@ from sqlalchemy import select
 from taskchat.extensions import db
 from taskchat.models import Message
 from taskchat.web.chatkit_page import CHATKIT_SCRIPT
+from tests.chromium import WHAT_TO_INSTALL, find_chromium
 
 from .conftest import EVENT, IGNORE_WIDGET_DEPRECATION, parse_sse
-
-CHROMIUM = "/usr/bin/chromium"
 
 STAND_IN = """
 customElements.define("openai-chatkit", class extends HTMLElement {
@@ -64,10 +62,11 @@ def test_page_points_the_component_at_this_backend(client, auth):
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+    executable = find_chromium()
+    if executable is None:
+        pytest.fail(WHAT_TO_INSTALL)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
         yield browser
         browser.close()
 

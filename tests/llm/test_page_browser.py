@@ -10,8 +10,9 @@ import uuid
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.chromium import WHAT_TO_INSTALL, find_chromium
 from tests.llm.fake_openai import Step
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.web.conftest import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -22,8 +23,11 @@ expect.set_options(timeout=15_000)
 def browser():
     """Chromium for this module only: Playwright's sync API keeps an event loop running in
     this thread while it is open, which the MCP tests' own loop must not meet."""
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.fail(WHAT_TO_INSTALL)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 

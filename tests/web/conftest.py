@@ -1,4 +1,4 @@
-"""Fixtures for the page tests: a signed-in test client, and Playwright driving Debian's chromium."""
+"""Fixtures for the page tests: a signed-in test client, and Playwright driving chromium."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.chromium import WHAT_TO_INSTALL, find_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -60,13 +61,14 @@ def page_user(app):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.fail(WHAT_TO_INSTALL)
     if not (ROOT / "static" / "vendor" / "htmx.min.js").exists():
         pytest.fail("static/vendor/htmx.min.js is missing; run `make vendor` (npm ci + scripts/vendor.mjs)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
