@@ -11,9 +11,8 @@
   ``PROMETHEUS_MULTIPROC_DIR`` is set, which gunicorn.conf.py does) answers only the addresses in
   ``TASKCHAT_METRICS_ALLOW`` or a request bearing ``TASKCHAT_METRICS_TOKEN``.
 
-Turn metrics are read off the rows a turn commits (an assistant message with its intent, tool
-calls with their status) through SQLAlchemy connection events, so the agent and the stream
-pipeline carry no metrics code and every surface is counted the same way.
+Turn metrics come from the agent's ``turn_stored`` signal, sent once a turn's reply is
+committed, so every surface is counted the same way and a rolled-back turn not at all.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import logging
 import os
 import re
 import sys
-import time
 import uuid
 from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network
@@ -37,11 +35,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 from pythonjsonlogger.json import JsonFormatter
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .models import Message, ToolCall
+from .agent.events import Reply, turn_stored
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Taken from the client only when it looks like an id: no spaces, quotes or control characters
@@ -55,7 +51,7 @@ TOOL_ERRORS = Counter(
 )
 TURN_LATENCY = Histogram(
     "taskchat_turn_duration_seconds",
-    "From the start of a turn's transaction to its reply being committed.",
+    "From the start of a turn to its reply being committed.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=None,
 )
@@ -226,67 +222,13 @@ def register_metrics(app: Flask) -> None:
             response.call_on_close(OPEN_STREAMS.dec)
         return response
 
-    _listen_for_turns()
+    turn_stored.connect(_count_turn)
 
 
-# Pending observations live on the database connection until its transaction commits (a
-# rolled-back turn counts for nothing). Connection events see every statement, whether the ORM
-# or Core wrote the row, and tell a tool's SAVEPOINT from a commit.
-_BEGAN = "taskchat.metrics.began"
-_REPLY = "taskchat.metrics.reply_intent"
-_TOOL_ERRORS = "taskchat.metrics.tool_errors"
-_MESSAGES = Message.__tablename__
-_TOOL_CALLS = ToolCall.__tablename__
-
-
-def _transaction_began(connection: Connection) -> None:
-    connection.info[_BEGAN] = time.perf_counter()
-
-
-def _statement_executed(connection: Connection, statement, multiparams, params, options, result) -> None:
-    """Note a reply given its intent (inserted with it, or updated to it) and failed tool calls."""
-    context = getattr(result, "context", None)
-    table = getattr(statement, "table", None)
-    if context is None or table is None or not (context.isinsert or context.isupdate):
-        return
-    rows = context.compiled_parameters or []
-    if table.name == _MESSAGES:
-        for row in rows:
-            if row.get("intent") and (context.isupdate or row.get("role") == "assistant"):
-                # One reply per turn transaction: written twice (announced, then completed) it
-                # is still one turn.
-                connection.info[_REPLY] = row["intent"]
-    elif table.name == _TOOL_CALLS and context.isinsert:
-        failed = [row["tool_name"] for row in rows if row.get("status") == "error"]
-        if failed:
-            connection.info.setdefault(_TOOL_ERRORS, []).extend(failed)
-
-
-def _committed(connection: Connection) -> None:
-    began = connection.info.pop(_BEGAN, None)
-    intent = connection.info.pop(_REPLY, None)
-    if intent:
-        TURNS.labels(intent=intent).inc()
-        if began is not None:
-            TURN_LATENCY.observe(time.perf_counter() - began)
-    for tool in connection.info.pop(_TOOL_ERRORS, []):
-        TOOL_ERRORS.labels(tool=tool).inc()
-
-
-def _rolled_back(connection: Connection) -> None:
-    for key in (_BEGAN, _REPLY, _TOOL_ERRORS):
-        connection.info.pop(key, None)
-
-
-_LISTENERS = (
-    (Engine, "begin", _transaction_began),
-    (Engine, "after_execute", _statement_executed),
-    (Engine, "commit", _committed),
-    (Engine, "rollback", _rolled_back),
-)
-
-
-def _listen_for_turns() -> None:
-    for target, name, listener in _LISTENERS:
-        if not event.contains(target, name, listener):
-            event.listen(target, name, listener)
+def _count_turn(reply: Reply) -> None:
+    """A stored turn: its intent, how long it took, and the tools that failed."""
+    TURNS.labels(intent=reply.intent).inc()
+    TURN_LATENCY.observe(reply.execution_time_ms / 1000)
+    for call in reply.tool_calls:
+        if call.status == "error":
+            TOOL_ERRORS.labels(tool=call.name).inc()

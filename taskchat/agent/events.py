@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from blinker import Namespace
+
+# Sent with the Reply once a turn's reply is committed (whatever surface drove it): what
+# operations code listens to (metrics), so the agent carries none of it.
+turn_stored = Namespace().signal("turn-stored")
+
 
 @dataclass(frozen=True)
 class ToolStarted:

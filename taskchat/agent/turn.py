@@ -35,7 +35,16 @@ from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import writing
 from . import llm
 from .actions import Outcome, act
-from .events import Reply, ReplyStarted, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
+from .events import (
+    Reply,
+    ReplyStarted,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnDone,
+    TurnEvent,
+    turn_stored,
+)
 from .matching import match_title
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
 from .tools import TOOLS, ToolContext, ToolError, call_tool, list_tasks
@@ -433,20 +442,20 @@ def _run_unlocked(turn: Turn, decide, user_message_id: int | None) -> Iterator[T
 
 
 def _done(turn: Turn, outcome: Outcome, message_id: int, started: float, user_message_id: int | None) -> TurnDone:
-    return TurnDone(
-        Reply(
-            response=outcome.text,
-            conversation_id=str(turn.conversation_id),
-            intent=outcome.intent,
-            tool_calls=list(turn.calls),
-            execution_time_ms=round((time.perf_counter() - started) * 1000),
-            message_id=message_id,
-            user_message_id=user_message_id,
-            display=outcome.display,
-            title=turn.title,
-            choices=list(outcome.choices),
-        )
+    reply = Reply(
+        response=outcome.text,
+        conversation_id=str(turn.conversation_id),
+        intent=outcome.intent,
+        tool_calls=list(turn.calls),
+        execution_time_ms=round((time.perf_counter() - started) * 1000),
+        message_id=message_id,
+        user_message_id=user_message_id,
+        display=outcome.display,
+        title=turn.title,
+        choices=list(outcome.choices),
     )
+    turn_stored.send(reply)
+    return TurnDone(reply)
 
 
 def _as_user(user: User | str) -> User:
