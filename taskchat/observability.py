@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
-from flask import Flask, abort, g, has_request_context, request
+from flask import Flask, abort, g, has_app_context, request
 from gunicorn.glogging import Logger as GunicornBaseLogger
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_flask_exporter import PrometheusMetrics
@@ -76,8 +76,9 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def current_request_id() -> str:
-    """This request's id, or ``-`` outside a request."""
-    if has_request_context():
+    """This request's id, or ``-`` outside a request (a stream's worker thread carries its
+    request's id on ``g`` of its own application context)."""
+    if has_app_context():
         return g.get("request_id", "-")
     return "-"
 

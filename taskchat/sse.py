@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, stream_with_context
+from flask import Flask, Response, current_app, g, has_app_context, stream_with_context
 
 from . import turn_slots
 from .agent.events import TextDelta
@@ -112,9 +112,12 @@ def in_background(
     """
     results: queue.SimpleQueue = queue.SimpleQueue()
     hung_up = threading.Event()
+    request_id = g.get("request_id") if has_app_context() else None
 
     def work() -> None:
         with app.app_context():
+            if request_id:  # the worker's log lines carry the request's id
+                g.request_id = request_id
             try:
                 for event in events:
                     results.put(event)

@@ -116,3 +116,18 @@ def test_a_listing_model_turn_shows_the_task_list_widget(app, chatkit, fake_llm)
     _thread, stream = chatkit.create("what's on my list?")
     widgets = [item for item in stream.done_items() if item.type == "widget"]
     assert len(widgets) == 1 and "Feed the cat" in widgets[0].model_dump_json()
+
+
+def test_a_streamed_model_turn_logs_with_its_request_id(app, client, auth, fake_llm, caplog):
+    """The turn runs in a worker thread; its log lines still say which request they belong to."""
+    fake_llm.add(Step(status=503))
+    account = auth.register()
+    response = client.post(
+        "/api/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "add buy milk"}], "stream": True},
+        headers={**account.headers, "X-Request-ID": "stream-7"},
+    )
+    assert response.headers["X-Request-ID"] == "stream-7"
+    response.get_data()  # read to the end: the turn (and its log line) is done
+    records = [r for r in caplog.records if r.getMessage().startswith("language model failed")]
+    assert [r.request_id for r in records] == ["stream-7"]
