@@ -179,6 +179,31 @@ def _check_priority(priority: str) -> str:
     return priority
 
 
+def _new_task(
+    ctx: ToolContext,
+    number: int,
+    title: str,
+    description: str | None,
+    priority: str,
+    due_at: str | None,
+    due_has_time: bool,
+    tags: list[str] | None,
+    recurrence: str | None,
+) -> Task:
+    """A task of the user's, its fields cleaned and checked (new, or put back by undo)."""
+    return Task(
+        user_id=ctx.user.id,
+        number=number,
+        title=_clean_title(title),
+        description=_clean_text(description),
+        priority=_check_priority(priority),
+        due_at=_parse_due(due_at),
+        due_has_time=bool(due_has_time),
+        tags=_clean_tags(tags),
+        recurrence=recurrence or None,
+    )
+
+
 @tool(
     "Create a task for the user. due_at is ISO 8601 with an offset, in the user's time zone; "
     "set due_has_time to false when only a date was given.",
@@ -194,17 +219,9 @@ def add_task(
     tags: list[str] | None = None,
     recurrence: str | None = None,
 ) -> dict[str, Any]:
-    task = Task(
-        user_id=ctx.user.id,
-        title=_clean_title(title),
-        description=_clean_text(description),
-        priority=_check_priority(priority),
-        due_at=_parse_due(due_at),
-        due_has_time=bool(due_has_time),
-        tags=_clean_tags(tags),
-        recurrence=recurrence or None,
+    task = _new_task(
+        ctx, ctx.user.allocate_task_number(), title, description, priority, due_at, due_has_time, tags, recurrence
     )
-    task.number = ctx.user.allocate_task_number()
     db.session.add(task)
     db.session.flush()
     return task.to_dict()
@@ -387,17 +404,7 @@ def restore_task(
     taken = db.session.scalar(select(Task.id).where(Task.user_id == ctx.user.id, Task.number == int(number)))
     if taken is not None or int(number) > (ctx.user.last_task_number or 0):
         raise ToolError(f"Task {number} can't be put back.")
-    task = Task(
-        user_id=ctx.user.id,
-        number=int(number),
-        title=_clean_title(title),
-        description=_clean_text(description),
-        priority=_check_priority(priority),
-        due_at=_parse_due(due_at),
-        due_has_time=bool(due_has_time),
-        tags=_clean_tags(tags),
-        recurrence=recurrence or None,
-    )
+    task = _new_task(ctx, int(number), title, description, priority, due_at, due_has_time, tags, recurrence)
     task.set_completed(bool(completed))
     db.session.add(task)
     db.session.flush()
