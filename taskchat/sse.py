@@ -67,6 +67,13 @@ def comment(text: str = "") -> str:
 KEEP_ALIVE = comment("keep-alive")
 
 
+def opened_with(first: T, events: Iterator[T]) -> Iterator[T]:
+    """``first``, then ``events``; unlike ``itertools.chain``, closing this closes ``events``,
+    so a turn that is cancelled (a reader that hung up) hears of it and stores what it had."""
+    yield first
+    yield from events
+
+
 def run_to_end(events: Iterable[T]) -> Iterator[T]:
     """Yield ``events``; if the consumer stops early, consume the rest anyway.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from itertools import chain
 from typing import Any, Literal
 
 from flask import Response, jsonify, request
@@ -18,7 +17,7 @@ from flask_jwt_extended import current_user, get_current_user, jwt_required
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from .. import sse
-from ..agent import TextDelta, TurnDone, process_request, run_turn, start_turn
+from ..agent import TextDelta, TurnDone, llm, process_request, run_turn, start_turn
 from ..errors import APIError, validation_details
 from . import bp
 from .validation import documented, json_object, message_text
@@ -111,10 +110,11 @@ def complete(body: dict[str, Any]) -> Response:
     conversation_id = conversation_header()
     if data.stream:
         start = start_turn(current_user.id, text, conversation_id)
-        events = chain([Opening()], run_turn(get_current_user(), start))
+        events = sse.opened_with(Opening(), run_turn(get_current_user(), start))
         encoder = CompletionEncoder(f"chatcmpl-{start.user_message_id}")
         return sse.stream_response(
-            events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)}
+            events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)},
+            cancellable=llm.enabled(),  # a client that hangs up stops the model, as ChatKit's Stop does
         )
 
     reply = process_request(current_user, text, conversation_id)

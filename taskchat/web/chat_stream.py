@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 from flask import Response, render_template
 
-from ..agent import TextDelta, ToolStarted, TurnDone, TurnStart, run_turn
+from ..agent import TextDelta, ToolStarted, TurnDone, TurnStart, llm, run_turn
 from ..models import User
-from ..sse import frame, stream_response
+from ..sse import frame, opened_with, stream_response
 from .page_data import changed_tasks, sidebar
 
 
@@ -93,5 +92,6 @@ class PageEncoder:
 def stream_turn(user: User, start: TurnStart, *, csrf_token: str) -> Response:
     """The streamed answer to a user message that is already committed."""
     encoder = PageEncoder(user, start, csrf_token)
-    events = chain([TurnOpened()], run_turn(user, start))
-    return stream_response(events, encoder, encoder.error_frame())
+    events = opened_with(TurnOpened(), run_turn(user, start))
+    # A page closed mid-answer stops the model, as ChatKit's Stop does.
+    return stream_response(events, encoder, encoder.error_frame(), cancellable=llm.enabled())

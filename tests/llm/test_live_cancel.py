@@ -92,3 +92,35 @@ def test_chatkit_text_arrives_while_the_model_is_still_writing(app, model_server
         raise AssertionError("no text delta")
     rest = list(events)
     assert rest[-2].type == "thread.item.done" and rest[-2].item.content[0].text == "".join(PIECES[:10])
+
+
+def test_a_completions_client_that_hangs_up_stops_the_model_too(app, model_server):
+    server, fake = model_server
+    account = register_over_http(server.url)
+    fake.add(Step(text=PIECES, pause=0.1))
+    response = requests.post(
+        server.url + "/api/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "tell me a story"}], "stream": True},
+        headers=account.headers, stream=True, timeout=30,
+    )
+    assert response.status_code == 200
+    pieces = []
+    for line in response.iter_lines(decode_unicode=True):
+        if line.startswith("data: {"):
+            content = json.loads(line[len("data: "):])["choices"][0]["delta"].get("content")
+            if content:
+                pieces.append(content)
+        if len(pieces) == 3:
+            break
+    response.close()
+    assert fake.hung_up.wait(10), "the model kept streaming after the client hung up"
+
+    def stored():
+        with app.app_context():
+            db.session.remove()
+            reply = db.session.scalar(select(Message).where(Message.role == "assistant"))
+            return reply if reply is not None and reply.content else None
+
+    reply = wait_for(stored, timeout=15)
+    assert reply.content.startswith("".join(PIECES[:3])) and len(reply.content) < len("".join(PIECES))
+    assert reply.interrupted is True
