@@ -50,6 +50,15 @@ def _schema(database_url):
         db.engine.dispose()
 
 
+def release(app) -> None:
+    """After a test: empty the tables and close the app's connections."""
+    with app.app_context():
+        db.session.remove()
+        empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def empty_tables() -> None:
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
@@ -70,11 +79,7 @@ def app(database_url, _schema, tmp_path):
     )
     app.instance_path = str(tmp_path / "instance")
     yield app
-    with app.app_context():
-        db.session.remove()
-        empty_tables()
-        db.session.remove()
-        db.engine.dispose()
+    release(app)
 
 
 @pytest.fixture

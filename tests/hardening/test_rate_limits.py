@@ -13,7 +13,7 @@ import requests
 from taskchat import create_app
 from taskchat.config import from_environment
 from taskchat.extensions import db, limiter
-from tests.conftest import empty_tables, gunicorn_server
+from tests.conftest import gunicorn_server, release
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct-horse-1"
@@ -58,11 +58,7 @@ def app(request, database_url, _schema, tmp_path):
     with app.app_context():
         assert limiter.storage.check(), f"rate-limit storage {storage} does not answer"
     yield app
-    with app.app_context():
-        db.session.remove()
-        empty_tables()
-        db.session.remove()
-        db.engine.dispose()
+    release(app)
 
 
 def login(client, email, address):

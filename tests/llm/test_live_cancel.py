@@ -43,6 +43,14 @@ def events_of(response):
             yield EVENT.validate_json(line[len("data: "):])
 
 
+def stored_reply(app):
+    """The assistant message once it has text (the turn stores it in its worker), else None."""
+    with app.app_context():
+        db.session.remove()
+        reply = db.session.scalar(select(Message).where(Message.role == "assistant"))
+        return reply if reply is not None and reply.content else None
+
+
 def test_cancel_stops_the_model_and_keeps_the_partial_reply_and_tool_calls(app, model_server):
     server, fake = model_server
     account = register_over_http(server.url)
@@ -59,13 +67,7 @@ def test_cancel_stops_the_model_and_keeps_the_partial_reply_and_tool_calls(app, 
     assert next(e for e in received if e.type == "stream_options").stream_options.allow_cancel is True
     assert fake.hung_up.wait(10), "the model kept streaming after the cancel"
 
-    def stored():
-        with app.app_context():
-            db.session.remove()
-            reply = db.session.scalar(select(Message).where(Message.role == "assistant"))
-            return reply if reply is not None and reply.content else None
-
-    reply = wait_for(stored, timeout=15)
+    reply = wait_for(lambda: stored_reply(app), timeout=15)
     with app.app_context():
         reply = db.session.merge(reply)
         said = "".join(PIECES[:3])
@@ -115,12 +117,6 @@ def test_a_completions_client_that_hangs_up_stops_the_model_too(app, model_serve
     response.close()
     assert fake.hung_up.wait(10), "the model kept streaming after the client hung up"
 
-    def stored():
-        with app.app_context():
-            db.session.remove()
-            reply = db.session.scalar(select(Message).where(Message.role == "assistant"))
-            return reply if reply is not None and reply.content else None
-
-    reply = wait_for(stored, timeout=15)
+    reply = wait_for(lambda: stored_reply(app), timeout=15)
     assert reply.content.startswith("".join(PIECES[:3])) and len(reply.content) < len("".join(PIECES))
     assert reply.interrupted is True

@@ -24,6 +24,18 @@ def unique_email() -> str:
     return f"page-{uuid.uuid4().hex[:10]}@example.com"
 
 
+def send(page, text: str, javascript: bool) -> None:
+    """Type ``text`` in the message box and send it; wait until the reply is complete."""
+    page.fill("#message-input", text)
+    if javascript:
+        count = page.locator("#messages .message.assistant:not(.streaming)").count()
+        page.press("#message-input", "Enter")
+        expect(page.locator("#messages .message.assistant:not(.streaming)")).to_have_count(count + 1)
+    else:
+        with page.expect_navigation():
+            page.click("#composer button[type=submit]")
+
+
 def sign_up(page, email: str) -> None:
     page.goto("/register")
     page.fill("#email", email)
@@ -222,14 +234,7 @@ def test_markup_in_messages_and_task_titles_renders_as_text(new_context, screens
         "add <script>alert(1)</script>",
     ]
     for attack in attacks:
-        page.fill("#message-input", attack)
-        if javascript:
-            count = page.locator("#messages .message.assistant:not(.streaming)").count()
-            page.press("#message-input", "Enter")
-            expect(page.locator("#messages .message.assistant:not(.streaming)")).to_have_count(count + 1)
-        else:
-            with page.expect_navigation():
-                page.click("#composer button[type=submit]")
+        send(page, attack, javascript)
 
     messages = page.locator("#messages")
     expect(messages.locator(".message.user").first).to_have_text(re.compile(re.escape(attacks[0])))

@@ -7,21 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import sign_up, unique_email, watch_console
+from .test_browser import send, sign_up, unique_email, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-
-def send(page, text: str, javascript: bool) -> None:
-    """Type ``text`` in the message box and send it; wait until the reply is complete."""
-    page.fill("#message-input", text)
-    if javascript:
-        count = page.locator("#messages .message.assistant:not(.streaming)").count()
-        page.press("#message-input", "Enter")
-        expect(page.locator("#messages .message.assistant:not(.streaming)")).to_have_count(count + 1)
-    else:
-        with page.expect_navigation():
-            page.click("#composer button[type=submit]")
 
 
 def click_choice(page, label: str, javascript: bool) -> None:
