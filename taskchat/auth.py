@@ -11,12 +11,18 @@ from flask_jwt_extended import (
     unset_jwt_cookies,
 )
 from flask_jwt_extended.exceptions import CSRFError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .errors import error_response
 from .extensions import db, jwt
 from .models import RevokedToken, User
 from .transactions import writing
+
+
+# Every authenticated request runs this: built once, with bind parameters.
+_USER_AND_REVOKED = select(
+    User, select(RevokedToken.id).where(RevokedToken.jti == bindparam("b_jti")).exists()
+).where(User.id == bindparam("b_sub"))
 
 
 def _unauthorized(code: str, message: str):
@@ -39,8 +45,7 @@ def register_jwt_handlers(app: Flask) -> None:
     # flask-jwt-extended asks "revoked?" and then "which user?"; one query answers both.
     @jwt.token_in_blocklist_loader
     def token_revoked(_header: dict, payload: dict) -> bool:
-        revoked = select(RevokedToken.id).where(RevokedToken.jti == payload["jti"]).exists()
-        row = db.session.execute(select(User, revoked).where(User.id == payload["sub"])).first()
+        row = db.session.execute(_USER_AND_REVOKED, {"b_sub": payload["sub"], "b_jti": payload["jti"]}).first()
         g.taskchat_user = row[0] if row else None
         return bool(row and row[1])
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    bindparam,
     false,
     select,
     update,
@@ -100,14 +101,8 @@ class User(db.Model):
         An atomic ``UPDATE … RETURNING`` so that two workers adding tasks at once get
         different numbers (PostgreSQL locks the row until commit; SQLite serialises writers).
         """
-        users = User.__table__
         # Core on the session's connection (same transaction): cheaper than ORM bulk UPDATE.
-        number = db.session.connection().execute(
-            update(users)
-            .where(users.c.id == self.id)
-            .values(last_task_number=users.c.last_task_number + 1)
-            .returning(users.c.last_task_number)
-        ).scalar_one()
+        number = db.session.connection().execute(_NEXT_TASK_NUMBER, {"b_id": self.id}).scalar_one()
         # Known, not changed: assigning would make the flush write the row a second time.
         set_committed_value(self, "last_task_number", number)
         return number
@@ -119,6 +114,16 @@ class User(db.Model):
             "timezone": self.timezone,
             "created_at": self.created_at.isoformat(),
         }
+
+
+_USERS = User.__table__
+# Built once: a turn only looks up its compiled form.
+_NEXT_TASK_NUMBER = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("b_id"))
+    .values(last_task_number=_USERS.c.last_task_number + 1)
+    .returning(_USERS.c.last_task_number)
+)
 
 
 class Task(db.Model):

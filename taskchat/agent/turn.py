@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
@@ -102,36 +102,56 @@ def title_from(message: str) -> str:
 
 # The turn's own rows are written with Core statements on the session's connection (same
 # transaction): the ORM's unit of work and bulk-DML layer cost more than the SQL itself here.
+# Each statement is built once, with bind parameters, so a turn only looks up its compiled form
+# (building a statement anew each time cost as much as running it).
 _CONVERSATIONS = Conversation.__table__
 _MESSAGES = Message.__table__
 _TOOL_CALLS = ToolCall.__table__
 
-
-def _next_sequence(user_id: str, conversation_id: uuid.UUID, **values: Any):
-    """Reserve the conversation's next message number, checking it is the user's, in one
-    ``UPDATE … RETURNING`` (the row lock orders concurrent writers); None when not found."""
-    table = _CONVERSATIONS
-    return db.session.connection().execute(
-        update(table)
-        .where(table.c.id == conversation_id, table.c.user_id == user_id)
-        .values(last_sequence=table.c.last_sequence + 1, updated_at=utcnow(), **values)
-        .returning(table.c.last_sequence, table.c.title, table.c.state, table.c.created_at)
-    ).one_or_none()
+_NEW_CONVERSATION = insert(_CONVERSATIONS)
+# Reserve the conversation's next message number, checking it is the user's, in one
+# ``UPDATE … RETURNING`` (the row lock orders concurrent writers); no row when not found.
+# An untitled conversation takes its title from the message.
+_NEXT_SEQUENCE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("b_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id"))
+    .values(
+        last_sequence=_CONVERSATIONS.c.last_sequence + 1,
+        updated_at=bindparam("b_now"),
+        title=case(
+            (_CONVERSATIONS.c.title.is_(None) | (_CONVERSATIONS.c.title == ""), bindparam("b_title")),
+            else_=_CONVERSATIONS.c.title,
+        ),
+    )
+    .returning(
+        _CONVERSATIONS.c.last_sequence, _CONVERSATIONS.c.title, _CONVERSATIONS.c.state, _CONVERSATIONS.c.created_at
+    )
+)
+# The reply's number, with the conversation state as the turn left it.
+_REPLY_SEQUENCE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(last_sequence=_CONVERSATIONS.c.last_sequence + 1, updated_at=bindparam("b_now"), state=bindparam("b_state"))
+    .returning(_CONVERSATIONS.c.last_sequence)
+)
+_SET_STATE = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("b_id"))
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_UPDATE_MESSAGE = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("b_id"))
+_INSERT_TOOL_CALLS = insert(_TOOL_CALLS)
 
 
 def _insert_message(conversation_id: uuid.UUID, role: str, *, sequence: int, **fields: Any):
     """Insert a message (``content`` and the other columns in ``fields``); its id and creation time."""
     created_at = utcnow()
     message_id = db.session.connection().execute(
-        insert(_MESSAGES)
-        .values(
-            conversation_id=conversation_id,
-            role=role,
-            sequence_number=sequence,
-            created_at=created_at,
+        _INSERT_MESSAGE,
+        {
+            "conversation_id": conversation_id,
+            "role": role,
+            "sequence_number": sequence,
+            "created_at": created_at,
             **fields,
-        )
-        .returning(_MESSAGES.c.id)
+        },
     ).scalar_one()
     return message_id, created_at
 
@@ -142,24 +162,27 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
     message = message.replace("\x00", "\ufffd")
     wanted = as_conversation_id(conversation_id)
     with writing():
+        connection = db.session.connection()
         if wanted is None:
             conversation_key, title, state, since = uuid.uuid4(), title_from(message), {}, utcnow()
             sequence = 1
-            db.session.connection().execute(
-                insert(_CONVERSATIONS).values(
-                    id=conversation_key,
-                    user_id=user_id,
-                    title=title,
-                    state=state,
-                    last_sequence=sequence,
-                    created_at=since,
-                    updated_at=since,
-                )
+            connection.execute(
+                _NEW_CONVERSATION,
+                {
+                    "id": conversation_key,
+                    "user_id": user_id,
+                    "title": title,
+                    "state": state,
+                    "last_sequence": sequence,
+                    "created_at": since,
+                    "updated_at": since,
+                },
             )
         else:
-            table = _CONVERSATIONS
-            untitled = table.c.title.is_(None) | (table.c.title == "")
-            row = _next_sequence(user_id, wanted, title=case((untitled, title_from(message)), else_=table.c.title))
+            row = connection.execute(
+                _NEXT_SEQUENCE,
+                {"b_id": wanted, "b_user_id": user_id, "b_now": utcnow(), "b_title": title_from(message)},
+            ).one_or_none()
             if row is None:
                 raise ConversationNotFound(str(conversation_id))
             conversation_key = wanted
@@ -311,12 +334,8 @@ class _Recorder:
         ``interrupted``: a model's reply, stored before its text, says so until it ends.
         """
         turn = self.turn
-        table = _CONVERSATIONS
         sequence = db.session.connection().execute(
-            update(table)
-            .where(table.c.id == turn.conversation_id)
-            .values(last_sequence=table.c.last_sequence + 1, updated_at=utcnow(), state=turn.state)
-            .returning(table.c.last_sequence)
+            _REPLY_SEQUENCE, {"b_id": turn.conversation_id, "b_now": utcnow(), "b_state": turn.state}
         ).scalar_one()
         self.state_written = dict(turn.state)
         fields = {"content": "", **self._fields(outcome)}
@@ -348,10 +367,10 @@ class _Recorder:
             values.update(model=outcome.model or MODEL_NAME, tokens_used=outcome.tokens_used,
                           interrupted=outcome.interrupted)
         if values:
-            connection.execute(update(_MESSAGES).where(_MESSAGES.c.id == message_id).values(**values))
+            connection.execute(_UPDATE_MESSAGE, {"b_id": message_id, **values})
         if turn.calls:
             connection.execute(
-                insert(_TOOL_CALLS),
+                _INSERT_TOOL_CALLS,
                 [
                     {
                         "message_id": message_id,
@@ -368,9 +387,7 @@ class _Recorder:
                 ],
             )
         if turn.state != self.state_written:
-            connection.execute(
-                update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == turn.conversation_id).values(state=turn.state)
-            )
+            connection.execute(_SET_STATE, {"b_id": turn.conversation_id, "state": turn.state})
         return message_id
 
 
