@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import transactions
 from .extensions import db
 
 PRIORITIES = ("none", "low", "medium", "high")
@@ -102,7 +103,7 @@ class User(db.Model):
         different numbers (PostgreSQL locks the row until commit; SQLite serialises writers).
         """
         # Core on the session's connection (same transaction): cheaper than ORM bulk UPDATE.
-        number = db.session.connection().execute(_NEXT_TASK_NUMBER, {"b_id": self.id}).scalar_one()
+        number = transactions.connection().execute(_NEXT_TASK_NUMBER, {"b_id": self.id}).scalar_one()
         # Known, not changed: assigning would make the flush write the row a second time.
         set_committed_value(self, "last_task_number", number)
         return number

@@ -6,11 +6,12 @@ so SQLAlchemy's recipe takes over: pysqlite in autocommit mode and ``BEGIN`` emi
 SQLite also cannot upgrade a read transaction to a write one when another connection wrote
 in between (``SQLITE_BUSY``, without waiting). ``writing()`` therefore ends whatever read
 transaction the session holds and starts ``BEGIN IMMEDIATE``, which takes the write lock up
-front. The threads of a process queue for it on a ``threading.Lock`` first: a waiting
-thread is woken the moment the writer before it commits, where SQLite's busy handler would
-sleep in growing steps (up to 100 ms) and poll. Only the worker processes meet in the busy
-handler. (Queueing the processes too, on an ``flock``, measured slower: 41 against 111 turns/s
-with 2 workers — the strict hand-over between processes waits on the scheduler each time.)
+front. Writers queue for it in two steps, threads of a process on a ``threading.Lock``, then
+the processes on an ``flock`` of a file beside the database: a waiting writer is woken the
+moment the one before it commits, where SQLite's busy handler would sleep in growing steps
+(up to 100 ms) and poll — and the process that just wrote would take the lock again first,
+so that two workers wrote no faster than one. The lock is held only while the turn's rows
+are written; a stream sends its words after the commit (``agent.turn._run``).
 
 The server settings: WAL (readers never wait for the writer) with ``synchronous=NORMAL``
 (a commit is not fsynced until the next checkpoint: a power cut can lose the last commits,
@@ -19,18 +20,53 @@ never corrupt the file; a crash of the process loses nothing), set once per conn
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
 
 _immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
 _sqlite_writer = threading.Lock()
+_writer_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → its file's lock
+
+
+class _ProcessLock:
+    """An exclusive ``flock`` on ``path``, opened once per process (a descriptor inherited
+    over ``fork`` would be one lock shared by parent and child, excluding neither)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _descriptor(self) -> int:
+        if self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        assert self._fd is not None
+        return self._fd
+
+    def acquire(self) -> None:
+        fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+
+
+def _process_lock(engine: Engine) -> _ProcessLock | None:
+    """The writers' lock of a SQLite file (None for an in-memory database)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return _ProcessLock(os.path.abspath(database) + "-writer.lock")
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -44,7 +80,8 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 
 def _on_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+    # Straight to the driver: SQLAlchemy's execution path costs more than the statement.
+    connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -52,6 +89,7 @@ def configure_sqlite(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
+        _writer_locks[engine] = _process_lock(engine)
 
 
 @contextmanager
@@ -68,19 +106,22 @@ def writing() -> Iterator[None]:
     if info.get("writing"):
         yield
         return
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    bind = session.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    process_lock = _writer_locks.get(bind) if sqlite else None
     if sqlite and session().in_transaction():
         session.commit()
     if sqlite:
         _sqlite_writer.acquire()
+        if process_lock is not None:
+            process_lock.acquire()
     info["writing"] = True
     try:
-        if sqlite:
-            token = _immediate.set(True)
-            try:
-                session.connection()
-            finally:
-                _immediate.reset(token)
+        token = _immediate.set(sqlite)
+        try:
+            info["connection"] = session.connection()
+        finally:
+            _immediate.reset(token)
         yield
         session.commit()
     except BaseException:
@@ -88,5 +129,15 @@ def writing() -> Iterator[None]:
         raise
     finally:
         info.pop("writing", None)
+        info.pop("connection", None)
         if sqlite:
+            if process_lock is not None:
+                process_lock.release()
             _sqlite_writer.release()
+
+
+def connection() -> Connection:
+    """The connection of the current write transaction (asking the session for it each time,
+    inside a SAVEPOINT, walks its transactions), or the session's."""
+    found = db.session().info.get("connection")
+    return found if found is not None else db.session.connection()

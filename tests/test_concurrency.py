@@ -43,3 +43,36 @@ def test_parallel_turns_in_one_conversation(app, live_server):
         assert sorted(numbers) == list(range(1, 2 + 2 * 24 + 1))
         task_numbers = sorted(db.session.scalars(select(Task.number)).all())
         assert task_numbers == list(range(1, 25))
+
+
+def test_sqlite_writers_of_two_processes_take_turns(app, database_url):
+    """On SQLite a write transaction first takes an ``flock`` beside the database file, so a
+    writer in another process waits for it there (and is woken when it is let go) instead of
+    polling in SQLite's busy handler."""
+    import subprocess
+    import sys
+    import time
+
+    from taskchat.transactions import writing
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the writers' file lock is SQLite's (PostgreSQL locks rows)")
+    lock_path = database_url.removeprefix("sqlite:///") + "-writer.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({lock_path!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(0.5)\n"
+            "print(time.time(), flush=True)\n"
+            "fcntl.flock(fd, fcntl.LOCK_UN)\n"
+        )],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    with app.app_context(), writing():
+        began = time.time()
+    released = float(holder.stdout.readline())
+    holder.wait(timeout=10)
+    assert began >= released

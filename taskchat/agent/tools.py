@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import case, func, insert, or_, select
 
+from .. import transactions
 from ..converters import MAX_PATH_INT
 from ..extensions import db
 from ..models import PRIORITIES, Task, User, utcnow
@@ -218,7 +219,7 @@ _TASK_COLUMNS = tuple(column.key for column in _TASKS.columns if column.key != "
 def _insert(task: Task) -> dict[str, Any]:
     """Store a task from ``_new_task`` with one Core INSERT (the ORM's flush costs more than
     the SQL) and return it as the tools show it. The row is read back by later queries."""
-    db.session.connection().execute(_INSERT_TASK, {key: getattr(task, key) for key in _TASK_COLUMNS})
+    transactions.connection().execute(_INSERT_TASK, {key: getattr(task, key) for key in _TASK_COLUMNS})
     return task.to_dict()
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, insert, select, update
 
+from .. import transactions
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import writing
@@ -143,7 +144,7 @@ _INSERT_TOOL_CALLS = insert(_TOOL_CALLS)
 def _insert_message(conversation_id: uuid.UUID, role: str, *, sequence: int, **fields: Any):
     """Insert a message (``content`` and the other columns in ``fields``); its id and creation time."""
     created_at = utcnow()
-    message_id = db.session.connection().execute(
+    message_id = transactions.connection().execute(
         _INSERT_MESSAGE,
         {
             "conversation_id": conversation_id,
@@ -162,7 +163,7 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
     message = message.replace("\x00", "\ufffd")
     wanted = as_conversation_id(conversation_id)
     with writing():
-        connection = db.session.connection()
+        connection = transactions.connection()
         if wanted is None:
             conversation_key, title, state, since = uuid.uuid4(), title_from(message), {}, utcnow()
             sequence = 1
@@ -334,7 +335,7 @@ class _Recorder:
         ``interrupted``: a model's reply, stored before its text, says so until it ends.
         """
         turn = self.turn
-        sequence = db.session.connection().execute(
+        sequence = transactions.connection().execute(
             _REPLY_SEQUENCE, {"b_id": turn.conversation_id, "b_now": utcnow(), "b_state": turn.state}
         ).scalar_one()
         self.state_written = dict(turn.state)
@@ -361,7 +362,7 @@ class _Recorder:
         """The outcome and the tool calls onto the announced message; the state, if it changed."""
         turn, message_id = self.turn, self.message_id
         assert message_id is not None
-        connection = db.session.connection()
+        connection = transactions.connection()
         values = self._fields(outcome) if streamed else {}
         if isinstance(outcome, llm.ModelOutcome):  # the model's name and usage, as it reported them
             values.update(model=outcome.model or MODEL_NAME, tokens_used=outcome.tokens_used,
@@ -392,27 +393,28 @@ class _Recorder:
 
 
 def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]:
+    """A backend that answers at once (the rules): its tool calls and reply are stored in one
+    write transaction, and only then are its events handed on — the write lock is never held
+    while a surface encodes them or a client reads them. The order a surface sees is the
+    same: tool events, the reply announced with its id, its words, done."""
     started = time.perf_counter()
     recorder = _Recorder(turn)
     with writing():
         steps = decide(turn)
-        streamed = False
+        events: list[TurnEvent] = []
         try:
-            event = next(steps)
             while True:
-                if isinstance(event, TextDelta) and not streamed:
-                    # A backend whose words arrive over time: announce the reply at the first.
-                    streamed = True
-                    yield recorder.announce(None)
-                yield event
-                event = next(steps)
+                events.append(next(steps))
         except StopIteration as stop:
             outcome: Outcome = stop.value
-        if not streamed:
-            yield recorder.announce(outcome)
-            for word in _words(outcome.text):
-                yield TextDelta(word)
-        message_id = recorder.complete(outcome, streamed)
+        # Words a backend gave piece by piece make the reply's text as the pieces say.
+        pieces = [event.text for event in events if isinstance(event, TextDelta)]
+        announced = recorder.announce(outcome)
+        message_id = recorder.complete(outcome, streamed=False)
+    yield from (event for event in events if not isinstance(event, TextDelta))
+    yield announced
+    for word in pieces or _words(outcome.text):
+        yield TextDelta(word)
     yield _done(turn, outcome, message_id, started, user_message_id)
 
 

@@ -131,3 +131,34 @@ def test_a_response_never_read_still_answers_and_stores_the_turn(app, client, au
             return list(db.session.scalars(select(Message.content).order_by(Message.sequence_number)))
 
         assert wait_for(lambda: len(stored()) == 2 and stored()) == ["add buy milk", "Added 'Buy milk' (task 1)."]
+
+
+def test_a_reader_that_pauses_mid_stream_does_not_hold_the_write_lock(app, client, auth):
+    """A rule turn is stored before its events go out: while its reader sits on the first
+    frame, the same user's next turn (which needs the write lock on SQLite and the user's
+    row on PostgreSQL) still goes through."""
+    import threading
+
+    from .conftest import ChatKitClient, user_input
+
+    account = auth.register()
+    kit = ChatKitClient(client, account)
+    response = kit.send({"type": "threads.create", "params": {"input": user_input("add read the paper")}})
+    first = b""
+    while b"text_delta" not in first:  # the reply has begun: its words are going out
+        first += next(response.response)
+
+    answered: list[int] = []
+
+    def another_turn() -> None:
+        answered.append(
+            app.test_client().post("/api/v1/chat", json={"message": "add buy stamps"}, headers=account.headers).status_code
+        )
+
+    other = threading.Thread(target=another_turn, daemon=True)
+    other.start()
+    other.join(timeout=15)
+    assert answered == [200], "the paused stream held the write transaction"
+    rest = b"".join(response.response)
+    payloads, _ = parse_sse((first + rest).decode())
+    assert "thread.item.done" in [EVENT.validate_json(p).type for p in payloads]
