@@ -100,6 +100,12 @@ def writing() -> Iterator[None]:
     become a write one) and the block holds the write lock from its first statement; on
     PostgreSQL the block simply carries on the transaction the session has open. A block
     inside another joins it.
+
+    The commit is the database's, not the session's: the session flushes, the connection
+    commits, and the session keeps its connection for the rest of the request (the next
+    block, or a read, begins on it anew). A turn's two blocks so take one connection from
+    the pool, not two, and on PostgreSQL pay one pre-ping, not two; nothing is expired or
+    re-read in between. A block that raises rolls the session back as usual.
     """
     session = db.session
     info = session().info
@@ -109,21 +115,16 @@ def writing() -> Iterator[None]:
     bind = session.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     process_lock = _writer_locks.get(bind) if sqlite else None
-    if sqlite and session().in_transaction():
-        session.commit()
     if sqlite:
         _sqlite_writer.acquire()
         if process_lock is not None:
             process_lock.acquire()
     info["writing"] = True
     try:
-        token = _immediate.set(sqlite)
-        try:
-            info["connection"] = session.connection()
-        finally:
-            _immediate.reset(token)
+        info["connection"] = connection = _begin_write(session, sqlite)
         yield
-        session.commit()
+        session.flush()
+        connection.connection.driver_connection.commit()
     except BaseException:
         session.rollback()
         raise
@@ -134,6 +135,24 @@ def writing() -> Iterator[None]:
             if process_lock is not None:
                 process_lock.release()
             _sqlite_writer.release()
+
+
+def _begin_write(session, sqlite: bool) -> Connection:
+    """The session's connection, in a transaction that may write (SQLite: ``BEGIN IMMEDIATE``)."""
+    if not session().in_transaction():
+        token = _immediate.set(sqlite)
+        try:
+            return session.connection()
+        finally:
+            _immediate.reset(token)
+    connection = session.connection()
+    if sqlite:
+        driver = connection.connection.driver_connection
+        if driver.in_transaction:  # a read snapshot, which cannot become a write transaction
+            session.flush()
+            driver.commit()
+        driver.execute("BEGIN IMMEDIATE")
+    return connection
 
 
 def connection() -> Connection:
