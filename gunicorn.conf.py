@@ -1,25 +1,36 @@
-"""gunicorn settings: ``gthread`` workers with many threads.
+"""gunicorn settings: ``gevent`` workers, one per core.
 
-A reply stream paced at 50 ms a word spends nearly all its time asleep, holding one thread
-and nothing else (the turn has committed and its database connection is back in the pool
-before the pauses; see ``taskchat.sse``). So a worker runs hundreds of them side by side,
-and a plain request still finds a free thread. Threads cost little while they sleep (a
-stack reservation, a few tens of KB resident); the limit is the GIL: the CPU work of all
-threads of a worker runs one at a time, so CPU-bound throughput comes from ``workers``
-(one per core), not from threads. See README, "Production".
+A reply stream paced at 50 ms a word spends nearly all its time asleep. Under gevent a
+sleeping stream is a greenlet waiting on a timer — no thread, no GIL hand-over — so a worker
+holds thousands of them, and a request that arrives meanwhile waits at most for the one turn
+that is running (a rule-based turn is a few milliseconds of CPU; ``TASKCHAT_TURN_SLOTS``
+orders the rest). psycopg 3 (3.1.14+) waits cooperatively under gevent by itself; SQLite
+calls are short and run in place, and a writer waiting for another worker process's write
+lock waits in gevent's thread pool, not on the hub (``taskchat.transactions``).
+
+``TASKCHAT_WORKER_CLASS=gthread`` (with ``TASKCHAT_THREADS``) is the choice without
+monkey-patching; it measured slower under many open streams (README, "Production").
 """
 
-import glob
 import os
-import shutil
-import tempfile
+
+if os.environ.get("TASKCHAT_WORKER_CLASS", "gevent") == "gevent":
+    # Before anything else: gunicorn imports the app's package in the master (for
+    # ``logger_class``), and the locks, queues and pools it creates there must be gevent's.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import glob  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
 
 bind = os.environ.get("TASKCHAT_BIND", "127.0.0.1:8000")
-worker_class = "gthread"
+worker_class = os.environ.get("TASKCHAT_WORKER_CLASS", "gevent")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("TASKCHAT_THREADS", "512"))
-# Open connections per worker, idle keep-alive ones included; above the thread count so a
-# busy worker still accepts (and queues) rather than refusing.
+# gthread only: threads per worker.
+threads = int(os.environ.get("TASKCHAT_THREADS", "512")) if worker_class == "gthread" else 1
+# Open connections per worker (gevent: greenlets; gthread: idle keep-alive ones included).
 worker_connections = int(os.environ.get("TASKCHAT_WORKER_CONNECTIONS", "2000"))
 timeout = 120
 graceful_timeout = 20
@@ -49,6 +60,23 @@ def on_starting(server):
     os.makedirs(directory, exist_ok=True)
     for name in glob.glob(os.path.join(directory, "*.db")):
         os.remove(name)
+
+
+def post_worker_init(worker):
+    """Load what the agent loads lazily, then freeze the heap the worker starts with.
+
+    ``gc.freeze()`` moves every object alive now (the app, SQLAlchemy's mappers, the lemma
+    dictionaries, dateparser's data: ~110 000 containers) out of the collector's reach. A full
+    collection otherwise walks them all — 60 ms on a quiet core — and stops every request
+    of the worker meanwhile: that was the long tail of the turn latencies.
+    """
+    import gc
+
+    from taskchat.agent.parser import warm_up
+
+    warm_up()
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(server, worker):

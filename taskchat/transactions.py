@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -55,10 +56,25 @@ class _ProcessLock:
         return self._fd
 
     def acquire(self) -> None:
-        fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+        descriptor = self._descriptor()
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another process is writing: wait, without stopping the others
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
 
     def release(self) -> None:
         fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+
+
+def _off_the_hub(function, *args):
+    """Call ``function``, which blocks its OS thread; under gevent, in gevent's thread pool,
+    so the worker's other greenlets (streams, other requests) go on meanwhile."""
+    if "gevent" in sys.modules:
+        from gevent import get_hub, monkey
+
+        if monkey.is_module_patched("threading"):
+            return get_hub().threadpool.apply(function, args)
+    return function(*args)
 
 
 def _process_lock(engine: Engine) -> _ProcessLock | None:

@@ -495,17 +495,19 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
     """Answer the stored user message of ``start``: tool events, the reply announced, its
     words, then done (after the commit)."""
 
+    def parse(turn: Turn) -> ParsedIntent:
+        return parse_intent(start.text, ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state))
+
     def decide(turn: Turn):
-        context = ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state)
-        parsed = parse_intent(start.text, context)
-        return (yield from act(turn, parsed))
+        return (yield from act(turn, parse(turn)))
 
     def events() -> Iterator[TurnEvent]:
         turn = Turn(_as_user(user), start.conversation_id, start.state, now, start.title)
         if llm.enabled():
             yield from _run_unlocked(turn, lambda turn: llm.decide(turn, decide), start.user_message_id)
         else:
-            yield from _run(turn, decide, start.user_message_id)
+            parsed = parse(turn)  # before the write transaction: the parser reads no rows
+            yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id)
 
     return events()
 

@@ -250,3 +250,22 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
         # Maybe a task said without "add": offer it rather than guess.
         return ParsedIntent("UNKNOWN", suggest=body.strip(" .!"))
     return ParsedIntent("UNKNOWN")
+
+
+# Sentences that load what the parser loads on first use (lemma dictionaries, dateparser's
+# language data, compiled patterns).
+_WARM_UP = (
+    "add buy milk tomorrow at 5pm !high #shopping",
+    "remind me to call mom next friday",
+    "i paid the rent",
+    "what's due this week?",
+    "move the dentist to the 3rd of next month",
+    "delete the second one",
+)
+
+
+def warm_up() -> None:
+    """Parse a few sentences so a server's first user does not wait for lazy loading (a
+    worker calls this before it takes requests; see ``gunicorn.conf.py``)."""
+    for sentence in _WARM_UP:
+        parse_intent(sentence)
