@@ -1,12 +1,12 @@
 """A few requests that change something use a worker's CPU at once; the rest wait their turn.
 
-A worker's threads share one GIL. When hundreds of streams open at once, hundreds of threads
-would run their turns side by side, each getting the GIL for 5 ms in turn, so every one of
-them — and a ``/healthz`` arriving meanwhile — waits behind all the others (measured: 1.8 s).
-Queued on a semaphore instead, at most ``TASKCHAT_TURN_SLOTS`` threads (default 8) run a
-write at a time, each finishing quickly, and a read finds the GIL free within milliseconds.
-A stream gives its slot back as soon as its turn is stored, before its paced words
-(``release()`` from ``sse``); every other request at its end.
+A worker runs one greenlet (or, under gthread, one thread holding the GIL) at a time. When
+hundreds of streams open at once, hundreds of turns would be under way side by side — on
+PostgreSQL each yields at every query — and a ``/healthz`` arriving meanwhile would wait
+behind all of them (measured under gthread: 1.8 s). Queued on a semaphore instead, at most
+``TASKCHAT_TURN_SLOTS`` requests (default 8) run a write at a time, each finishing quickly,
+and a read is never behind more than a few. A stream gives its slot back as soon as its turn
+is stored, before its paced words (``release()`` from ``sse``); every other request at its end.
 """
 
 from __future__ import annotations

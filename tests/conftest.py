@@ -160,7 +160,7 @@ class LiveServer:
 
 @contextmanager
 def gunicorn_server(database_url: str, log_dir: Path, **env: str):
-    """The app under gunicorn (gthread, as in production) on a free loopback port."""
+    """The app under gunicorn (gunicorn.conf.py: gevent workers, as in production) on a free loopback port."""
     port = free_port()
     full_env = {
         **os.environ,

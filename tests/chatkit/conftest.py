@@ -140,7 +140,7 @@ def chatkit(client, auth):
 
 @pytest.fixture(scope="session")
 def paced_server(database_url, _schema, tmp_path_factory):
-    """The app under gunicorn (gthread) pacing streamed words by 30 ms, so a client can
+    """The app under gunicorn pacing streamed words by 30 ms, so a client can
     hang up while a reply is still being sent."""
     with gunicorn_server(
         database_url, tmp_path_factory.mktemp("paced"), TASKCHAT_STREAM_DELAY_MS="30", TASKCHAT_THREADS="4"
