@@ -137,10 +137,10 @@ def writing() -> Iterator[None]:
             process_lock.acquire()
     info["writing"] = True
     try:
-        info["connection"] = connection = _begin_write(session, sqlite)
+        info["connection"] = _begin_write(session, sqlite)
         yield
         session.flush()
-        connection.connection.driver_connection.commit()
+        info["connection"].connection.driver_connection.commit()
     except BaseException:
         session.rollback()
         raise
@@ -151,6 +151,17 @@ def writing() -> Iterator[None]:
             if process_lock is not None:
                 process_lock.release()
             _sqlite_writer.release()
+
+
+def restart() -> None:
+    """Roll the current write transaction back and begin it anew, still holding the write
+    lock: what a failed first change of a block does instead of rolling back to a SAVEPOINT
+    it did not pay for (``agent.turn._call_tool``)."""
+    session = db.session
+    info = session().info
+    assert info.get("writing"), "restart() outside writing()"
+    session.rollback()
+    info["connection"] = _begin_write(session, session.get_bind().dialect.name == "sqlite")
 
 
 def _begin_write(session, sqlite: bool) -> Connection:

@@ -165,3 +165,30 @@ def test_a_question_offers_choices_and_a_choice_is_an_answer(app, auth, chat, cl
     detail = client.get(f"/api/v1/conversations/{conversation_id}", headers=account.headers).get_json()
     offered = [m["choices"] for m in detail["messages"] if m["role"] == "assistant"]
     assert offered[2] == choices and offered[3] == []
+
+
+def test_a_first_tool_that_fails_after_writing_leaves_nothing_behind(app, auth, chat):
+    """The turn's first tool call runs without a SAVEPOINT: when it fails half-way, the
+    whole write transaction is rolled back and begun again, and the reply is still stored."""
+    from taskchat.models import User
+    from taskchat.transactions import writing
+
+    account = auth.register()
+    chat(account, "add water the plants")
+    # The user's task counter falls behind their tasks (as after a bad restore by hand):
+    # add_task bumps the counter, then its INSERT collides with task 1.
+    with app.app_context(), writing():
+        db.session.get(User, account.user_id).last_task_number = 0
+    reply = chat(account, "add buy stamps")
+    call = reply["metadata"]["tool_calls"][0]
+    assert call["tool_name"] == "add_task" and call["status"] == "error"
+    with app.app_context():
+        assert db.session.get(User, account.user_id).last_task_number == 0  # the bump was undone
+        assert [task.title for task in tasks_of(account.user_id)] == ["Water the plants"]
+        stored = db.session.scalars(
+            select(Message.content).where(Message.conversation_id == uuid.UUID(reply["conversation_id"]),
+                                          Message.role == "assistant").order_by(Message.sequence_number)
+        ).all()
+        assert stored[-1] == reply["response"]
+        tool_rows = db.session.scalars(select(ToolCall.status).order_by(ToolCall.id)).all()
+        assert tool_rows[-1] == "error"

@@ -24,6 +24,7 @@ import re
 import time
 import uuid
 from collections.abc import Generator, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -202,15 +203,22 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
 
 
 def _call_tool(
-    ctx: ToolContext, name: str, arguments: dict[str, Any], untrusted: bool = False
+    ctx: ToolContext, name: str, arguments: dict[str, Any], untrusted: bool = False, first: bool = False
 ) -> Generator[TurnEvent, None, ToolFinished]:
+    """Run one tool; a failure undoes only its own changes and is recorded, not raised.
+
+    Each call runs in a SAVEPOINT — except the ``first`` change of its write transaction,
+    which has nothing before it to keep: if it fails, the whole transaction is rolled back
+    and begun anew (``transactions.restart``). Most turns call one tool, and so save the
+    SAVEPOINT and its RELEASE (two round trips on PostgreSQL).
+    """
     yield ToolStarted(name, arguments)
     started_at = utcnow()
     clock = time.perf_counter()
     output: Any = None
     error: str | None = None
     try:
-        with db.session.begin_nested():
+        with nullcontext() if first else db.session.begin_nested():
             if untrusted:  # a model's arguments: validated against the tool's schema first
                 output = call_tool(ctx, name, arguments)
             else:
@@ -220,6 +228,8 @@ def _call_tool(
     except Exception as exc:  # a broken tool is recorded and answered, not a lost turn
         log.exception("tool %s failed", name)
         error = f"{name} failed: {exc.__class__.__name__}"
+    if error is not None and first:
+        transactions.restart()
     finished = ToolFinished(
         name=name,
         arguments=arguments,
@@ -268,7 +278,10 @@ class Turn:
         return (yield from self._call(name, arguments, untrusted=True))
 
     def _call(self, name: str, arguments: Any, untrusted: bool) -> Generator[TurnEvent, None, ToolFinished]:
-        finished = yield from _call_tool(self.ctx, name, arguments, untrusted)
+        # The turn's first call of a rule (its write block holds nothing else yet) needs no
+        # SAVEPOINT; a model's calls share their blocks with its other rounds, so they keep one.
+        first = not untrusted and not self.calls
+        finished = yield from _call_tool(self.ctx, name, arguments, untrusted, first)
         self.calls.append(finished)
         output = finished.output if isinstance(finished.output, dict) else None
         if finished.status == "success" and output and "number" in output and name != "delete_task":
