@@ -13,9 +13,25 @@ local bodies = lines(os.getenv("BODIES"))
 local tokens = lines(os.getenv("TOKENS"))
 local counter = 0
 
+-- Each wrk thread has a Lua state (and counter) of its own: without an offset, both threads
+-- would send line 1, 2, 3… at the same moments, two turns of one account at once. Thread k
+-- of n takes the k-th share of the lines instead.
+local started = 0
+function setup(thread)
+  thread:set("thread_index", started)
+  started = started + 1
+end
+
+local share, first = 0, 0
+function init(args)
+  local threads = tonumber(os.getenv("WRK_THREADS") or "2")
+  share = math.max(1, math.floor(#bodies / threads))
+  first = (thread_index or 0) * share
+end
+
 request = function()
   counter = counter + 1
-  local i = (counter % #bodies) + 1
+  local i = ((first + (counter % share)) % #bodies) + 1
   local headers = { ["Content-Type"] = "application/json" }
   if tokens[i] and tokens[i] ~= "-" then
     headers["Authorization"] = "Bearer " .. tokens[i]
