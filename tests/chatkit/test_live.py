@@ -210,3 +210,42 @@ def test_parallel_streams_into_one_thread_stay_gapless(app, live_server):
         assert [m.sequence_number for m in rows] == list(range(1, 15))
         users = sorted(m.content for m in rows if m.role == "user" and m.content != "hello")
         assert users == [f"add parallel errand {n}" for n in range(6)]
+
+
+def test_one_worker_holds_hundreds_of_paced_streams_and_still_answers(app, paced_server):
+    """gunicorn.conf.py's worker (gevent; the fixture runs one) keeps 200 replies paced at
+    30 ms a word open at once, and answers /healthz while they are still being sent."""
+    import asyncio
+    import time
+
+    port = urlsplit(paced_server.url).port
+    account = register_over_http(paced_server.url)
+    body = dumps({"type": "threads.create", "params": {"input": user_input("help")}})
+    request = (
+        f"POST /api/v1/chatkit HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {account.token}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body.encode()
+
+    async def stream() -> tuple[bool, float]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        data = await asyncio.wait_for(reader.read(-1), timeout=120)
+        writer.close()
+        return b'"thread.item.done"' in data, time.monotonic()
+
+    async def healthz_meanwhile() -> tuple[int, float]:
+        await asyncio.sleep(0.5)  # the streams are open and pacing by now
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
+        data = await asyncio.wait_for(reader.read(-1), timeout=60)
+        writer.close()
+        return int(data.split(b" ", 2)[1]), time.monotonic()
+
+    async def main():
+        return await asyncio.gather(healthz_meanwhile(), *(stream() for _ in range(200)))
+
+    (status, answered_at), *streams = asyncio.run(main())
+    assert all(done for done, _ in streams)
+    assert status == 200
+    # Answered while replies were still going out, not after a queue of them drained.
+    assert answered_at < max(finished for _, finished in streams)
