@@ -5,8 +5,8 @@ sleeping stream is a greenlet waiting on a timer — no thread, no GIL hand-over
 holds thousands of them, and a request that arrives meanwhile waits at most for the one turn
 that is running (a rule-based turn is a few milliseconds of CPU; ``TASKCHAT_TURN_SLOTS``
 orders the rest). psycopg 3 (3.1.14+) waits cooperatively under gevent by itself; SQLite
-calls are short and run in place, and a writer waiting for another worker process's write
-lock waits in gevent's thread pool, not on the hub (``taskchat.transactions``).
+calls are short and run in place, and a writer that finds another worker process writing lets
+its worker's other greenlets run for a moment before it waits (``taskchat.transactions``).
 
 ``TASKCHAT_WORKER_CLASS=gthread`` (with ``TASKCHAT_THREADS``) is the choice without
 monkey-patching; it measured slower under many open streams (README, "Production").

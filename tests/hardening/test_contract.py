@@ -112,7 +112,10 @@ def test_schemathesis_finds_nothing(live_server, tmp_path):
         "--header", f"Authorization: Bearer {token}",
         "--max-examples", "170",
         "--seed", "20261128",
-        "--workers", "2",
+        # One worker: with two threads, CPython 3.11's ast.parse (which schemathesis reaches
+        # while generating) now and then raises "AST constructor recursion depth mismatch",
+        # a runtime error of the tool, not a finding about the app.
+        "--workers", "1",
         "--no-shrink",
         "--request-timeout", "30",
         # Signing out would revoke the one token every other case uses (tests/test_auth.py
