@@ -5,7 +5,8 @@ import uuid
 from sqlalchemy import select
 
 from taskchat.extensions import db
-from taskchat.models import Conversation, Message, Task, ToolCall
+from taskchat.models import Conversation, Message, Task, ToolCall, User
+from taskchat.transactions import writing
 
 SEED_PROMPTS = [
     ("Add a task to buy groceries", "CREATE", "add_task"),
@@ -170,9 +171,6 @@ def test_a_question_offers_choices_and_a_choice_is_an_answer(app, auth, chat, cl
 def test_a_first_tool_that_fails_after_writing_leaves_nothing_behind(app, auth, chat):
     """The turn's first tool call runs without a SAVEPOINT: when it fails half-way, the
     whole write transaction is rolled back and begun again, and the reply is still stored."""
-    from taskchat.models import User
-    from taskchat.transactions import writing
-
     account = auth.register()
     chat(account, "add water the plants")
     # The user's task counter falls behind their tasks (as after a bad restore by hand):

@@ -152,32 +152,30 @@ FROM_NGINX = {
 }
 
 
+def sign_up_from_https_page(client, email: str):
+    """The sign-up form posted through nginx from https://localhost (same-origin only if the
+    app believes the forwarded ``https``)."""
+    return client.post(
+        "/register",
+        data={"email": email, "password": "correct-horse-1"},
+        base_url="http://localhost",
+        headers={**FROM_NGINX["headers"], "Origin": "https://localhost"},
+        environ_base=FROM_NGINX["environ_base"],
+    )
+
+
 def test_trusted_proxy_headers_give_the_client_address_and_https(database_url, _schema):
     trusting = proxied_app(database_url, 1).test_client()
     # The client's address, not nginx's loopback one: /metrics is no longer for it.
     assert trusting.get("/metrics", **FROM_NGINX).status_code == 404
     # https: the sign-up form posted from https://localhost is same-origin.
-    response = trusting.post(
-        "/register",
-        data={"email": "proxied@example.com", "password": "correct-horse-1"},
-        base_url="http://localhost",
-        headers={**FROM_NGINX["headers"], "Origin": "https://localhost"},
-        environ_base=FROM_NGINX["environ_base"],
-    )
-    assert response.status_code == 303
+    assert sign_up_from_https_page(trusting, "proxied@example.com").status_code == 303
 
 
 def test_proxy_headers_are_ignored_by_default(database_url, _schema):
     untrusting = proxied_app(database_url, 0).test_client()
     assert untrusting.get("/metrics", **FROM_NGINX).status_code == 200  # it sees 127.0.0.1
-    response = untrusting.post(
-        "/register",
-        data={"email": "direct@example.com", "password": "correct-horse-1"},
-        base_url="http://localhost",
-        headers={**FROM_NGINX["headers"], "Origin": "https://localhost"},
-        environ_base=FROM_NGINX["environ_base"],
-    )
-    assert response.status_code == 403
+    assert sign_up_from_https_page(untrusting, "direct@example.com").status_code == 403
 
 
 @pytest.mark.live

@@ -420,13 +420,11 @@ def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]
                 events.append(next(steps))
         except StopIteration as stop:
             outcome: Outcome = stop.value
-        # Words a backend gave piece by piece make the reply's text as the pieces say.
-        pieces = [event.text for event in events if isinstance(event, TextDelta)]
         announced = recorder.announce(outcome)
         message_id = recorder.complete(outcome, streamed=False)
-    yield from (event for event in events if not isinstance(event, TextDelta))
+    yield from events
     yield announced
-    for word in pieces or _words(outcome.text):
+    for word in _words(outcome.text):
         yield TextDelta(word)
     yield _done(turn, outcome, message_id, started, user_message_id)
 

@@ -3,8 +3,10 @@ in the middle of a streamed reply."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -215,9 +217,6 @@ def test_parallel_streams_into_one_thread_stay_gapless(app, live_server):
 def test_one_worker_holds_hundreds_of_paced_streams_and_still_answers(app, paced_server):
     """gunicorn.conf.py's worker (gevent; the fixture runs one) keeps 200 replies paced at
     30 ms a word open at once, and answers /healthz while they are still being sent."""
-    import asyncio
-    import time
-
     port = urlsplit(paced_server.url).port
     account = register_over_http(paced_server.url)
     body = dumps({"type": "threads.create", "params": {"input": user_input("help")}})

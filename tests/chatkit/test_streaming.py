@@ -3,6 +3,7 @@ and a turn that outlives its reader."""
 
 from __future__ import annotations
 
+import threading
 import time
 from zoneinfo import ZoneInfo
 
@@ -137,8 +138,6 @@ def test_a_reader_that_pauses_mid_stream_does_not_hold_the_write_lock(app, clien
     """A rule turn is stored before its events go out: while its reader sits on the first
     frame, the same user's next turn (which needs the write lock on SQLite and the user's
     row on PostgreSQL) still goes through."""
-    import threading
-
     from .conftest import ChatKitClient, user_input
 
     account = auth.register()
