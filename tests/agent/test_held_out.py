@@ -17,13 +17,16 @@ from .test_intent_suite import check_case
 
 # Below what the agent reaches, so a regression fails without the floor inviting tuning to
 # the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before).
-FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75}
+# pretuning.jsonl (phone-style typing) was written before the normalisation and scoring work;
+# phone.jsonl is a blind file of phone-style messages by someone who read neither the parser
+# nor any case file.
+FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75, "pretuning.jsonl": 0.3, "phone.jsonl": 0.5}
 FILES = sorted(path.name for path in HELD_OUT_DIR.glob("*.jsonl"))
 
 
 def test_held_out_size():
     assert len(load_cases(HELD_OUT_DIR)) >= 150
-    assert set(FILES) == set(FLOORS)
+    assert set(FILES) <= set(FLOORS), "every held-out file needs a floor"
 
 
 @pytest.mark.parametrize("name", FILES)
