@@ -143,6 +143,11 @@ def _act(
         return Outcome("OK, never mind — I left your tasks as they were.", "UNKNOWN")
     if parsed.negated:
         return Outcome("OK — I won't change anything.", "UNKNOWN")
+    if parsed.options:
+        # No reading clearly led: the likely ones as choices, never a dead end.
+        return Outcome(
+            replies.which_reading(), "CLARIFY", choices=[Choice(label, reply) for label, reply in parsed.options[:3]]
+        )
     if parsed.suggest:
         return Outcome(
             replies.suggest_adding(parsed.suggest), "UNKNOWN", choices=[Choice(f"Add '{parsed.suggest}'", f"add {parsed.suggest}")]

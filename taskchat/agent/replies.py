@@ -38,6 +38,11 @@ def suggest_adding(text: str) -> str:
     )
 
 
+def which_reading() -> str:
+    """The reply when a message could mean more than one thing: the choices follow it."""
+    return "I'm not sure which you mean — pick one below, or say it another way."
+
+
 def small_talk(kind: str | None) -> str:
     return _SMALL_TALK.get(kind, _SMALL_TALK[None])
 

@@ -48,7 +48,7 @@ from .events import (
     turn_stored,
 )
 from .matching import match_title
-from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
+from .parser import ParseContext, ParsedIntent, TaskRef, TaskView, parse_intent
 from .tools import TOOLS, ToolContext, ToolError, call_tool, list_tasks
 
 log = logging.getLogger(__name__)
@@ -507,7 +507,11 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
     words, then done (after the commit)."""
 
     def parse(turn: Turn) -> ParsedIntent:
-        return parse_intent(start.text, ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state))
+        # The user's tasks are read only if a reading needs them (most messages never do).
+        def tasks() -> list[TaskView]:
+            return [TaskView(task.number, task.title, task.completed) for task in turn.user_tasks()]
+
+        return parse_intent(start.text, ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state, load_tasks=tasks))
 
     def decide(turn: Turn):
         return (yield from act(turn, parse(turn)))

@@ -1,21 +1,38 @@
 """Text plus conversation context → an intent and its arguments.
 
-The parser knows nothing about the database: task references stay references
-(``TaskRef``) and the turn resolves them against the user's tasks. Rules are tried in a
-fixed order, each anchored on the verb a message starts with, so a word inside a title
-("Update task 2 title to 'Mark as done'") never decides the intent, and words are matched
-as words ("ship" is not "hi"). Each intent family has its module; this one reads the
-conversation (answers, undo, "and pears too"), splits two actions, and keeps questions and
-negated commands from ever changing a task.
+A message is first normalised (``agent/normalise.py``: chat spelling, missing apostrophes,
+emoji, typos corrected against the parser's vocabulary and the user's own task words), then
+read. The parser does not query the database itself: task references stay references
+(``TaskRef``) and the turn resolves them, and the user's tasks (``ParseContext.tasks``) are
+loaded only when a reading needs them. The verb-anchored rules each propose a reading, so a
+word inside a title ("Update task 2 title to 'Mark as done'") never decides the intent, and
+words are matched as words ("ship" is not "hi"). A message with no clear command verb — a
+state said about a task ("gym membership sorted"), a create that may be one ("still need to
+do the laundry") — is scored against readings about the user's tasks (``readings``), and
+when none clearly leads the likely ones are offered as choices. Each intent family has its
+module; this one reads the conversation (answers, corrections, undo, "and pears too"),
+splits two actions, and keeps questions and negated commands from ever changing a task.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..matching import lemma
+from ..matching import done_fits, lemma
+from ..normalise import normalise
 from ..references import TaskRef, parse_refs
-from . import asking, complete, create, delete, listing, talk, update, update_forms
+from . import (
+    asking,
+    complete,
+    corrections,
+    create,
+    delete,
+    listing,
+    readings,
+    talk,
+    update,
+    update_forms,
+)
 from .base import (
     INTENTS,
     NEGATED,
@@ -23,11 +40,13 @@ from .base import (
     ParseContext,
     ParsedIntent,
     Rule,
+    TaskView,
     digits_for_number_words,
     words,
 )
+from .talk import answer_to_confirm
 
-__all__ = ["INTENTS", "ParseContext", "ParsedIntent", "TaskRef", "parse_intent"]
+__all__ = ["INTENTS", "ParseContext", "ParsedIntent", "TaskRef", "TaskView", "parse_intent"]
 
 WRITES = frozenset({"CREATE", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE"})
 
@@ -78,6 +97,7 @@ RULES: tuple[Rule, ...] = (
     create.reminder,
     update_forms.update_special,
     update_forms.mark_priority,
+    update_forms.priority_level,
     update.shift,
     complete.reopen,
     complete.complete,
@@ -207,18 +227,45 @@ def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
     return None
 
 
+def _means_nothing(parsed: ParsedIntent) -> bool:
+    return parsed.intent == "UNKNOWN" and not (parsed.negated or parsed.cancelled or parsed.options)
+
+
 def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent:
-    """Read one user message. Order matters: the verb at the start decides before words inside."""
+    """Read one user message: normalised first (chat spelling, emoji, typos), then read.
+
+    A command word corrected only because it stood where a command stands ("ad walk the
+    dog") is read when the message as typed has no reading at all.
+    """
     context = context or ParseContext()
     raw = text.strip()
     if not raw:
         return ParsedIntent("UNKNOWN")
+    own = context.own_words if context.load_tasks else ()
+    lines = [normalise(line, own) for line in raw.splitlines() if line.strip()] or [normalise(raw, own)]
+    plain = "\n".join(line.text for line in lines)
+    parsed = _read(plain or raw, context)
+    forced = "\n".join(line.forced for line in lines)
+    if _means_nothing(parsed) and forced != plain:
+        again = _read(forced, context)
+        if not _means_nothing(again) and not again.suggest:
+            return again
+    return parsed
+
+
+def _read(text: str, context: ParseContext) -> ParsedIntent:
+    """The normalised message's best reading. Order matters where readings are equally good:
+    the verb at the start decides before words inside."""
+    raw = text.strip()
+    if not raw:
+        return ParsedIntent("GREETING", talk="ack")
     state = context.state or {}
     flat = " ".join(raw.split())
     if state.get("confirm"):
-        if talk.YES.match(flat):
+        answer = answer_to_confirm(flat)
+        if answer is True or talk.YES.match(flat):
             return ParsedIntent("DELETE", bulk="confirmed")
-        if talk.NO.match(flat):
+        if answer is False or talk.NO.match(flat):
             return ParsedIntent("DELETE", bulk="cancelled")
     pending = state.get("pending") or {}
     if pending and pending.get("intent") != "CREATE":
@@ -231,11 +278,15 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     undo = talk.undo(flat)
     if undo:
         return undo
+    fixed = corrections.after_write(flat, context)
+    if fixed is not None:
+        return fixed
     body = digits_for_number_words(_list_last(unwrap(raw if "\n" in raw else flat)))
     if NEGATED.match(body) or NEGATED.match(flat):
         return ParsedIntent("UNKNOWN", negated=True)
+    inline = corrections.inline(body, context, _rules)
     # "and …" is read before politeness is unwrapped, which would drop the "and".
-    parsed = _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
+    parsed = inline or _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
     # After "can you"/"could you" is unwrapped, what still starts like a question asks.
     asking = QUESTION.match(body) is not None or QUESTION.match(_LIST_AHEAD.sub("", body)) is not None
     if parsed is not None and asking and parsed.intent in WRITES and not (parsed.asked or parsed.unless_listed):
@@ -243,13 +294,78 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     if pending.get("intent") == "CREATE" and _answers_title(parsed, flat):
         # The answer to "what should I remind you about?" is the task, whatever verb it starts with.
         return create.create("add " + body, body.lower(), context) or ParsedIntent("UNKNOWN")
+    if asking and parsed is None:
+        return readings.question_about(body, context) or ParsedIntent("UNKNOWN")
+    return _scored(parsed, body, context)
+
+
+# A create said with a head that may as well be a statement about a task already there
+# ("still need to do the laundry" after it was ticked off): scored against the task readings.
+_WEAK_CREATE = re.compile(r"^(?:i\s+)?(?:still\s+|really\s+)?(?:need|have|got|gotta|must|should|ought)\b", re.I)
+
+
+def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> ParsedIntent:
+    """The rule reading against the readings about the user's tasks: the best if it clearly
+    leads, else the likely ones as choices; a task said without "add" as the last of them."""
+    weak = parsed is None or parsed.statement or (parsed.intent == "CREATE" and _WEAK_CREATE.match(body) is not None)
+    if not weak:
+        return parsed
+    candidates: list[readings.Scored] = []
+    if parsed is not None:
+        score, key = _rule_score(parsed, context)
+        candidates.append(readings.Scored(parsed, score, "rule", key))
+    if context.load_tasks is not None:
+        candidates += readings.state_statement(body, context) + readings.moved_statement(body, context)
+    best, likely = readings.choose(candidates)
+    if best is not None:
+        return best.parsed
+    suggest = _suggestion(body) if parsed is None else None
+    offered = [r for r in likely if r.label != "rule" and r.parsed.refs and r.parsed.refs[0].number is not None]
+    if offered and (parsed is None or parsed.statement):
+        options = [(r.label, _reply_for(r.parsed)) for r in offered]
+        title = suggest or body.strip(" .!?")
+        if title and len(words(title)) <= 8:
+            options.append((f"Add '{title[:1].upper() + title[1:]}' as a task", f"add {title}"))
+        return ParsedIntent("UNKNOWN", options=options)
     if parsed is not None:
         return parsed
+    if suggest:
+        # Maybe a task said without "add": offer it rather than guess.
+        return ParsedIntent("UNKNOWN", suggest=suggest)
+    return ParsedIntent("UNKNOWN")
+
+
+def _rule_score(parsed: ParsedIntent, context: ParseContext) -> tuple[float, tuple | None]:
+    """A weak rule reading's score (and what it does): a create said with "need to"; a
+    statement that something is done, by how many open tasks it fits by lemma (one: clear;
+    several: the turn asks which)."""
+    if not parsed.statement:
+        return 0.7, None
+    if context.load_tasks is None:
+        return 0.8, None
+    said = parsed.refs[0].title if parsed.refs else ""
+    fits = done_fits(said or "", {task.number: task.title for task in context.tasks() if not task.completed})
+    if len(fits) == 1:
+        return 0.95, (parsed.intent, fits[0])
+    return (0.8, None) if fits else (0.3, None)
+
+
+def _suggestion(body: str) -> str | None:
     found = words(body)
     if 1 < len(found) <= 8 and "?" not in body and not re.match(r"(?:what|how|why|who|when|where|is|are|do|does|can)\b", body.lower()):
-        # Maybe a task said without "add": offer it rather than guess.
-        return ParsedIntent("UNKNOWN", suggest=body.strip(" .!"))
-    return ParsedIntent("UNKNOWN")
+        return body.strip(" .!")
+    return None
+
+
+def _reply_for(parsed: ParsedIntent) -> str:
+    number = parsed.refs[0].number
+    if parsed.intent == "COMPLETE":
+        return f"mark task {number} done"
+    if parsed.intent == "UNCOMPLETE":
+        return f"reopen task {number}"
+    if parsed.intent == "DELETE":
+        return f"delete task {number}"
+    return f"task {number}"
 
 
 # Sentences that load what the parser loads on first use (lemma dictionaries, dateparser's

@@ -27,11 +27,32 @@ INTENTS = (
 )
 
 
+@dataclass(frozen=True)
+class TaskView:
+    """What the parser may know of one of the user's tasks: enough to score a reading."""
+
+    number: int
+    title: str
+    completed: bool
+
+
 @dataclass
 class ParseContext:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     state: dict[str, Any] = field(default_factory=dict)
+    # The user's tasks, read only when a reading needs them (a clear command never does, so
+    # most turns cost no query for them); None where no user is known.
+    load_tasks: Callable[[], list[TaskView]] | None = None
+    _tasks: list[TaskView] | None = field(default=None, repr=False, compare=False)
+
+    def tasks(self) -> list[TaskView]:
+        if self._tasks is None:
+            self._tasks = list(self.load_tasks()) if self.load_tasks else []
+        return self._tasks
+
+    def own_words(self) -> list[str]:
+        return [word for task in self.tasks() for word in words(task.title)]
 
 
 @dataclass
@@ -70,6 +91,8 @@ class ParsedIntent:
     unless_listed: bool = False
     # A second action in the same message ("remove wine and add beer").
     then: ParsedIntent | None = None
+    # No reading clearly led: the likely ones, offered as choices (label, the reply that picks it).
+    options: list[tuple[str, str]] = field(default_factory=list)
 
 
 Rule = Callable[[str, str, ParseContext], ParsedIntent | None]

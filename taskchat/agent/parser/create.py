@@ -7,6 +7,7 @@ import re
 from ..dates import find_due
 from ..task_fields import quoted_spans, read_fields, strip_lead
 from .base import ParseContext, ParsedIntent, cut_list_name
+from .modifiers import cut_modifiers
 
 # Reminders asked for indirectly: what follows is the task; with nothing after, ask what.
 _REMINDER_HEAD = re.compile(
@@ -93,19 +94,26 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
         return None
     listed = cut_list_name(match.group("rest").strip())
     listed = type(listed)(_AFTERWORD.sub("", listed.text).strip(), listed.name, listed.preposition)
-    rest, tags = _under_tag(listed.text)
+    rest = listed.text
+    priority: str | None = None
+    worded_tags: list[str] = []
+    if not quoted_spans(rest):
+        rest, priority, worded_tags = cut_modifiers(rest)
+    rest, tags = _under_tag(rest)
+    tags = worded_tags + tags
     if listed.tag:
         tags.append(listed.tag)
     multi = _MULTI.match(rest)
     if not multi and not quoted_spans(rest):
         rest = strip_lead(rest)
-    if multi:
+    parts = _ITEM_SPLIT.split(multi.group("items")) if multi else _several(rest, context)
+    if parts:
         items = [
             read_fields(part, context.now, context.tz, want_description=False).arguments()
-            for part in _ITEM_SPLIT.split(multi.group("items"))
+            for part in parts
             if part.strip(" .-")
         ]
-        items = [item for item in items if item["title"]]
+        items = [_with(item, priority, tags) for item in items if item["title"]]
         if len(items) > 1:
             return ParsedIntent("CREATE", items[0], items=items)
         if items:
@@ -113,9 +121,45 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     fields = read_fields(rest, context.now, context.tz)
     if not fields.title or _NO_CONTENT.match(fields.title):
         return ParsedIntent("CREATE", {}, asked="title")
+    return ParsedIntent("CREATE", _with(fields.arguments(), priority, tags))
+
+
+def _with(args: dict, priority: str | None, tags: list[str]) -> dict:
+    """A task's arguments with the modifiers said in words for the whole message."""
+    if priority and not args.get("priority"):
+        args["priority"] = priority
     if tags:
-        fields.tags = list(dict.fromkeys((fields.tags or []) + tags))
-    return ParsedIntent("CREATE", fields.arguments())
+        args["tags"] = list(dict.fromkeys((args.get("tags") or []) + tags))
+    return args
+
+
+# "x, y and z" (short items, a comma and an "and", or two commas); "x by monday and y by
+# wednesday" (each with a date of its own); "these: x; y; z".
+_THESE = re.compile(r"^(?:these|the\s+following|this\s+lot|a\s+few|some|them\s+all)\s*[:;–—-]\s*(?P<items>.+)$", re.I | re.S)
+_LIST_SEP = re.compile(r"\s*(?:,|;|\s&\s|\band\b)\s*", re.I)
+
+
+def _several(rest: str, context: ParseContext) -> list[str] | None:
+    if quoted_spans(rest) or len(rest) > 300:
+        return None
+    these = _THESE.match(rest)
+    if these:
+        return [part for part in _ITEM_SPLIT.split(these.group("items")) if part.strip(" .-")]
+    if ";" in rest:
+        parts = [part for part in re.split(r"\s*;\s*", rest) if part.strip(" .-")]
+        return parts if len(parts) > 1 and all(len(part.split()) <= 6 for part in parts) else None
+    commas = rest.count(",")
+    if commas and (commas >= 2 or re.search(r"\band\b|\s&\s", rest, re.I)):
+        parts = [part for part in _LIST_SEP.split(rest) if part.strip(" .-")]
+        if len(parts) > 2 and all(1 <= len(part.split()) <= 4 for part in parts) and not find_due(rest, context.now, context.tz).due:
+            return parts
+    if re.search(r"\band\b", rest, re.I):
+        parts = [part for part in re.split(r"\s+and\s+", rest, flags=re.I) if part.strip()]
+        if 2 <= len(parts) <= 4 and all(len(part.split()) >= 2 for part in parts):
+            dated = [find_due(part, context.now, context.tz).due for part in parts]
+            if all(dated):
+                return parts
+    return None
 
 
 

@@ -18,6 +18,8 @@ _THANKS_CORE = {"thanks", "thank", "thx", "ty", "cheers", "tysm", "ta"}
 _ACK_WORDS = {
     "ok", "okay", "k", "cool", "great", "awesome", "perfect", "nice", "got", "it", "that's", "thats",
     "all", "for", "now", "good", "sounds", "fine", "alright", "sure", "lovely", "brilliant",
+    # chat filler said on its own
+    "lol", "haha", "hahaha", "hehe", "lmao", "yay", "omg", "wow", "ah", "oh", "hmm", "ahh", "oops",
 }
 _THANKS_WORDS = _THANKS_CORE | _ACK_WORDS | {"you", "so", "much", "very", "a", "lot", "many", "again", "mate"}
 _BYE_CORE = {"bye", "goodbye", "cya", "later", "farewell", "goodnight", "ttyl"}
@@ -109,3 +111,37 @@ def choice(raw: str, pending: dict[str, Any]) -> ParsedIntent | None:
         return answer(int(named.group(1)))
     number = pick(clean_title_ref(text), candidates, titles)
     return answer(number) if number is not None else None
+
+
+# Everyday answers to "are you sure?": a yes word ("yeah do it", "ok fine", "sure") or a no
+# word ("nah leave it", "hmm no"), with only words around it that an answer carries.
+_YES_CORE = frozenset(
+    ["y", "ya", "yes", "yeah", "yep", "yup", "yas", "sure", "ok", "okay", "confirm", "confirmed", "absolutely", "definitely",
+     "correct", "affirmative", "certainly", "aye", "fine", "alright", "go", "do", "proceed", "course", "indeed", "totally"]
+)
+_YES_WORDS = _YES_CORE | frozenset(
+    ["it", "ahead", "please", "for", "on", "then", "thanks", "just", "delete", "them", "all", "that", "sounds", "good",
+     "great", "i'm", "i", "am", "of", "why", "not", "right", "so", "everything", "the", "lot", "and", "really", "yesss",
+     "let's", "lets", "hit", "bin", "clear", "wipe", "away", "mate", "thank", "you", "is", "what", "want", "said", "whole",
+     "thing", "now", "get", "rid", "yea", "yeh", "fire", "sure", "thx", "cheers", "perfect", "cool", "oh", "well", "hmm"]
+)
+_NO_CORE = frozenset(["n", "no", "nope", "nah", "cancel", "stop", "don't", "dont", "never", "nevermind", "abort", "leave", "keep", "hold", "wait", "nooo", "nay"])
+_NO_WORDS = _NO_CORE | frozenset(
+    ["it", "them", "thanks", "mind", "do", "not", "that", "actually", "hmm", "um", "uh", "forget", "please", "just", "alone",
+     "all", "for", "now", "as", "is", "changed", "my", "i've", "on", "second", "thought", "thoughts", "they", "are", "hang",
+     "off", "sorry", "oh", "way", "thank", "you", "there", "be", "let", "me", "think", "mistake", "didn't", "mean", "i",
+     "was", "a", "the", "lot", "anything", "delete", "one", "maybe", "later", "rather", "nothing", "yet", "ok", "okay"]
+)
+
+
+def answer_to_confirm(text: str) -> bool | None:
+    """True for an everyday yes, False for a no, None for anything else."""
+    found = words(text.lower())
+    if not found or len(found) > 8:
+        return None
+    said = set(found)
+    if said & _NO_CORE and said <= _NO_WORDS and not ({"ok", "okay"} & said and not said & {"no", "nope", "nah", "don't", "dont", "cancel", "stop"}):
+        return False
+    if said & _YES_CORE and said <= _YES_WORDS and not said & _NO_CORE:
+        return True
+    return None

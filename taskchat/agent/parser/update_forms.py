@@ -8,6 +8,7 @@ import re
 from ..references import parse_refs
 from ..task_fields import quoted_spans, read_priority, read_tags
 from .base import ParseContext, ParsedIntent
+from .modifiers import priority_in_words
 
 _REMOVE_DUE = re.compile(
     r"^(?:remove|clear|delete|drop|unset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?(?:due\s+date|deadline|due|date|reminder)"
@@ -114,3 +115,45 @@ def mark_priority(body: str, lower: str, context: ParseContext) -> ParsedIntent 
     value = match.group("value").lower()
     level = "high" if value in {"urgent", "important"} else read_priority(value)[0]
     return ParsedIntent("UPDATE", {"priority": level}, parse_refs(match.group("ref"))) if level else None
+
+
+_LEVEL_VERBS = frozenset(
+    ["make", "mark", "set", "put", "drop", "bump", "lower", "raise", "knock", "turn", "bring", "move", "change", "switch", "flag"]
+)
+_BARE_LEVELS = {
+    "high": "high", "low": "low", "medium": "medium", "normal": "medium", "top": "high",
+    "urgent": "high", "important": "high", "highest": "high", "lowest": "low", "no priority": "none",
+}
+_REF_TAIL = frozenset(["to", "as", "at", "down", "up", "back", "a", "an", "the", "priority", "be"])
+
+
+def _level_of(value: str) -> str | None:
+    value = value.lower().strip(" .!")
+    value = value[: -len(" priority")] if value.endswith(" priority") and value[: -len(" priority")] in _BARE_LEVELS else value
+    if value in _BARE_LEVELS:
+        return _BARE_LEVELS[value]
+    level, rest = priority_in_words(value)
+    return level if level and not rest.strip() else None
+
+
+def priority_level(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
+    """"drop it to low", "make it not urgent", "bump task 2 up to high": a priority said in
+    words at the end, for a task named by "it", a number, a position or "the … one"."""
+    tokens = body.strip(" .!?").split()
+    if len(tokens) < 3 or tokens[0].lower() not in _LEVEL_VERBS:
+        return None
+    for size in (3, 2, 1):
+        if len(tokens) - size < 2:
+            continue
+        level = _level_of(" ".join(tokens[-size:]))
+        if not level:
+            continue
+        ref = tokens[1:-size]
+        while ref and ref[-1].lower() in _REF_TAIL:
+            ref = ref[:-1]
+        if not ref:
+            return None
+        refs = parse_refs(" ".join(ref))
+        named = refs and (refs[0].title is None or ref[0].lower() in {"the", "my", "that", "this"})
+        return ParsedIntent("UPDATE", {"priority": level}, refs) if named else None
+    return None

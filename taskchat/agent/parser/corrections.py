@@ -1,0 +1,99 @@
+"""Corrections: "sorry i meant monday" after a change, and "… friday - no, saturday" in one message.
+
+Both work on words, not on one pattern over the whole message: the correction marker is
+looked for among the last few words only, so any message costs time linear in its length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..dates import find_due
+from ..references import TaskRef
+from ..task_fields import capitalise, read_priority, tidy_title
+from .base import ParseContext, ParsedIntent, words
+from .modifiers import priority_in_words
+
+# "sorry i meant monday", "no, i meant 6pm", "oops make that friday", "actually thursday"
+_AFTER = re.compile(
+    r"^(?:(?:no|nope|sorry|sry|oops|whoops|wait|actually|oh|ah|hmm|um|my\s+bad)[\s,.!-]+)*"
+    r"(?:i\s+meant|i\s+mean|i\s+said|meant|make\s+(?:that|it)|change\s+(?:that|it)\s+to|not\s+that\s*,?|should\s+be|should\s+have\s+said)"
+    r"[\s,:]+(?P<value>.+)$",
+    re.I,
+)
+_WRITE_ACTIONS = frozenset({"CREATE", "UPDATE", "COMPLETE", "UNCOMPLETE"})
+
+
+def after_write(text: str, context: ParseContext) -> ParsedIntent | None:
+    """A correction of what the last turn did to a task: its due date, priority or title."""
+    state = context.state or {}
+    last = state.get("last_action") or {}
+    if last.get("intent") not in _WRITE_ACTIONS or not state.get("last_tasks"):
+        return None
+    match = _AFTER.match(text.strip(" .!"))
+    if not match:
+        return None
+    value = match.group("value").strip(" .!")
+    args = value_args(value, context)
+    if args is None and last.get("intent") == "CREATE":
+        title = capitalise(tidy_title(value))
+        args = {"title": title} if title else None
+    if not args:
+        return None
+    return ParsedIntent("UPDATE", args, [TaskRef(pronoun=True)])
+
+
+def value_args(value: str, context: ParseContext) -> dict | None:
+    """A corrected value as ``update_task`` arguments: a due date, or a priority."""
+    due = find_due(value, context.now, context.tz)
+    if due.due:
+        rest = value
+        for start, end in sorted(due.spans, reverse=True):
+            rest = rest[:start] + rest[end:]
+        if len(words(rest)) <= 2:
+            return due.due.arguments()
+    level = priority_in_words(value)[0] or read_priority(value)[0]
+    if level and len(words(value)) <= 4:
+        return {"priority": level}
+    return None
+
+
+_MARKERS = frozenset({"no", "sorry", "wait", "oops", "actually", "nope", "sry", "whoops"})
+_MEAN = ("i mean", "i meant", "make that", "make it", "or rather", "rather")
+
+
+def inline(body: str, context: ParseContext, rules: Callable[[str, ParseContext], ParsedIntent | None]) -> ParsedIntent | None:
+    """"book the vet for friday - no, saturday": the message read without the first value,
+    then the corrected value put in its place."""
+    tokens = body.split()
+    if len(tokens) < 3:
+        return None
+    # The marker is among the last six words; what follows it is the new value.
+    for index in range(max(1, len(tokens) - 6), len(tokens) - 1):
+        word = tokens[index].lower().strip(",.;:!-–—")
+        pair = f"{word} {tokens[index + 1].lower().strip(',.;:!')}"
+        if word in _MARKERS or pair in _MEAN:
+            skip = 2 if pair in _MEAN else 1
+            rest = tokens[index + skip:]
+            while rest and rest[0].lower().strip(",.;:!-") in _MARKERS | {"wait", "i", "mean", "meant", ""}:
+                rest = rest[1:]
+            head = " ".join(tokens[:index]).rstrip(" ,;:-–—")
+            value = " ".join(rest).strip(" ,.!")
+            if not head or not value:
+                return None
+            args = value_args(value, context)
+            if not args:
+                return None
+            parsed = rules(head, context)
+            if parsed is None or parsed.intent not in ("CREATE", "UPDATE"):
+                return None
+            target = parsed.args
+            if "due_at" in args:
+                target.pop("due_at", None)
+                target.pop("due_has_time", None)
+            target.update(args)
+            for item in parsed.items:
+                item.update(args)
+            return parsed
+    return None

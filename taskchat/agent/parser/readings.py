@@ -1,0 +1,207 @@
+"""Readings that depend on the user's tasks, and the scores that choose between readings.
+
+A message like "gym membership sorted", "the invoice isn't really paid" or "the dentist is
+on thursday now" starts with no command verb: it names a task by its key words and says
+something about its state. These readings are proposed next to the verb-anchored ones and
+scored on what the message holds — a cue (a verb at the start, a state word), the task words
+it shares with one of the user's open (or done) tasks, the modifiers found — and the best
+wins when it clearly leads. When it does not ("bins sorted" shares one word with "Take out
+the bins"), the reply offers the likely readings as choices rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..dates import find_due
+from ..matching import STOPWORDS, _shared, content_lemmas, lemma
+from ..references import TaskRef
+from .base import QUESTION, ParseContext, ParsedIntent, TaskView, words
+
+# Words that say a task is finished whatever its verb: "sorted", "dealt with", "taken care of".
+_GENERIC_DONE = frozenset(
+    ["done", "sorted", "finished", "complete", "completed", "handled", "dealt", "taken", "care", "ticked", "checked",
+     "crossed", "sort", "finish", "handle", "deal", "cleared", "over", "settled", "fixed", "organised", "organized"]
+)
+_STATE_FILLER = frozenset(
+    ["is", "are", "was", "were", "been", "be", "has", "have", "had", "finally", "already", "now", "just", "all", "got",
+     "gotten", "at", "last", "with", "off", "out", "care", "of", "today", "yesterday", "really", "actually", "totally",
+     "properly", "yay", "woo", "it's", "its", "i", "i've", "we", "we've", "the", "my", "a", "an", "thank", "god",
+     "goodness", "yes", "ok", "okay", "so", "that's", "thats", "one", "thing", "bit"]
+)
+_NEGATION = frozenset(["not", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "didn't", "never", "no", "nope"])
+_REOPEN_CUES = (
+    re.compile(r"^(?:i\s+)?still\s+(?:need|have|got|gotta|must)\s+(?:to\s+)?(?P<rest>.+)$", re.I),
+    re.compile(
+        r"^(?P<rest>.+?)\s+(?:isn't|aren't|wasn't|weren't|hasn't\s+been|haven't\s+been|is\s+not|are\s+not|not)\s+"
+        r"(?:really\s+|actually\s+|quite\s+|properly\s+|fully\s+)?(?P<state>[a-z]+)(?:\s+(?:yet|after\s+all|at\s+all|really))?$",
+        re.I,
+    ),
+)
+# The reading is clear when its score reaches this and leads the next by the margin.
+CLEAR = 0.75
+MARGIN = 0.2
+
+
+@dataclass
+class Scored:
+    parsed: ParsedIntent
+    score: float
+    label: str
+    # What the reading does, so two readings that do the same compete as one: (intent, task).
+    key: tuple | None = None
+
+    def __post_init__(self) -> None:
+        if self.key is None:
+            target = self.parsed.refs[0].number if self.parsed.refs else None
+            self.key = (self.parsed.intent, target) if target is not None else (id(self),)
+
+
+def _objects(title: str) -> list[str]:
+    """A title's key words: its content lemmas, its verb first."""
+    return list(dict.fromkeys(content_lemmas(title)))
+
+
+def _fit(said: list[str], task: TaskView, generic: bool) -> float:
+    """How well a statement's lemmas name a task: 0 (not at all) … 1 (every key word, verb too)."""
+    own = _objects(task.title)
+    if not own or not said:
+        return 0.0
+    shared = _shared(own, said)
+    if not shared:
+        return 0.0
+    verb = bool(_shared(own[:1], said))
+    objects = own[1:] if len(own) > 1 else own
+    covered = len(_shared(objects, said)) / len(objects)
+    if verb and len(own) == 1:
+        return 1.0
+    score = 0.45 * covered + (0.4 if verb and len(own) > 1 else 0.0) + 0.1 * min(len(shared), 3)
+    if generic and not verb and len(_shared(objects, said)) >= 2:
+        score += 0.25  # "gym membership sorted": two key words and a word that means done
+    return min(score, 1.0)
+
+
+def _said(text: str) -> tuple[list[str], bool, bool]:
+    """(content lemmas, a generic done word, a past form) of a statement."""
+    found = words(text)
+    generic = any(word in _GENERIC_DONE for word in found)
+    from .complete import _is_past
+
+    past = any(_is_past(word) for word in found if word not in _STATE_FILLER)
+    lemmas = [lemma(word) for word in found if word not in STOPWORDS and word not in _STATE_FILLER and word not in _GENERIC_DONE]
+    return lemmas, generic, past
+
+
+def state_statement(body: str, context: ParseContext) -> list[Scored]:
+    """Readings of a message that says what state a named task is in."""
+    text = body.strip(" .!?")
+    if not text or QUESTION.match(text) or len(text) > 160:
+        return []
+    found = words(text)
+    if not found or len(found) > 12:
+        return []
+    readings: list[Scored] = []
+    for cue in _REOPEN_CUES:
+        match = cue.match(text)
+        if match:
+            lemmas, _generic, _past = _said(match.group("rest"))
+            done = [task for task in context.tasks() if task.completed]
+            readings += _about_tasks("UNCOMPLETE", lemmas, done, generic=True, label="Reopen")
+            break
+    negated = any(word in _NEGATION for word in found)
+    if not negated and not readings:
+        lemmas, generic, past = _said(text)
+        if generic or past:
+            open_tasks = [task for task in context.tasks() if not task.completed]
+            readings += _about_tasks("COMPLETE", lemmas, open_tasks, generic=generic, label="Mark", done_word=True)
+    return readings
+
+
+def _about_tasks(
+    intent: str, lemmas: list[str], tasks: list[TaskView], *, generic: bool, label: str, done_word: bool = False
+) -> list[Scored]:
+    fits = sorted(((_fit(lemmas, task, generic), task) for task in tasks), key=lambda pair: -pair[0])
+    fits = [(score, task) for score, task in fits if score > 0.3]
+    if not fits:
+        return []
+    best = fits[0][0]
+    tied = [task for score, task in fits if best - score < 0.05]
+    if len(tied) > 1:
+        parsed = ParsedIntent(intent, refs=[TaskRef(title=" ".join(lemmas))])
+        return [Scored(parsed, best * 0.8, f"{label} one of {len(tied)}")]
+    task = fits[0][1]
+    parsed = ParsedIntent(intent, refs=[TaskRef(number=task.number)])
+    name = f"Mark '{task.title}' done" if done_word else f"{label} '{task.title}'"
+    return [Scored(parsed, best, name)]
+
+
+# "the dentist is on thursday now", "the rent's due friday": a new due date for a named task
+_MOVED = re.compile(
+    r"^(?:the\s+|my\s+)?(?P<ref>[\w' -]{2,60}?)\s*(?:'s|\s+is|\s+are|\s+has\s+moved|\s+got\s+moved|\s+moved|\s+is\s+moved|\s+'s\s+moved)"
+    r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight)\b.{0,60})$",
+    re.I,
+)
+
+
+def moved_statement(body: str, context: ParseContext) -> list[Scored]:
+    match = _MOVED.match(body.strip(" .!?"))
+    if not match:
+        return []
+    when = re.sub(r"\s+(?:now|instead)$", "", match.group("when"), flags=re.I)
+    due = find_due(when, context.now, context.tz)
+    if not due.due:
+        return []
+    lemmas = [lemma(word) for word in words(match.group("ref")) if word not in STOPWORDS]
+    open_tasks = [task for task in context.tasks() if not task.completed]
+    fits = sorted(((_fit(lemmas, task, False), task) for task in open_tasks), key=lambda pair: -pair[0])
+    if not fits or fits[0][0] < 0.4 or (len(fits) > 1 and fits[0][0] - fits[1][0] < 0.05):
+        return []
+    task = fits[0][1]
+    return [Scored(ParsedIntent("UPDATE", due.due.arguments(), [TaskRef(number=task.number)]), 0.85, f"Move '{task.title}'")]
+
+
+def choose(readings: list[Scored]) -> tuple[Scored | None, list[Scored]]:
+    """(the clear winner or None, the readings worth offering, best first)."""
+    if not readings:
+        return None, []
+    ordered: list[Scored] = []
+    for reading in sorted(readings, key=lambda r: -r.score):
+        if all(reading.key != kept.key for kept in ordered):
+            ordered.append(reading)
+    best = ordered[0]
+    runner = ordered[1].score if len(ordered) > 1 else 0.0
+    if best.score >= CLEAR and best.score - runner >= MARGIN:
+        return best, ordered
+    return None, ordered[:3]
+
+
+# "when's the dentist", "is the rent paid?", "is the milk done": a question about a task,
+# answered with the tasks that match what is left once the question's own words are set aside.
+_QUESTION_WORDS = frozenset(
+    ["is", "are", "was", "were", "am", "did", "do", "does", "have", "has", "had", "when", "when's", "whens", "what",
+     "what's", "where", "where's", "which", "who", "how", "how's", "will", "would", "could", "can", "should", "shall",
+     "i", "my", "the", "a", "an", "it", "that", "this", "there", "any", "anything", "we", "you", "me", "already",
+     "done", "paid", "finished", "sorted", "booked", "complete", "completed", "due", "on", "yet", "still", "set", "at",
+     "time", "for", "in", "about", "get", "got", "ticked", "off", "of", "up", "is", "isn't", "aren't", "didn't",
+     "status", "happening", "today", "tomorrow", "ok", "okay", "please", "been", "again", "put", "added", "list",
+     "thing", "one", "to", "with", "so", "oh", "hey", "um", "did", "really", "actually", "mean", "do", "need"]
+)
+
+
+def question_about(body: str, context: ParseContext) -> ParsedIntent | None:
+    """Only when what is asked about shares a word with one of the user's tasks: "what's the
+    weather like?" is no question about the list."""
+    text = body.strip(" ?.!")
+    if len(text) > 160:
+        return None
+    said = words(text)
+    if not said or said[0] not in _QUESTION_WORDS:
+        return None
+    left = [word for word in said if word not in _QUESTION_WORDS and word not in STOPWORDS]
+    if not left or len(left) > 4:
+        return None
+    asked = [lemma(word) for word in left]
+    if not any(_shared(asked, content_lemmas(task.title)) for task in context.tasks()):
+        return None
+    return ParsedIntent("SEARCH", {"query": " ".join(left)})
