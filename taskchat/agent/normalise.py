@@ -268,7 +268,63 @@ def normalise(text: str, own_words: Iterable[str] | Callable[[], Iterable[str]] 
     if done_emoji and not any(w in {"done", "finished", "complete", "completed", "sorted"} for w in lowered if w):
         result.append("done")
     plain_text = " ".join(result)
+    if not quoted:
+        plain_text = times_in_digits(plain_text)
     return Normalised(plain_text, _force_command(plain_text))
+
+
+# ---------------------------------------------------------------- times said in words
+
+_HOURS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12,
+}
+_HOUR = r"(?P<h>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|0?[1-9])"
+_HALF_PAST = re.compile(rf"\b(?P<part>half|quarter|twenty|ten|five|twenty-five)\s+(?P<rel>past|after|to|til|till)\s+{_HOUR}\b", re.I)
+# "at eleven", "by nine tonight", "eleven o'clock", "seven pm": an hour in words where a time stands
+_WORD_HOUR = re.compile(
+    r"\b(?P<lead>at|by|around|about|till|until|before|after|from|for)\s+(?P<h>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+    r"(?!\s+(?:days?|weeks?|months?|years?|hours?|minutes?|mins?|people|things|tasks?|items?|of|more|times?|or|and)\b)"
+    r"|\b(?P<h2>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?=\s*(?:o'?clock|am|pm|a\.m\.|p\.m\.|tonight|this\s+(?:morning|evening|afternoon)|in\s+the\s+(?:morning|evening|afternoon)|tomorrow\s+(?:morning|evening|night|afternoon))\b)",
+    re.I,
+)
+_OCLOCK = re.compile(r"\b(?P<h>1[0-2]|0?[1-9])\s*o'?clock\b", re.I)
+_ORDINAL_OF_EVERY = re.compile(r"\b(?P<day>\d{1,2}(?:st|nd|rd|th))\s+of\s+(?P<every>every|each)\b", re.I)
+_PART_OF_DAY = re.compile(r"\b(?P<t>(?:1[0-2]|0?[1-9])(?::[0-5]\d)?)\s*(?:in\s+the\s+(?P<part>morning|afternoon|evening)|at\s+(?P<part2>night))\b", re.I)
+_MINUTES = {"half": 30, "quarter": 15, "twenty": 20, "ten": 10, "five": 5, "twenty-five": 25}
+
+
+_TIME_CUES = ("past", "after", " to ", "til", "clock", " of ", "morning", "night", "afternoon", "evening", *_HOURS)
+
+
+def _hour(text: str) -> int:
+    return _HOURS.get(text.lower()) or int(text)
+
+
+def times_in_digits(text: str) -> str:
+    """"half past six" → "6:30", "quarter to nine" → "8:45", "at eleven tonight" → "at 11
+    tonight", "the 1st of every month" → "the 1st every month" (dates then reads them)."""
+    lower = text.lower()
+    if not any(word in lower for word in _TIME_CUES):
+        return text
+
+    def relative(match: re.Match) -> str:
+        hour, minutes = _hour(match.group("h")), _MINUTES[match.group("part").lower()]
+        if match.group("rel").lower() in ("to", "til", "till"):
+            hour, minutes = (hour - 2) % 12 + 1, 60 - minutes
+        after = match.string[match.end():].lstrip().lower()
+        # "quarter past three" is an afternoon time unless the message says otherwise
+        noon = "" if after.startswith(("am", "pm", "a.m", "p.m", "in the", "tonight", "this")) or hour > 6 else "pm"
+        return f"{hour}:{minutes:02d}{noon}"
+
+    text = _HALF_PAST.sub(relative, text)
+    text = _WORD_HOUR.sub(
+        lambda m: f"{m.group('lead')} {_HOURS[m.group('h').lower()]}" if m.group("lead") else str(_HOURS[m.group("h2").lower()]),
+        text,
+    )
+    text = _OCLOCK.sub(lambda m: m.group("h"), text)
+    text = _PART_OF_DAY.sub(lambda m: m.group("t") + ("am" if (m.group("part") or "").lower() == "morning" else "pm"), text)
+    return _ORDINAL_OF_EVERY.sub(lambda m: f"{m.group('day')} {m.group('every')}", text)
 
 
 def _force_command(text: str) -> str:

@@ -14,7 +14,7 @@ from .listing import list_tasks
 # "is milk on my shopping list?", "anything on my list mentioning the bank?", "did I put eggs on it?"
 _ASKED_HEAD = re.compile(
     r"^(?:(?:is|are|was|were)\s+(?:there\s+)?|did\s+i\s+(?:put|add|write|include|list|jot\s+down|save|set)\s+|"
-    r"do\s+i\s+(?:have|need|still\s+have)\s+|have\s+i\s+(?:got|put|added|listed|included)\s+|has\s+(?:it|that)\s+got\s+|"
+    r"do\s+i\s+(?:already\s+)?(?:have|need|still\s+have)\s+|have\s+i\s+(?:already\s+)?(?:got|put|added|listed|included)\s+|has\s+(?:it|that)\s+got\s+|"
     r"does\s+(?:have|include|contain|consist\s+of|mention|say)\s+|(?:when|(?:at\s+)?what\s+time)\s+(?:is|are)\s+|will\s+|"
     r"does\s+(?:my|the)\s+(?:[\w-]+\s+)?(?:list|reminders)(?:\s+(?:of|for)\s+[\w\s]+?)?\s+(?:have|include|contain|mention|say)\s+|"
     r"(?:check|search|look\s+in)\s+my\s+(?:[\w-]+\s+)?(?:list|reminders)\s+for\s+|any(?:thing)?\s+)",
@@ -55,8 +55,14 @@ def question_search(body: str, lower: str, context: ParseContext) -> ParsedInten
     return ParsedIntent("SEARCH", {"query": query})
 
 
-def _listing(listed_tag: str | None, context: ParseContext) -> ParsedIntent | None:
-    parsed = list_tasks("show my tasks", "show my tasks", context)
+_WHEN_ASKED = re.compile(r"\b(?:today|tonight|tomorrow|this\s+week|next\s+week|overdue|late)\b", re.I)
+
+
+def _listing(listed_tag: str | None, context: ParseContext, text: str = "") -> ParsedIntent | None:
+    """The list, narrowed to a day or week the question names ("… to do this week")."""
+    when = _WHEN_ASKED.search(text)
+    ask = f"show my tasks {when.group(0).lower()}" if when else "show my tasks"
+    parsed = list_tasks(ask, ask, context)
     if parsed and listed_tag:
         parsed.args["tag"] = listed_tag
     return parsed
@@ -91,7 +97,7 @@ def wants_to_know(body: str, lower: str, context: ParseContext) -> ParsedIntent 
     text = body.strip(" ?.!")
     listed = cut_list_name(text)
     if _REMEMBERED.match(text):
-        return _listing(listed.tag, context)
+        return _listing(listed.tag, context, text)
     head = _WANTS_TO_KNOW.match(text) or _CHECK.match(listed.text)
     if not head:
         return None
@@ -109,5 +115,5 @@ def wants_to_know(body: str, lower: str, context: ParseContext) -> ParsedIntent 
             return ParsedIntent("SEARCH", {"query": query}) if query else _listing(listed.tag, context)
         return None
     if _ABOUT_LIST.search(text):
-        return _listing(listed.tag, context)
+        return _listing(listed.tag, context, text)
     return None

@@ -92,7 +92,9 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     match = _CREATE.match(body.strip())
     if not match:
         return None
-    listed = cut_list_name(match.group("rest").strip())
+    # "I wanna remember to buy a present": what to remember is the task
+    rest = re.sub(r"^(?:remember\s+(?:to|that\s+i\s+(?:need|have)\s+to)|not\s+forget\s+to)\s+", "", match.group("rest").strip(), flags=re.I)
+    listed = cut_list_name(rest)
     listed = type(listed)(_AFTERWORD.sub("", listed.text).strip(), listed.name, listed.preposition)
     rest = listed.text
     priority: str | None = None

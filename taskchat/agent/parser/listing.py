@@ -13,7 +13,9 @@ _SEARCH = re.compile(
     r"^(?:find|search(?:\s+for)?|look\s+(?:for|up)|lookup|where(?:'s|\s+is|\s+are)|"
     r"(?:which|what)\s+tasks?\s+(?:mention|are\s+about|contain|have|say|include)|"
     r"(?:are\s+there\s+|do\s+i\s+have\s+)?any\s+tasks?\s+(?:about|with|mentioning|containing|for|related\s+to)|"
-    r"do\s+i\s+have\s+(?:a\s+|any\s+)?tasks?\s+(?:about|with|mentioning|for|called|named))\s+(?P<q>.+)$",
+    r"do\s+i\s+have\s+(?:a\s+|any\s+)?tasks?\s+(?:about|with|mentioning|for|called|named)|"
+    # "got anything about the boiler?", "anything mentioning the bank"
+    r"(?:(?:have\s+)?(?:you\s+|i\s+)?got\s+)?any(?:thing|\s+stuff)\s+(?:about|mentioning|regarding|re|on|to\s+do\s+with|with)(?!\s+(?:my|the)\s+(?:list|tasks)\b))\s+(?P<q>.+)$",
     re.I,
 )
 _SEARCH_FILLER = re.compile(
@@ -33,7 +35,7 @@ _LIST_HEAD = re.compile(
 _LIST_NOUN = re.compile(
     r"\b(?:tasks?|todos?|to-?dos?|to\s+do|list|items|pending|left|remaining|outstanding|completed|done|finished|"
     r"overdue|due|agenda|plate|everything|all|open|urgent|priority|tagged|unfinished|incomplete|late|"
-    r"today|tonight|this\s+week|on\s+for|have\s+(?:on|planned|scheduled)|reminders?|need\s+to\s+(?:buy|get|do)|remember)\b|#[\w-]+",
+    r"today|tonight|tomorrow|this\s+week|next\s+week|this\s+weekend|on\s+for|have\s+(?:on|planned|scheduled)|reminders?|need\s+to\s+(?:buy|get|do)|remember)\b|#[\w-]+",
     re.I,
 )
 
