@@ -44,7 +44,7 @@ CONTRACTIONS = {
     "whos": "who's", "lets": "let's", "itll": "it'll", "ill": None, "id": None, "were": None,
 }
 CHAT = {
-    "u": "you", "ya": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "plse": "please",
+    "u": "you", "ur": "your", "wots": "what's", "wats": "what's", "lemme": "let me", "gimme": "give me", "r": "are", "pls": "please", "plz": "please", "plse": "please",
     "pleas": "please", "thx": "thanks", "thnx": "thanks", "thanx": "thanks", "tnx": "thanks",
     "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tmrow": "tomorrow", "tmoro": "tomorrow",
     "tomoz": "tomorrow", "2moro": "tomorrow", "2morrow": "tomorrow", "2mrw": "tomorrow", "2morow": "tomorrow",
@@ -198,6 +198,8 @@ def _plain(word: str, previous: str | None, following: str | None) -> str | list
         return "with"
     if word in CHAT:
         return CHAT[word]
+    if following and following.isdigit() and word not in ("task", "tasks") and OSA.distance(word, "task") == 1:
+        return "task"  # "mark taks 2 done": a word one edit from "task", before a number
     return word
 
 
@@ -252,7 +254,7 @@ def normalise(text: str, own_words: Iterable[str] | Callable[[], Iterable[str]] 
             if trail and result:
                 result[-1] += trail
             continue
-        if _REPEATED.search(lower) and not is_word(lower):
+        if _REPEATED.search(lower) and lower not in CHAT and lower not in CONTRACTIONS and not is_word(lower):
             # "heyyy", "noo", "pleaseee": letters held down on a phone
             single = _REPEATED.sub(r"\1", lower)
             lower = single if is_word(single) else _ELONGATED.sub(r"\1\1", lower)

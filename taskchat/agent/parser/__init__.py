@@ -96,8 +96,8 @@ RULES: tuple[Rule, ...] = (
     create.onto_list,
     create.reminder,
     update_forms.update_special,
-    update_forms.mark_priority,
     update_forms.priority_level,
+    update_forms.mark_priority,
     update.shift,
     complete.reopen,
     complete.complete,
@@ -315,7 +315,8 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
         score, key = _rule_score(parsed, context)
         candidates.append(readings.Scored(parsed, score, "rule", key))
     if context.load_tasks is not None:
-        candidates += readings.state_statement(body, context) + readings.moved_statement(body, context)
+        # a new date said for a task ("the dentist got moved to monday") is not a done statement
+        candidates += readings.moved_statement(body, context) or readings.state_statement(body, context)
     best, likely = readings.choose(candidates)
     if best is not None:
         return best.parsed

@@ -66,7 +66,7 @@ _CREATE = re.compile(
     r"make\s+(?=(?:a|an|me\s+a|new)\s+(?:new\s+)?(?:task|todo|to-do|reminder|note)\b)|"
     r"set\s+(?=(?:a|an)\s+(?:reminder|task)\b)|schedule)\b(?:\s+me\b)?"
     r"|remind\s+me(?:\s+to\b|\s+about\b|\s+that\s+i\s+(?:need|have)\s+to\b)?|reminder(?:\s+to)?\s*:?|todo\s*:|to-do\s*:|task\s*:|"
-    r"(?:i\s+)?(?:need(?:\s+to)?|(?:have|got)\s+to|gotta|must|should|ought(?:\s+to)?)(?=\s)|i'll\s+need\s+to|i\s+(?:want|plan|intend|hope)\s+to|"
+    r"(?:i\s+)?(?:still\s+)?(?:need(?:\s+to)?|(?:have|got)\s+to|gotta|must|should|ought(?:\s+to)?)(?=\s)|i'll\s+need\s+to|i\s+(?:want|plan|intend|hope)\s+to|"
     r"i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|"
     r"don't\s+forget(?:\s+to|\s+about)?|do\s+not\s+forget(?:\s+to|\s+about)?|remember\s+to|"
     r"(?:also|and)\s+(?=add\b))\s*(?P<rest>.*)$",

@@ -63,7 +63,11 @@ def _objects(title: str) -> list[str]:
     return list(dict.fromkeys(content_lemmas(title)))
 
 
-def _fit(said: list[str], task: TaskView, generic: bool) -> float:
+# Words that can only mean the task is (not) finished; "sorted" may also mean put in order.
+_STRONG_DONE = frozenset(["done", "finished", "complete", "completed", "ticked", "checked"])
+
+
+def _fit(said: list[str], task: TaskView, generic: bool, strong: bool = False) -> float:
     """How well a statement's lemmas name a task: 0 (not at all) … 1 (every key word, verb too)."""
     own = _objects(task.title)
     if not own or not said:
@@ -77,8 +81,8 @@ def _fit(said: list[str], task: TaskView, generic: bool) -> float:
     if verb and len(own) == 1:
         return 1.0
     score = 0.45 * covered + (0.4 if verb and len(own) > 1 else 0.0) + 0.1 * min(len(shared), 3)
-    if generic and not verb and len(_shared(objects, said)) >= 2:
-        score += 0.25  # "gym membership sorted": two key words and a word that means done
+    if generic and not verb and (len(_shared(objects, said)) >= 2 or (strong and covered == 1)):
+        score += 0.25  # "gym membership sorted", "gutters not done": the task's words and a word that means done
     return min(score, 1.0)
 
 
@@ -89,7 +93,8 @@ def _said(text: str) -> tuple[list[str], bool, bool]:
     from .complete import _is_past
 
     past = any(_is_past(word) for word in found if word not in _STATE_FILLER)
-    lemmas = [lemma(word) for word in found if word not in STOPWORDS and word not in _STATE_FILLER and word not in _GENERIC_DONE]
+    # a done word stays among the lemmas: it may be the task's own verb ("dishes done" / "Do the dishes")
+    lemmas = [lemma(word) for word in found if word not in STOPWORDS and word not in _STATE_FILLER]
     return lemmas, generic, past
 
 
@@ -105,23 +110,27 @@ def state_statement(body: str, context: ParseContext) -> list[Scored]:
     for cue in _REOPEN_CUES:
         match = cue.match(text)
         if match:
-            lemmas, _generic, _past = _said(match.group("rest"))
+            state_word = match.groupdict().get("state") or ""
+            lemmas, _generic, _past = _said(f"{match.group('rest')} {state_word}")
             done = [task for task in context.tasks() if task.completed]
-            readings += _about_tasks("UNCOMPLETE", lemmas, done, generic=True, label="Reopen")
+            strong = state_word.lower() in _STRONG_DONE or match.re is _REOPEN_CUES[0]
+            readings += _about_tasks("UNCOMPLETE", lemmas, done, generic=True, label="Reopen", strong=strong)
             break
     negated = any(word in _NEGATION for word in found)
     if not negated and not readings:
         lemmas, generic, past = _said(text)
         if generic or past:
             open_tasks = [task for task in context.tasks() if not task.completed]
-            readings += _about_tasks("COMPLETE", lemmas, open_tasks, generic=generic, label="Mark", done_word=True)
+            strong = any(word in _STRONG_DONE for word in found)
+            readings += _about_tasks("COMPLETE", lemmas, open_tasks, generic=generic, label="Mark", done_word=True, strong=strong)
     return readings
 
 
 def _about_tasks(
-    intent: str, lemmas: list[str], tasks: list[TaskView], *, generic: bool, label: str, done_word: bool = False
+    intent: str, lemmas: list[str], tasks: list[TaskView], *, generic: bool, label: str, done_word: bool = False,
+    strong: bool = False,
 ) -> list[Scored]:
-    fits = sorted(((_fit(lemmas, task, generic), task) for task in tasks), key=lambda pair: -pair[0])
+    fits = sorted(((_fit(lemmas, task, generic, strong), task) for task in tasks), key=lambda pair: -pair[0])
     fits = [(score, task) for score, task in fits if score > 0.3]
     if not fits:
         return []

@@ -43,6 +43,8 @@ def small_talk(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
         return None
     if found & _GREETING_CORE and found <= _GREETING_WORDS:
         return ParsedIntent("GREETING")
+    if found in ({"what's", "up"}, {"whats", "up"}, {"what's", "up", "bot"}):
+        return ParsedIntent("GREETING")
     if {"how", "are", "you"} <= found and found <= _GREETING_WORDS:
         return ParsedIntent("GREETING")
     if found & _THANKS_CORE and found <= _THANKS_WORDS:
@@ -125,7 +127,7 @@ _YES_WORDS = _YES_CORE | frozenset(
      "let's", "lets", "hit", "bin", "clear", "wipe", "away", "mate", "thank", "you", "is", "what", "want", "said", "whole",
      "thing", "now", "get", "rid", "yea", "yeh", "fire", "sure", "thx", "cheers", "perfect", "cool", "oh", "well", "hmm"]
 )
-_NO_CORE = frozenset(["n", "no", "nope", "nah", "cancel", "stop", "don't", "dont", "never", "nevermind", "abort", "leave", "keep", "hold", "wait", "nooo", "nay"])
+_NO_CORE = frozenset(["not", "n", "no", "nope", "nah", "cancel", "stop", "don't", "dont", "never", "nevermind", "abort", "leave", "keep", "hold", "wait", "nooo", "nay"])
 _NO_WORDS = _NO_CORE | frozenset(
     ["it", "them", "thanks", "mind", "do", "not", "that", "actually", "hmm", "um", "uh", "forget", "please", "just", "alone",
      "all", "for", "now", "as", "is", "changed", "my", "i've", "on", "second", "thought", "thoughts", "they", "are", "hang",
