@@ -184,11 +184,11 @@ def _kept_as_typed(word: str) -> bool:
     return any(char.isupper() for char in word[1:])
 
 
-def _plain(word: str, previous: str | None, following: str | None) -> str | list[str]:
+def _plain(word: str, previous: str | None, following: str | None, then: str | None = None) -> str:
     """One word's chat spelling written out (lower-case in, lower-case out)."""
     if word in CONTRACTIONS:
         return CONTRACTIONS[word] or word
-    if word == "its" and following in _ITS_NEXT:
+    if word == "its" and following in _ITS_NEXT and not (following == "due" and then == "date"):
         return "it's"
     if word in DAYS and previous in _DAY_LEAD:
         return DAYS[word]
@@ -260,7 +260,8 @@ def normalise(text: str, own_words: Iterable[str] | Callable[[], Iterable[str]] 
             lower = single if is_word(single) else _ELONGATED.sub(r"\1\1", lower)
         previous = lowered[index - 1] if index else None
         following = lowered[index + 1] if index + 1 < len(lowered) else None
-        plain = _plain(lower, previous, following)
+        then = lowered[index + 2] if index + 2 < len(lowered) else None
+        plain = _plain(lower, previous, following, then)
         if plain == lower and not _kept_as_typed(core):
             early = index < 3 and not any(w in COMMANDS for w in lowered[:index] if w)
             plain = correct(lower, own, command_position=early)
