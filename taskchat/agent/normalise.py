@@ -116,7 +116,7 @@ _REPEATED = re.compile(r"([a-z])\1+")
 _DICTIONARY = LOW_MEMORY_DICTIONARY_FACTORY.get_dictionary("en")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def is_word(word: str) -> bool:
     """An English word or word form (simplemma's dictionary holds forms, not only lemmas)."""
     return word in VOCABULARY or word in _DICTIONARY
@@ -126,10 +126,14 @@ def _max_edits(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-@lru_cache(maxsize=16384)
-def _closest(word: str, targets: tuple[str, ...] | None = None) -> str | None:
+@lru_cache(maxsize=4096)
+def _closest_word(word: str) -> str | None:
+    """``_closest`` against the vocabulary, cached: the same typos come back."""
+    return _closest(word, _VOCAB_LIST)
+
+
+def _closest(word: str, pool: list[str] | tuple[str, ...]) -> str | None:
     """The one target within a typo's reach of ``word``; None when none or several tie."""
-    pool = targets if targets is not None else _VOCAB_LIST
     limit = _max_edits(word)
     found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=4)
     if not found:
@@ -153,7 +157,7 @@ def correct(word: str, own_words: Callable[[], frozenset[str]] | None = None, co
     """
     if len(word) < 3 or not word.isalpha() or word in VOCABULARY:
         return word
-    near = _closest(word)
+    near = _closest_word(word)
     if near is not None:
         if near in COMMANDS and not command_position:
             return word  # a title word close to a command ("readme") stays itself
