@@ -68,6 +68,10 @@ DAYS = {
 _DAY_LEAD = frozenset({"on", "by", "for", "to", "till", "until", "next", "this", "before", "from", "til", "thru", "through", "every"})
 # "me 2 call mum": a "2" between such a word and a word is "to"; "task 2" stays a number.
 _TO_LEAD = frozenset({"me", "need", "have", "got", "want", "going", "remember", "forget", "how", "time", "reminder", "ought", "able"})
+# "tmrw 2 call the bank": a "2" before one of these is "to"; "2 loaves" stays a number.
+_TASK_VERBS = frozenset(
+    ["call", "ring", "phone", "buy", "get", "pay", "book", "email", "text", "pick", "take", "do", "go", "see", "meet", "fix", "clean", "check", "send", "post", "collect", "order", "make", "bring", "feed", "water", "walk", "finish", "renew", "cancel", "return", "visit", "write", "read", "print", "wash", "cook", "pack", "sort", "tidy"]
+)
 # "its not done" is "it's"; "its due date" keeps the possessive.
 _ITS_NEXT = frozenset({"not", "done", "finished", "sorted", "been", "a", "an", "the", "all", "ok", "fine", "now", "still", "already", "due", "on", "in", "at", "over", "paid", "gone", "booked", "fixed", "really", "actually", "urgent", "important", "no", "just", "too", "time"})
 FILLER = frozenset({"lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "heh", "omg", "ugh", "tbh", "xx", "xxx", "yay", "woohoo", "phew", "rofl", "smh", "fyi"})
@@ -196,7 +200,7 @@ def _plain(word: str, previous: str | None, following: str | None, then: str | N
         return "it's"
     if word in DAYS and previous in _DAY_LEAD:
         return DAYS[word]
-    if word == "2" and previous in _TO_LEAD and following and following.isalpha():
+    if word == "2" and following and following.isalpha() and (previous in _TO_LEAD or following in _TASK_VERBS):
         return "to"
     if word == "w" and following in {"the", "my", "a", "an", "her", "him", "them", "mum", "mom", "dad"}:
         return "with"

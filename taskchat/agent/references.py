@@ -43,7 +43,7 @@ _ORDINAL = re.compile(
     rf"^(?:the\s+)?({'|'.join(ORDINALS)})(?:\s+(?:one|task|item))?$|^(?:number|no\.?)\s*(\d+)$", re.I
 )
 _TITLE_NOISE = re.compile(
-    r"^(?:(?:the|my|a|an|that|this|those)\s+)+|\s+(?:task|item|one|todo|to-do)$"
+    r"^(?:(?:the|my|a|an|that|this|those)\s+)+|\s+(?:task|item|one|todo|to-do|thing|stuff)$"
     r"|^(?:task|item|one|todo|to-do)\s+(?:about|called|named|titled|for|to|with|saying)\s+",
     re.I,
 )

@@ -73,7 +73,7 @@ _CREATE = re.compile(
     re.I | re.S,
 )
 _MULTI = re.compile(
-    r"^(?:(?:a\s+)?(?:few|some|these|the\s+following|multiple|several|two|three|four|five)\s+)?(?:new\s+)?"
+    r"^(?:(?:a\s+)?(?:few|some|these|the\s+following|multiple|several|two|three|four|five|[2-9])\s+)?(?:new\s+)?"
     r"(?:tasks|todos|to-dos|items|things)\s*(?::|-|\n)?\s*(?:to\s+my\s+list\s*:?\s*)?(?P<items>.+)$",
     re.I | re.S,
 )
@@ -93,7 +93,10 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     if not match:
         return None
     # "I wanna remember to buy a present": what to remember is the task
-    rest = re.sub(r"^(?:remember\s+(?:to|that\s+i\s+(?:need|have)\s+to)|not\s+forget\s+to)\s+", "", match.group("rest").strip(), flags=re.I)
+    rest = re.sub(
+        r"^(?:remember\s+(?:to|that\s+i\s+(?:need|have)\s+to)|not\s+forget\s+to|set\s+(?:a|an|the)\s+reminder\s+(?:for\s+me\s+)?to|remind\s+me\s+to)\s+",
+        "", match.group("rest").strip(), flags=re.I,
+    )
     listed = cut_list_name(rest)
     listed = type(listed)(_AFTERWORD.sub("", listed.text).strip(), listed.name, listed.preposition)
     rest = listed.text

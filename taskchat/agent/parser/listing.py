@@ -46,12 +46,24 @@ def search(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     if not match:
         return None
     query = _SEARCH_FILLER.sub("", match.group("q").strip(" ?.!\"'")).strip(" ?.!\"'“”")
+    if _NAMES_THE_LIST.match(query):
+        # "where's my list", "got anything on today": the list (for that day), not a search
+        return list_tasks("show my tasks " + query, "show my tasks " + query.lower(), context)
     tags, _spans = read_tags(query)
     if tags and query.startswith("#"):
         return ParsedIntent("LIST", {"tag": tags[0]})
     query = clean_title_ref(query) if query else query
     return ParsedIntent("SEARCH", {"query": query} if query else {})
 
+
+_NAMES_THE_LIST = re.compile(
+    r"^(?:(?:my|the)\s+)?(?:(?:to-?do|shopping|task)\s+)?(?:list|tasks|to-?dos|stuff|things|reminders)$"
+    r"|^(?:for\s+)?(?:today|tonight|tomorrow|this\s+week|next\s+week|the\s+weekend|this\s+weekend)$",
+    re.I,
+)
+_WHAT_IS_ON = re.compile(
+    r"^(?:what|what's)\s+(?:do\s+i\s+have|have\s+i\s+got|(?:is\s+)?(?:up\s+)?next|else|is\s+there)(?:\s+(?:to\s+do|on|left|planned))?$", re.I
+)
 
 _NOT_TAGS = frozenset(
     ["open", "pending", "completed", "done", "finished", "overdue", "urgent", "important", "remaining", "outstanding", "current", "other", "old", "new", "high", "low", "medium", "unfinished", "incomplete", "all", "own", "today's", "tomorrow's", "late", "active"]
@@ -60,6 +72,8 @@ _NOT_TAGS = frozenset(
 
 def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     text = lower.strip(" ?.!")
+    if _WHAT_IS_ON.match(text):
+        return ParsedIntent("LIST", {"status": "pending"})
     if not (_LIST_HEAD.match(text) and _LIST_NOUN.search(text)):
         return None
     args: dict[str, Any] = {}

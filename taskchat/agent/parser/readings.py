@@ -26,8 +26,9 @@ _GENERIC_DONE = frozenset(
 )
 _STATE_FILLER = frozenset(
     ["is", "are", "was", "were", "been", "be", "has", "have", "had", "finally", "already", "now", "just", "all", "got",
-     "gotten", "at", "last", "with", "off", "out", "care", "of", "today", "yesterday", "really", "actually", "totally",
+     "at", "last", "with", "off", "out", "care", "of", "today", "yesterday", "really", "actually", "totally",
      "properly", "yay", "woo", "it's", "its", "i", "i've", "we", "we've", "the", "my", "a", "an", "thank", "god",
+     "actually", "tho", "though", "yet",
      "goodness", "yes", "ok", "okay", "so", "that's", "thats", "one", "thing", "bit"]
 )
 _NEGATION = frozenset(["not", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "didn't", "never", "no", "nope"])
@@ -35,7 +36,7 @@ _REOPEN_CUES = (
     re.compile(r"^(?:i\s+)?still\s+(?:need|have|got|gotta|must)\s+(?:to\s+)?(?P<rest>.+)$", re.I),
     re.compile(
         r"^(?P<rest>.+?)\s+(?:isn't|aren't|wasn't|weren't|hasn't\s+been|haven't\s+been|is\s+not|are\s+not|not)\s+"
-        r"(?:really\s+|actually\s+|quite\s+|properly\s+|fully\s+)?(?P<state>[a-z]+)(?:\s+(?:yet|after\s+all|at\s+all|really))?$",
+        r"(?:really\s+|actually\s+|quite\s+|properly\s+|fully\s+)?(?P<state>[a-z]+)(?:\s+(?:yet|after\s+all|at\s+all|really|actually|tho|though|still))?$",
         re.I,
     ),
 )
@@ -58,9 +59,21 @@ class Scored:
             self.key = (self.parsed.intent, target) if target is not None else (id(self),)
 
 
+# Verbs people use for one another when they say a task is done: "got the milk" / "Buy milk".
+_SAME_VERB = {
+    "get": "buy", "grab": "buy", "pick": "buy", "purchase": "buy", "collect": "buy", "fetch": "buy",
+    "ring": "call", "phone": "call", "mail": "email", "e-mail": "email", "message": "text",
+    "post": "send", "ship": "send", "tidy": "clean", "hoover": "vacuum", "sort": "do", "finish": "do",
+}
+
+
+def _canonical(lemmas: list[str]) -> list[str]:
+    return [_SAME_VERB.get(word, word) for word in lemmas]
+
+
 def _objects(title: str) -> list[str]:
-    """A title's key words: its content lemmas, its verb first."""
-    return list(dict.fromkeys(content_lemmas(title)))
+    """A title's key words: its content lemmas, its verb first (one of a set of synonyms)."""
+    return _canonical(list(dict.fromkeys(content_lemmas(title))))
 
 
 # Words that can only mean the task is (not) finished; "sorted" may also mean put in order.
@@ -92,9 +105,9 @@ def _said(text: str) -> tuple[list[str], bool, bool]:
     generic = any(word in _GENERIC_DONE for word in found)
     from .complete import _is_past
 
-    past = any(_is_past(word) for word in found if word not in _STATE_FILLER)
+    past = any(_is_past(word) for word in found if word not in _STATE_FILLER) or (bool(found) and found[0] == "got")
     # a done word stays among the lemmas: it may be the task's own verb ("dishes done" / "Do the dishes")
-    lemmas = [lemma(word) for word in found if word not in STOPWORDS and word not in _STATE_FILLER]
+    lemmas = _canonical([lemma(word) for word in found if (word not in STOPWORDS or word == "got") and word not in _STATE_FILLER])
     return lemmas, generic, past
 
 

@@ -43,7 +43,7 @@ def small_talk(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
         return None
     if found & _GREETING_CORE and found <= _GREETING_WORDS:
         return ParsedIntent("GREETING")
-    if found in ({"what's", "up"}, {"whats", "up"}, {"what's", "up", "bot"}):
+    if found in ({"what's", "up"}, {"whats", "up"}, {"what's", "up", "bot"}, {"you", "there"}, {"are", "you", "there"}):
         return ParsedIntent("GREETING")
     if {"how", "are", "you"} <= found and found <= _GREETING_WORDS:
         return ParsedIntent("GREETING")
