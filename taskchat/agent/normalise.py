@@ -57,7 +57,7 @@ CHAT = {
     "yea": "yeah", "yeh": "yeah", "yh": "yeah", "ye": "yeah", "kk": "ok", "okie": "okay", "okey": "okay",
     "okk": "ok", "k": "ok", "nvm": "never mind", "idk": "i don't know", "gonna": "going to", "frm": "from",
     "tho": "though", "atm": "right now", "rn": "right now", "asap": "asap", "ppl": "people", "hav": "have",
-    "wanna": "wanna", "gotta": "gotta", "dunno": "don't know",
+    "wanna": "wanna", "gotta": "gotta", "dunno": "don't know", "bout": "about", "ppl": "people",
 }
 # After "on", "by", "for"…: "fri" is Friday; elsewhere it may be part of a title.
 DAYS = {
@@ -192,8 +192,14 @@ def _kept_as_typed(word: str) -> bool:
     return any(char.isupper() for char in word[1:])
 
 
+# Shorthand for a command, read only where a command stands ("del task 2", "rm the milk").
+_COMMAND_SHORTHAND = {"del": "delete", "rm": "remove", "rem": "remove", "chk": "check", "upd": "update"}
+
+
 def _plain(word: str, previous: str | None, following: str | None, then: str | None = None) -> str:
     """One word's chat spelling written out (lower-case in, lower-case out)."""
+    if previous is None and word in _COMMAND_SHORTHAND and following is not None:
+        return _COMMAND_SHORTHAND[word]
     if word in CONTRACTIONS:
         return CONTRACTIONS[word] or word
     if word == "its" and following in _ITS_NEXT and not (following == "due" and then == "date"):

@@ -316,14 +316,18 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
         candidates.append(readings.Scored(parsed, score, "rule", key))
     if context.load_tasks is not None:
         # a new date said for a task ("the dentist got moved to monday") is not a done statement
-        candidates += readings.moved_statement(body, context) or readings.state_statement(body, context)
+        candidates += (
+            readings.moved_statement(body, context)
+            or readings.priority_statement(body, context)
+            or readings.state_statement(body, context)
+        )
     best, likely = readings.choose(candidates)
     if best is not None:
         return best.parsed
     suggest = _suggestion(body) if parsed is None else None
     offered = [r for r in likely if r.label != "rule" and r.parsed.refs and r.parsed.refs[0].number is not None]
     if offered and (parsed is None or parsed.statement):
-        options = [(r.label, _reply_for(r.parsed)) for r in offered]
+        options = [(r.label, r.reply or _reply_for(r.parsed)) for r in offered]
         title = suggest or body.strip(" .!?")
         if title and len(words(title)) <= 8:
             options.append((f"Add '{title[:1].upper() + title[1:]}' as a task", f"add {title}"))

@@ -40,7 +40,11 @@ _COMPLETE = re.compile(
     re.I,
 )
 _DONE_TAIL = re.compile(rf"(?:^|\s+)(?:as\s+)?(?:being\s+)?{_DONE_WORDS}(?:\s+now)?$|\s+off$", re.I)
-_JUST_DONE = re.compile(r"^(?:done|finished|complete|completed|it's\s+done|that's\s+done|all\s+done|did\s+it|done\s+with\s+it)$", re.I)
+_JUST_DONE = re.compile(
+    r"^(?:(?:ok|okay|right|and|yep|yes)\s+)?(?:done|finished|complete|completed|sorted|it's\s+done|that's\s+done|all\s+done|did\s+it|done\s+with\s+it|"
+    r"(?:it's|that's|all)\s+(?:sorted|finished|complete|completed|dealt\s+with|taken\s+care\s+of)|done\s+and\s+dusted|finished\s+it|got\s+it\s+done)$",
+    re.I,
+)
 _EVERY_TASK = re.compile(r"^(?:all|everything|all\s+(?:of\s+)?(?:my\s+|the\s+)?(?:tasks|todos|items|of\s+them)|every\s+task)$", re.I)
 
 

@@ -97,6 +97,9 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
         r"^(?:remember\s+(?:to|that\s+i\s+(?:need|have)\s+to)|not\s+forget\s+to|set\s+(?:a|an|the)\s+reminder\s+(?:for\s+me\s+)?to|remind\s+me\s+to)\s+",
         "", match.group("rest").strip(), flags=re.I,
     )
+    # "add milk to list", "add to list: milk": the list named without "my"/"the"
+    rest = re.sub(r"^(?:to|on|onto)\s+(?:the\s+|my\s+)?(?:list|to-?do\s+list)\s*[:,-]?\s+", "", rest, flags=re.I)
+    rest = re.sub(r"\s+(?:to|on|onto)\s+(?:the\s+)?(?:list|to-?do\s+list|lists)$", "", rest, flags=re.I)
     listed = cut_list_name(rest)
     listed = type(listed)(_AFTERWORD.sub("", listed.text).strip(), listed.name, listed.preposition)
     rest = listed.text

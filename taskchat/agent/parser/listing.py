@@ -26,7 +26,7 @@ _SEARCH_FILLER = re.compile(
 )
 _LIST_HEAD = re.compile(
     r"^(?:show|list|display|view|see|get|give|print|tell|read|what|what's|whats|what're|which|how|do|did|any|anything|"
-    r"my|all|pending|open|completed|done|finished|overdue|high|low|medium|urgent|important|tasks|todos?|to-?dos|"
+    r"my|all|pending|open|completed|done|finished|overdue|late|high|low|medium|urgent|important|tasks|todos?|to-?dos|"
     r"everything|agenda|remaining|outstanding|unfinished|incomplete|is\s+there|are\s+there|where|check|refresh|"
     r"current|today's|this\s+week's|let\s+me\s+(?:see|hear|know)|go\s+(?:through|over)|iterate|speak|repeat|recite|say|open|pull\s+up|bring\s+up|"
     r"i\s+(?:want|need|would\s+like|'d\s+like)\s+to\s+(?:see|hear|know|check|view)|reminders?|shopping|grocery|to-?do|can\s+i\s+(?:see|hear|get))\b",

@@ -52,6 +52,8 @@ class Scored:
     label: str
     # What the reading does, so two readings that do the same compete as one: (intent, task).
     key: tuple | None = None
+    # The message that picks this reading when it is offered as a choice.
+    reply: str | None = None
 
     def __post_init__(self) -> None:
         if self.key is None:
@@ -164,23 +166,86 @@ _MOVED = re.compile(
     r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight)\b.{0,60})$",
     re.I,
 )
+# "make the dentist 4pm", "set the dentist for thursday"; without a verb ("dentist at 4pm") it
+# may as well be a new task, so that reading is offered, not taken.
+_SET_WHEN = re.compile(
+    r"^(?P<verb>(?:make|set|put|have|schedule|do)\s+)?(?:the\s+|my\s+)?(?P<ref>[\w' -]{2,60}?)\s+"
+    r"(?P<when>(?:on|at|for|to|till|until|by|next|this|tomorrow|today|tonight|\d)\S*(?:\s+\S+){0,5})$",
+    re.I,
+)
+
+
+def _task_named(ref: str, context: ParseContext) -> tuple[float, TaskView | None]:
+    """(how much of its key words, the open task) a phrase names; (0, None) when none or two alike.
+
+    A shared verb alone names nothing ("call mum" is not "Call the dentist")."""
+    lemmas = _canonical([lemma(word) for word in words(ref) if word not in STOPWORDS])
+    scored = []
+    for task in context.tasks():
+        if task.completed:
+            continue
+        own = _objects(task.title)
+        objects = own[1:] if len(own) > 1 else own
+        shared = _shared(objects, lemmas)
+        if shared:
+            stray = len([word for word in lemmas if not _shared([word], own)])
+            scored.append((len(shared) / len(objects) - 0.2 * stray, task))
+    scored.sort(key=lambda pair: -pair[0])
+    if not scored or scored[0][0] < 0.5 or (len(scored) > 1 and scored[0][0] - scored[1][0] < 0.05):
+        return 0.0, None
+    return scored[0]
 
 
 def moved_statement(body: str, context: ParseContext) -> list[Scored]:
-    match = _MOVED.match(body.strip(" .!?"))
+    text = body.strip(" .!?")
+    match = _MOVED.match(text)
+    score = 0.85
     if not match:
-        return []
+        match = _SET_WHEN.match(text)
+        if not match:
+            return []
+        score = 0.9 if match.group("verb") else 0.6
     when = re.sub(r"\s+(?:now|instead)$", "", match.group("when"), flags=re.I)
     due = find_due(when, context.now, context.tz)
     if not due.due:
         return []
-    lemmas = [lemma(word) for word in words(match.group("ref")) if word not in STOPWORDS]
-    open_tasks = [task for task in context.tasks() if not task.completed]
-    fits = sorted(((_fit(lemmas, task, False), task) for task in open_tasks), key=lambda pair: -pair[0])
-    if not fits or fits[0][0] < 0.4 or (len(fits) > 1 and fits[0][0] - fits[1][0] < 0.05):
+    left = when
+    for start, end in sorted(due.spans, reverse=True):
+        left = left[:start] + left[end:]
+    if len(words(left)) > 2:
         return []
-    task = fits[0][1]
-    return [Scored(ParsedIntent("UPDATE", due.due.arguments(), [TaskRef(number=task.number)]), 0.85, f"Move '{task.title}'")]
+    fit, task = _task_named(match.group("ref"), context)
+    if task is None:
+        return []
+    parsed = ParsedIntent("UPDATE", due.due.arguments(), [TaskRef(number=task.number)])
+    when = re.sub(r"^(?:on|at|for|to|by)\s+", "", when, flags=re.I)
+    return [Scored(parsed, score * fit, f"Move '{task.title}' to {when}", reply=f"move task {task.number} to {when}")]
+
+
+# "milk is urgent", "the dentist isn't urgent": a priority said about a named task
+_PRIORITY_SAID = re.compile(
+    r"^(?:the\s+|my\s+)?(?P<ref>[\w' -]{2,60}?)\s*(?:'s|\s+is|\s+are|\s+isn't|\s+aren't)\s+(?P<value>(?:not\s+|now\s+|really\s+|super\s+|very\s+)?[\w -]{2,30})$",
+    re.I,
+)
+
+
+def priority_statement(body: str, context: ParseContext) -> list[Scored]:
+    from .modifiers import priority_in_words
+
+    match = _PRIORITY_SAID.match(body.strip(" .!?"))
+    if not match:
+        return []
+    value = match.group("value")
+    if re.search(r"\b(?:isn't|aren't)\b", match.group(0), re.I) and not value.lower().startswith("not"):
+        value = "not " + value
+    level, rest = priority_in_words(value)
+    if not level or rest.strip():
+        return []
+    fit, task = _task_named(match.group("ref"), context)
+    if task is None:
+        return []
+    parsed = ParsedIntent("UPDATE", {"priority": level}, [TaskRef(number=task.number)])
+    return [Scored(parsed, 0.85 * fit, f"Make '{task.title}' {level} priority", reply=f"make task {task.number} {level} priority")]
 
 
 def choose(readings: list[Scored]) -> tuple[Scored | None, list[Scored]]:

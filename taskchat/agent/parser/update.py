@@ -68,6 +68,11 @@ def _field_value(field_name: str | None, value: str, verb: str, context: ParseCo
         return found.due.arguments() if found.due else None
     if verb in {"rename", "retitle", "re-name", "call"}:
         return {"title": literal or capitalise(tidy_title(value))}
+    if re.fullmatch(r"(?:at\s+)?(?:1[0-2]|0?[1-9])(?::[0-5]\d)?\s*(?:am|pm)?", value, re.I):
+        # "set the dentist for 4": an hour alone is a time, not a new title
+        found = find_due("at " + re.sub(r"^at\s+", "", value, flags=re.I), context.now, context.tz)
+        if found.due:
+            return found.due.arguments()
     fields = read_fields(value, context.now, context.tz, want_description=False)
     args: dict[str, Any] = {}
     if fields.due:
