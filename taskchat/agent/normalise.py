@@ -57,7 +57,7 @@ CHAT = {
     "yea": "yeah", "yeh": "yeah", "yh": "yeah", "ye": "yeah", "kk": "ok", "okie": "okay", "okey": "okay",
     "okk": "ok", "k": "ok", "nvm": "never mind", "idk": "i don't know", "gonna": "going to", "frm": "from",
     "tho": "though", "atm": "right now", "rn": "right now", "asap": "asap", "ppl": "people", "hav": "have",
-    "wanna": "wanna", "gotta": "gotta", "dunno": "don't know", "bout": "about", "ppl": "people",
+    "wanna": "wanna", "gotta": "gotta", "dunno": "don't know", "bout": "about",
 }
 # After "on", "by", "for"…: "fri" is Friday; elsewhere it may be part of a title.
 DAYS = {
