@@ -25,7 +25,7 @@ _GENERIC_DONE = frozenset(
      "crossed", "sort", "finish", "handle", "deal", "cleared", "over", "settled", "fixed", "organised", "organized"]
 )
 _STATE_FILLER = frozenset(
-    ["is", "are", "was", "were", "been", "be", "has", "have", "had", "finally", "already", "now", "just", "all", "got",
+    ["is", "are", "was", "were", "been", "be", "has", "have", "had", "finally", "already", "now", "just", "all",
      "at", "last", "with", "off", "out", "care", "of", "today", "yesterday", "really", "actually", "totally",
      "properly", "yay", "woo", "it's", "its", "i", "i've", "we", "we've", "the", "my", "a", "an", "thank", "god",
      "actually", "tho", "though", "yet",
@@ -163,14 +163,14 @@ def _about_tasks(
 # "the dentist is on thursday now", "the rent's due friday": a new due date for a named task
 _MOVED = re.compile(
     r"^(?:the\s+|my\s+)?(?P<ref>[\w' -]{2,60}?)\s*(?:'s|\s+is|\s+are|\s+has\s+moved|\s+got\s+moved|\s+moved|\s+is\s+moved|\s+'s\s+moved)"
-    r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight)\b.{0,60})$",
+    r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\b.{0,60})$",
     re.I,
 )
 # "make the dentist 4pm", "set the dentist for thursday"; without a verb ("dentist at 4pm") it
 # may as well be a new task, so that reading is offered, not taken.
 _SET_WHEN = re.compile(
     r"^(?P<verb>(?:make|set|put|have|schedule|do)\s+)?(?:the\s+|my\s+)?(?P<ref>[\w' -]{2,60}?)\s+"
-    r"(?P<when>(?:on|at|for|to|till|until|by|next|this|tomorrow|today|tonight|\d)\S*(?:\s+\S+){0,5})$",
+    r"(?P<when>(?:on|at|for|to|till|until|by|next|this|tomorrow|today|tonight|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|\d)\S*(?:\s+\S+){0,5})$",
     re.I,
 )
 
@@ -219,7 +219,7 @@ def moved_statement(body: str, context: ParseContext) -> list[Scored]:
         return []
     parsed = ParsedIntent("UPDATE", due.due.arguments(), [TaskRef(number=task.number)])
     when = re.sub(r"^(?:on|at|for|to|by)\s+", "", when, flags=re.I)
-    return [Scored(parsed, score * fit, f"Move '{task.title}' to {when}", reply=f"move task {task.number} to {when}")]
+    return [Scored(parsed, score, f"Move '{task.title}' to {when}", reply=f"move task {task.number} to {when}")]
 
 
 # "milk is urgent", "the dentist isn't urgent": a priority said about a named task
@@ -245,7 +245,7 @@ def priority_statement(body: str, context: ParseContext) -> list[Scored]:
     if task is None:
         return []
     parsed = ParsedIntent("UPDATE", {"priority": level}, [TaskRef(number=task.number)])
-    return [Scored(parsed, 0.85 * fit, f"Make '{task.title}' {level} priority", reply=f"make task {task.number} {level} priority")]
+    return [Scored(parsed, 0.85, f"Make '{task.title}' {level} priority", reply=f"make task {task.number} {level} priority")]
 
 
 def choose(readings: list[Scored]) -> tuple[Scored | None, list[Scored]]:
