@@ -114,6 +114,9 @@ _NOT_FORCED = frozenset(
 _VOCAB_LIST = sorted(VOCABULARY)
 _COMMAND_LIST = sorted(COMMANDS)
 _TOKEN = re.compile(r"\S+")
+# Words past this many are kept as typed: no chat message is that long, and the stage stays
+# a small, fixed cost however long the text.
+MAX_WORDS = 80
 _CORE = re.compile(r"^(?P<lead>[^\w'/-]*)(?P<core>[\w'/-]+?)(?P<trail>[^\w]*)$", re.UNICODE)
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _REPEATED = re.compile(r"([a-z])\1+")
@@ -234,12 +237,13 @@ def normalise(text: str, own_words: Iterable[str] | Callable[[], Iterable[str]] 
     if all(_is_emoji(char) or char.isspace() for char in stripped):
         first = next((_EMOJI_WORDS[ch] for ch in stripped if ch in _EMOJI_WORDS), "")
         return Normalised(first, first)
-    quoted = _quoted_spans(text)
-    pieces: list[tuple[str, bool]] = []  # (token, inside quotes)
-    for match in _TOKEN.finditer(text):
-        inside = any(start <= match.start() < end for start, end in quoted)
-        pieces.append((match.group(0), inside))
-    out: list[tuple[str, bool]] = [(token, inside) for token, inside in pieces]
+    quoted = _quoted_spans(text) if any(mark in text for mark in "'\"“‘") else []
+    if quoted:
+        out = [
+            (match.group(0), any(start <= match.start() < end for start, end in quoted)) for match in _TOKEN.finditer(text)
+        ]
+    else:
+        out = [(token, False) for token in text.split()]
     done_emoji = False
     # Emoji at the start or the end of a message are dropped ("dishes done ✅", "🛒 add oat
     # milk"); one inside a title is part of it ("add 🎂 order the cake").
@@ -254,6 +258,8 @@ def normalise(text: str, own_words: Iterable[str] | Callable[[], Iterable[str]] 
                 out[edge] = (kept, False)
                 break
             out.pop(edge)
+    tail = [token for token, _inside in out[MAX_WORDS:]]
+    out = out[:MAX_WORDS]
     found_words = [None if inside else _CORE.match(token) for token, inside in out]
     lowered = [(m.group("core").lower() if m else None) for m in found_words]
     result: list[str] = []
@@ -284,8 +290,8 @@ def normalise(text: str, own_words: Iterable[str] | Callable[[], Iterable[str]] 
         result.append(found.group("lead") + core + found.group("trail"))
     if done_emoji and not any(w in {"done", "finished", "complete", "completed", "sorted"} for w in lowered if w):
         result.append("done")
-    plain_text = " ".join(result)
-    if not quoted:
+    plain_text = " ".join(result + tail)
+    if not quoted and len(plain_text) <= 600:
         plain_text = times_in_digits(plain_text)
     return Normalised(plain_text, _force_command(plain_text))
 

@@ -198,6 +198,8 @@ def _task_named(ref: str, context: ParseContext) -> tuple[float, TaskView | None
 
 def moved_statement(body: str, context: ParseContext) -> list[Scored]:
     text = body.strip(" .!?")
+    if len(text) > 120:
+        return []
     match = _MOVED.match(text)
     score = 0.85
     if not match:
@@ -232,6 +234,8 @@ _PRIORITY_SAID = re.compile(
 def priority_statement(body: str, context: ParseContext) -> list[Scored]:
     from .modifiers import priority_in_words
 
+    if len(body) > 120:
+        return []
     match = _PRIORITY_SAID.match(body.strip(" .!?"))
     if not match:
         return []
