@@ -53,7 +53,7 @@ WRITES = frozenset({"CREATE", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE"})
 # ---------------------------------------------------------------- politeness
 
 _POLITE_HEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|um+|uh+|well|please|pls|plz|hey|hi|hello|yo|now|and|also|then|actually|oh|oops|"
+    r"^(?:(?:ok(?:ay)?|so|um+|uh+|well|please|pls|plz|hey|hi|hello|yo|now|and|also|then|actually|oh|oops|nah|yeah|yep|yup|hmm+|lol|"
     r"sorry|wait|thanks|thank\s+you|thx|cheers|great|cool|alright|right|"
     r"can\s+you|could\s+you|would\s+you|will\s+you|can\s+u|could\s+u|would\s+you\s+mind|kindly|"
     r"go\s+ahead\s+and|just|quickly|taskchat|bot)\b[\s,!.:]*)+",
@@ -77,8 +77,17 @@ _COMMAND_VERB = re.compile(
 _POLITE_TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|ok|okay|(?<!from\s)now))+[\s.!?]*$", re.I)
 
 
+# "i need you to add milk": asked of the agent, so the command follows ("i need to …" is a task)
+_ASKED_OF_YOU = re.compile(
+    r"^(?:(?:i\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?:you|u)\s+to|(?:you|u)\s+(?:can|could|should|need\s+to|have\s+to))\s+"
+    r"(?=(?:add|create|delete|remove|mark|complete|tick|show|list|find|search|rename|update|change|move|reopen|clear|put|take|set|make|remind)\b)",
+    re.I,
+)
+
+
 def unwrap(raw: str) -> str:
     text = _POLITE_HEAD.sub("", raw).strip()
+    text = _ASKED_OF_YOU.sub("", text, count=1)
     want = _WANT_HEAD.match(text)
     if want and _COMMAND_VERB.match(text[want.end():]):
         text = text[want.end():]

@@ -62,6 +62,8 @@ def _listing(listed_tag: str | None, context: ParseContext, text: str = "") -> P
     """The list, narrowed to a day or week the question names ("… to do this week")."""
     when = _WHEN_ASKED.search(text)
     ask = f"show my tasks {when.group(0).lower()}" if when else "show my tasks"
+    if re.search(r"\b(?:still|left|remaining|outstanding|pending|unfinished)\b", text, re.I):
+        ask = "show my pending " + ask[len("show my "):]
     parsed = list_tasks(ask, ask, context)
     if parsed and listed_tag:
         parsed.args["tag"] = listed_tag

@@ -99,7 +99,9 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     )
     # "add milk to list", "add to list: milk": the list named without "my"/"the"
     rest = re.sub(r"^(?:to|on|onto)\s+(?:the\s+|my\s+)?(?:list|to-?do\s+list)\s*[:,-]?\s+", "", rest, flags=re.I)
-    rest = re.sub(r"\s+(?:to|on|onto)\s+(?:the\s+)?(?:list|to-?do\s+list|lists)$", "", rest, flags=re.I)
+    rest = re.sub(
+        r"\s+(?:to|on|onto)\s+(?:the\s+|my\s+)?(?:list|to-?do\s+list|lists|shopping|groceries|grocery|to-?dos?)$", "", rest, flags=re.I
+    )
     listed = cut_list_name(rest)
     listed = type(listed)(_AFTERWORD.sub("", listed.text).strip(), listed.name, listed.preposition)
     rest = listed.text

@@ -62,7 +62,9 @@ _NAMES_THE_LIST = re.compile(
     re.I,
 )
 _WHAT_IS_ON = re.compile(
-    r"^(?:what|what's)\s+(?:do\s+i\s+have|have\s+i\s+got|(?:is\s+)?(?:up\s+)?next|else|is\s+there)(?:\s+(?:to\s+do|on|left|planned))?$", re.I
+    r"^(?:what|what's)\s+(?:do\s+i\s+have|have\s+i\s+got|(?:is\s+)?(?:up\s+)?next|else|is\s+there|am\s+i\s+forgetting|did\s+i\s+forget)"
+    r"(?:\s+(?:to\s+do|on|left|planned))?$|^any(?:thing)?\s+i(?:'ve)?\s+(?:forgot|forgotten|missed)$",
+    re.I
 )
 
 _NOT_TAGS = frozenset(
@@ -80,7 +82,7 @@ def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
     parsed = ParsedIntent("LIST", args)
     parsed.count = bool(re.search(r"\bhow\s+many\b|\bcount\b|\bnumber\s+of\b", text))
     named = cut_list_name(text)
-    if re.search(r"\b(?:not\s+(?:yet\s+)?(?:done|completed|finished)|pending|open|incomplete|unfinished|left|remaining|outstanding|to\s+do|todo|still|undone|active|uncompleted)\b", named.text):
+    if re.search(r"\b(?:not\s+(?:yet\s+)?(?:done|completed|finished)|pending|open|incomplete|unfinished|left|remaining|outstanding|to\s+do|todo|still|undone|active|uncompleted|haven't|hasn't|not\s+yet)\b", named.text):
         args["status"] = "pending"
     elif re.search(r"\b(?:completed|done|finished|closed|checked\s+off|ticked\s+off|crossed\s+off|complete)\b", text):
         args["status"] = "completed"

@@ -34,6 +34,7 @@ _STATE_FILLER = frozenset(
 _NEGATION = frozenset(["not", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "didn't", "never", "no", "nope"])
 _REOPEN_CUES = (
     re.compile(r"^(?:i\s+)?still\s+(?:need|have|got|gotta|must)\s+(?:to\s+)?(?P<rest>.+)$", re.I),
+    re.compile(r"^(?P<rest>.{1,80}?)\s+still\s+(?:needs|need|has|have)\s+(?:to\s+be\s+)?(?P<state>doing|done|[a-z]{2,20}ing)$", re.I),
     re.compile(
         r"^(?P<rest>.+?)\s+(?:isn't|aren't|wasn't|weren't|hasn't\s+been|haven't\s+been|is\s+not|are\s+not|not)\s+"
         r"(?:really\s+|actually\s+|quite\s+|properly\s+|fully\s+)?(?P<state>[a-z]+)(?:\s+(?:yet|after\s+all|at\s+all|really|actually|tho|though|still))?$",
@@ -128,8 +129,12 @@ def state_statement(body: str, context: ParseContext) -> list[Scored]:
             state_word = match.groupdict().get("state") or ""
             lemmas, _generic, _past = _said(f"{match.group('rest')} {state_word}")
             done = [task for task in context.tasks() if task.completed]
-            strong = state_word.lower() in _STRONG_DONE or match.re is _REOPEN_CUES[0]
+            strong = state_word.lower() in _STRONG_DONE or match.re is not _REOPEN_CUES[-1]
             readings += _about_tasks("UNCOMPLETE", lemmas, done, generic=True, label="Reopen", strong=strong)
+            if not readings:
+                # said of an open task ("milk isn't done"): reopening it answers that it is open
+                open_tasks = [task for task in context.tasks() if not task.completed]
+                readings += _about_tasks("UNCOMPLETE", lemmas, open_tasks, generic=True, label="Reopen", strong=strong)
             break
     negated = any(word in _NEGATION for word in found)
     if not negated and not readings:
