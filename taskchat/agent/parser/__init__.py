@@ -54,7 +54,8 @@ WRITES = frozenset({"CREATE", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE"})
 
 _POLITE_HEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|so|um+|uh+|well|please|pls|plz|hey|hi|hello|yo|now|and|also|then|actually|oh|oops|nah|yeah|yep|yup|hmm+|lol|"
-    r"sorry|wait|thanks|thank\s+you|thx|cheers|great|cool|alright|right|"
+    r"sorry|wait|thanks|thank\s+you|thx|cheers|great|cool|alright|right|never\s+mind|nevermind|"
+    r"no(?=[\s,]+(?:add|delete|remove|mark|show|list|put|move|change|rename|make|set|tick|complete)\b)|"
     r"can\s+you|could\s+you|would\s+you|will\s+you|can\s+u|could\s+u|would\s+you\s+mind|kindly|"
     r"go\s+ahead\s+and|just|quickly|taskchat|bot)\b[\s,!.:]*)+",
     re.I,

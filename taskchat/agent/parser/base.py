@@ -197,7 +197,7 @@ QUESTION = re.compile(
     re.I,
 )
 NEGATED = re.compile(
-    r"^(?:(?:please|pls|but|and|no|oh|wait|actually)[\s,]+)*(?:i\s+)?(?:do\s+not|don't|dont|never|please\s+don't|"
+    r"^(?:(?:please|pls|but|and|no|oh|wait|actually)[\s,]+)*(?:i\s+)?(?:do\s+not|don't|dont|never(?!\s+mind)|please\s+don't|"
     r"didn't|haven't|have\s+not|hasn't|won't|will\s+not|shouldn't|should\s+not|can't|cannot|mustn't)\b"
     r"(?!\s+(?:let\s+me\s+)?forget\b|\s+need\b|\s+want\b|\s+have\s+any\s*more\b)",
     re.I,

@@ -22,6 +22,8 @@ _AFTER = re.compile(
     r"[\s,:]+(?P<value>.+)$",
     re.I,
 )
+# "no friday", "nope, 6pm": a bare correction, only ever of a date or a priority
+_BARE = re.compile(r"^(?:no|nope|nah|sorry|oops|actually|wait)[\s,.!-]+(?:(?:no|wait|sorry)[\s,.!-]+)?(?P<value>.+)$", re.I)
 _WRITE_ACTIONS = frozenset({"CREATE", "UPDATE", "COMPLETE", "UNCOMPLETE"})
 
 
@@ -31,11 +33,13 @@ def after_write(text: str, context: ParseContext) -> ParsedIntent | None:
     last = state.get("last_action") or {}
     if last.get("intent") not in _WRITE_ACTIONS or not state.get("last_tasks"):
         return None
-    match = _AFTER.match(text.strip(" .!"))
+    match = _AFTER.match(text.strip(" .!")) or _BARE.match(text.strip(" .!"))
     if not match:
         return None
     value = match.group("value").strip(" .!")
     args = value_args(value, context)
+    if match.re is _BARE and (args is None or len(words(value)) > 3):
+        return None  # "no, friday" corrects; "no, add bread" is a request of its own
     if args is None and last.get("intent") == "CREATE":
         title = capitalise(tidy_title(value))
         args = {"title": title} if title else None

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..matching import pick
-from ..references import ORDINALS, TaskRef, clean_title_ref
+from ..references import ORDINALS, TaskRef, clean_title_ref, parse_refs
 from .base import ParseContext, ParsedIntent, words
 
 _GREETING_CORE = {"hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "sup", "hola", "morning", "afternoon", "evening", "heya"}
@@ -70,7 +70,8 @@ UNDO = re.compile(
     r"^(?:(?:oops|whoops|oh\s+no|no|wait|sorry|argh|ugh|hmm|uh\s+oh|my\s+bad|ah)[\s,.!]+)*"
     r"(?:please\s+)?(?:undo(?:\s+(?:that|it|this|the\s+last\s+(?:one|change|thing|step)|my\s+last\s+(?:change|request)|what\s+you\s+(?:just\s+)?did))?"
     r"|take\s+(?:that|it)\s+back|revert\s+(?:that|it|the\s+last\s+change)|put\s+it\s+back(?:\s+the\s+way\s+it\s+was)?"
-    r"|that\s+was\s+a\s+mistake|go\s+back|reverse\s+(?:that|it)|cancel\s+that|scrap\s+that)"
+    r"|that\s+was\s+a\s+mistake|go\s+back|reverse\s+(?:that|it)|cancel\s+that|scrap\s+that"
+    r"|wrong\s+one|(?:that's|that\s+is)\s+wrong|not\s+that\s+one|(?:i\s+)?didn't\s+mean\s+(?:that|to))"
     r"(?:[\s,.!]+(?:please|pls|thanks|that\s+was\s+a\s+mistake|i\s+didn't\s+mean\s+(?:it|that)))*[\s.!]*$",
     re.I,
 )
@@ -78,6 +79,28 @@ UNDO = re.compile(
 
 def undo(body: str) -> ParsedIntent | None:
     return ParsedIntent("UNDO") if UNDO.match(body.strip()) else None
+
+
+_NOT_AN_ANSWER = re.compile(
+    r"^(?:add|create|delete|remove|mark|complete|tick|show|list|find|search|rename|update|change|move|reopen|clear|"
+    r"what|what's|how|is|are|do|does|did|can|could|help|undo|hi|hello|thanks)\b",
+    re.I,
+)
+
+
+def _named_answer(text: str, intent: str, args: dict[str, Any], shift: Any) -> ParsedIntent | None:
+    """A task named in answer to "which task?": by position or by (part of) its title."""
+    text = re.sub(r"^(?:i\s+mean|i\s+meant|um|uh|oh|just)\s+|\s+(?:please|pls|thanks)$", "", text).strip()
+    if not text or len(text.split()) > 5 or _NOT_AN_ANSWER.match(text) or NO.match(text):
+        return None
+    text = re.sub(r"^(?:the\s+)?(\d+)(?:st|nd|rd|th)(?=\s|$)", lambda m: f"the {_ORDINAL_WORDS.get(m.group(1), m.group(1))}", text)
+    refs = parse_refs(text)
+    if not refs:
+        return None
+    return ParsedIntent(intent, args, refs, shift_minutes=shift)
+
+
+_ORDINAL_WORDS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth", "7": "seventh", "8": "eighth"}
 
 
 def choice(raw: str, pending: dict[str, Any]) -> ParsedIntent | None:
@@ -92,9 +115,11 @@ def choice(raw: str, pending: dict[str, Any]) -> ParsedIntent | None:
 
     text = raw.strip(" .!?").lower()
     if not candidates:
-        # "Which task should I delete?" → "task 2" / "2" / "#2"
+        # "Which task should I delete?" → "task 2" / "2" / "#2", or "the dentist one", "the 2nd one"
         named = re.fullmatch(r"(?:the\s+)?(?:(?:task|number|no\.?)\s*)?#?\s*(\d+)", text)
-        return answer(int(named.group(1))) if named else None
+        if named:
+            return answer(int(named.group(1)))
+        return _named_answer(text, intent, args, shift)
     text = re.sub(r"^(?:the|i\s+mean|i\s+meant|oh|um|uh)\s+|\s+(?:one|task|please)$", "", text).strip()
     text = re.sub(r"^(?:the)\s+", "", text)
     if NO.match(text):
