@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import taskchat.agent
 from taskchat.agent import process_request
@@ -31,20 +33,22 @@ from taskchat.agent.parser import ParseContext, parse_intent
 from taskchat.agent.parser.base import collapse_whitespace
 from taskchat.extensions import db
 from taskchat.models import User
-from tests.agent.red_team import FOUND, UNITS, message
+from taskchat.services import MAX_MESSAGE_CHARS
+from tests.agent.red_team import FOUND, TAILS, UNITS, VERBS, corpus, message
 
 PARSE_BUDGET_MS = 50
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 
 
 def parse_ms(text: str, tries: int = 3) -> float:
-    """The quickest of a few parses of ``text``, in ms: on a shared machine one parse is now
-    and then descheduled, which says nothing about the parser; a slow pattern is slow every time."""
+    """The quickest of a few parses of ``text``, in ms of this thread's CPU time: on a shared
+    machine a parse waits for a core now and then, which says nothing about the parser; a slow
+    pattern is slow every time."""
     best = float("inf")
     for _ in range(tries):
-        started = time.perf_counter()
+        started = time.thread_time()
         parse_intent(text, ParseContext(now=NOW))
-        best = min(best, (time.perf_counter() - started) * 1000)
+        best = min(best, (time.thread_time() - started) * 1000)
         if best <= PARSE_BUDGET_MS:
             break
     return best
@@ -73,6 +77,32 @@ def test_whitespace_runs_are_collapsed_and_lines_kept():
     assert collapse_whitespace("  a \t b \n\n \n c  ") == "a b\nc"
     parsed = parse_intent("add tasks:\n" + " " * 500 + "eggs\n\n\nbread", ParseContext(now=NOW))
     assert [item["title"] for item in parsed.items] == ["Eggs", "Bread"]
+
+
+def test_the_corpus_parses_in_milliseconds():
+    slow = {text[:40]: ms for text in corpus() if (ms := parse_ms(text)) > PARSE_BUDGET_MS}
+    assert not slow
+
+
+RUNS = st.builds(
+    message,
+    st.sampled_from(VERBS),
+    st.sampled_from(UNITS) | st.lists(st.sampled_from(UNITS), min_size=2, max_size=4).map("".join),
+    st.sampled_from(TAILS),
+    st.integers(1, MAX_MESSAGE_CHARS),
+)
+MIXES = st.text(
+    st.sampled_from("".join(unit for unit in UNITS if len(unit) == 1) + "abc xyz 0123456789"),
+    min_size=1,
+    max_size=MAX_MESSAGE_CHARS,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=st.one_of(RUNS, MIXES, st.sampled_from(VERBS).flatmap(lambda verb: MIXES.map(lambda rest: (verb + rest)[:MAX_MESSAGE_CHARS]))))
+def test_any_message_parses_within_the_budget(text):
+    assert len(text) <= MAX_MESSAGE_CHARS
+    assert parse_ms(text) <= PARSE_BUDGET_MS, text[:60]
 
 
 # ---------------------------------------------------------------- every pattern of the agent
@@ -139,12 +169,12 @@ SPAN, GROWTH = 16, 64
 
 
 def search_ms(pattern: re.Pattern, text: str, tries: int = 3) -> float:
-    """The quickest of a few searches (see ``parse_ms``)."""
+    """The quickest of a few searches, in CPU time (see ``parse_ms``)."""
     best = float("inf")
     for _ in range(tries):
-        started = time.perf_counter()
+        started = time.thread_time()
         pattern.search(text)
-        best = min(best, (time.perf_counter() - started) * 1000)
+        best = min(best, (time.thread_time() - started) * 1000)
     return best
 
 

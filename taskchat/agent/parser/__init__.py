@@ -114,9 +114,11 @@ _SECOND = re.compile(
     re.I | re.S,
 )
 _ACTS = WRITES | {"LIST", "SEARCH"}
+# The end's punctuation is read from its first character only (the lookbehind): from each
+# length "rest" could have, "also add !!!…" re-read the whole run.
 _CONTINUE = re.compile(
     r"^(?:(?:oh|ah|um|oops|wait|actually)[\s,]+)*(?:and|also|plus|and\s+also)\s+(?P<rest>.+?)"
-    r"(?:\s+(?:too|as\s+well|also))?[\s.!]*$|^(?P<rest2>.+?)\s+(?:too|as\s+well)[\s.!]*$",
+    r"(?:\s+(?:too|as\s+well|also))?(?<![\s.!])[\s.!]*$|^(?P<rest2>.+?)\s+(?:too|as\s+well)[\s.!]*$",
     re.I,
 )
 # Verbs a title may start with that a follow-up keeps: after "buy apples", "and pears" is "buy pears".
