@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,7 +118,8 @@ _TOKEN = re.compile(r"\S+")
 # Words past this many are kept as typed: no chat message is that long, and the stage stays
 # a small, fixed cost however long the text.
 MAX_WORDS = 80
-_CORE = re.compile(r"^(?P<lead>[^\w'/-]*)(?P<core>[\w'/-]+?)(?P<trail>[^\w]*)$", re.UNICODE)
+# Three runs of disjoint classes: each character has one place, so a match is linear.
+_CORE = re.compile(r"^(?P<lead>[^\w'/-]*)(?P<core>[\w'/-]+)(?P<trail>[^\w'/-]*)$", re.UNICODE)
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _REPEATED = re.compile(r"([a-z])\1+")
 _DICTIONARY = LOW_MEMORY_DICTIONARY_FACTORY.get_dictionary("en")
@@ -162,7 +164,7 @@ def correct(word: str, own_words: Callable[[], frozenset[str]] | None = None, co
     The user's words are asked for only when a word is no English word and no vocabulary
     word is near it, so most messages never load them.
     """
-    if len(word) < 3 or not word.isalpha() or word in VOCABULARY:
+    if not 3 <= len(word) <= 20 or not word.isalpha() or word in VOCABULARY:
         return word
     near = _closest_word(word)
     if near is not None:
@@ -239,9 +241,11 @@ def normalise(text: str, own_words: Iterable[str] | Callable[[], Iterable[str]] 
         return Normalised(first, first)
     quoted = _quoted_spans(text) if any(mark in text for mark in "'\"“‘") else []
     if quoted:
-        out = [
-            (match.group(0), any(start <= match.start() < end for start, end in quoted)) for match in _TOKEN.finditer(text)
-        ]
+        starts = [start for start, _end in quoted]
+        out = []
+        for match in _TOKEN.finditer(text):
+            at = bisect_right(starts, match.start()) - 1  # the last quote opened before this word
+            out.append((match.group(0), at >= 0 and match.start() < quoted[at][1]))
     else:
         out = [(token, False) for token in text.split()]
     done_emoji = False
