@@ -58,7 +58,7 @@ CHAT = {
     "yea": "yeah", "yeh": "yeah", "yh": "yeah", "ye": "yeah", "kk": "ok", "okie": "okay", "okey": "okay",
     "okk": "ok", "k": "ok", "nvm": "never mind", "idk": "i don't know", "gonna": "going to", "frm": "from",
     "tho": "though", "atm": "right now", "rn": "right now", "asap": "asap", "ppl": "people", "hav": "have",
-    "wanna": "wanna", "gotta": "gotta", "dunno": "don't know", "bout": "about",
+    "wanna": "wanna", "gotta": "gotta", "dunno": "don't know", "bout": "about", "wknd": "weekend", "wkend": "weekend",
 }
 # After "on", "by", "for"…: "fri" is Friday; elsewhere it may be part of a title.
 DAYS = {
@@ -67,6 +67,8 @@ DAYS = {
     "sun": "sunday",
 }
 _DAY_LEAD = frozenset({"on", "by", "for", "to", "till", "until", "next", "this", "before", "from", "til", "thru", "through", "every"})
+# "pizza fri night", "ring the plumber mon": a day shorthand at the end or before a part of the day
+_DAY_PART = frozenset({"night", "morning", "afternoon", "evening", "am", "pm", "at", "lunchtime", "noon"})
 # "me 2 call mum": a "2" between such a word and a word is "to"; "task 2" stays a number.
 _TO_LEAD = frozenset({"me", "need", "have", "got", "want", "going", "remember", "forget", "how", "time", "reminder", "ought", "able"})
 # "tmrw 2 call the bank": a "2" before one of these is "to"; "2 loaves" stays a number.
@@ -209,7 +211,7 @@ def _plain(word: str, previous: str | None, following: str | None, then: str | N
         return CONTRACTIONS[word] or word
     if word == "its" and following in _ITS_NEXT and not (following == "due" and then == "date"):
         return "it's"
-    if word in DAYS and previous in _DAY_LEAD:
+    if word in DAYS and (previous in _DAY_LEAD or (previous not in ("the", "a", "my") and (following is None or following in _DAY_PART))):
         return DAYS[word]
     if word == "2" and following and following.isalpha() and (previous in _TO_LEAD or following in _TASK_VERBS):
         return "to"
@@ -321,7 +323,12 @@ _PART_OF_DAY = re.compile(r"\b(?P<t>(?:1[0-2]|0?[1-9])(?::[0-5]\d)?)\s*(?:in\s+t
 _MINUTES = {"half": 30, "quarter": 15, "twenty": 20, "ten": 10, "five": 5, "twenty-five": 25}
 
 
-_TIME_CUES = ("past", "after", " to ", "til", "clock", " of ", "morning", "night", "afternoon", "evening", *_HOURS)
+_DAY_AM = re.compile(
+    r"\b(?P<day>tomorrow|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?P<half>am|pm)\b", re.I
+)
+_THE_WEEKEND = re.compile(r"\b(?:at|on|over)\s+the\s+weekend\b", re.I)
+_BARE_HOUR = re.compile(r"\bat\s+(?P<h>1[01]|0?[1-9])(?::[0-5]\d)?(?![\d:]|\s*(?:am|pm|a\.m|p\.m)\b)", re.I)
+_TIME_CUES = ("weekend", " am", " pm", "past", "after", " to ", "til", "clock", " of ", "morning", "night", "afternoon", "evening", *_HOURS)
 
 
 def _hour(text: str) -> int:
@@ -350,7 +357,12 @@ def times_in_digits(text: str) -> str:
         text,
     )
     text = _OCLOCK.sub(lambda m: m.group("h"), text)
+    text = _DAY_AM.sub(lambda m: f"{m.group('day')} {'morning' if m.group('half').lower() == 'am' else 'afternoon'}", text)
+    text = _THE_WEEKEND.sub("this weekend", text)
     text = _PART_OF_DAY.sub(lambda m: m.group("t") + ("am" if (m.group("part") or "").lower() == "morning" else "pm"), text)
+    if "morning" in text.lower():
+        # "every morning at 8": the hour is a morning one
+        text = _BARE_HOUR.sub(lambda m: f"{m.group(0)}am" if int(m.group("h")) < 12 else m.group(0), text)
     return _ORDINAL_OF_EVERY.sub(lambda m: f"{m.group('day')} {m.group('every')}", text)
 
 

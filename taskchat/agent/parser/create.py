@@ -66,6 +66,7 @@ _CREATE = re.compile(
     r"make\s+(?=(?:a|an|me\s+a|new)\s+(?:new\s+)?(?:task|todo|to-do|reminder|note)\b)|"
     r"set\s+(?=(?:a|an)\s+(?:reminder|task)\b)|schedule)\b(?:\s+me\b)?"
     r"|remind\s+me(?:\s+to\b|\s+about\b|\s+that\s+i\s+(?:need|have)\s+to\b)?|reminder(?:\s+to)?\s*:?|todo\s*:|to-do\s*:|task\s*:|"
+    r"(?:todo|to-do)(?=\s+(?!list|lists|items|tasks)[a-z])|note\s+to\s+self\s*[:,-]?|"
     r"(?:i\s+)?(?:still\s+)?(?:need(?:\s+to)?|(?:have|got)\s+to|gotta|must|should|ought(?:\s+to)?)(?=\s)|i'll\s+need\s+to|i\s+(?:want|plan|intend|hope)\s+to|"
     r"i'd\s+like\s+to|i\s+would\s+like\s+to|i\s+wanna|"
     r"don't\s+forget(?:\s+to|\s+about)?|do\s+not\s+forget(?:\s+to|\s+about)?|remember\s+to|"
@@ -164,8 +165,8 @@ def _several(rest: str, context: ParseContext) -> list[str] | None:
         parts = [part for part in _LIST_SEP.split(rest) if part.strip(" .-")]
         if len(parts) > 2 and all(1 <= len(part.split()) <= 4 for part in parts) and not find_due(rest, context.now, context.tz).due:
             return parts
-    if re.search(r"\band\b", rest, re.I):
-        parts = [part for part in re.split(r"\s+and\s+", rest, flags=re.I) if part.strip()]
+    if re.search(r"\band\b|\s&\s|\bthen\b", rest, re.I):
+        parts = [part for part in re.split(r"\s+(?:and(?:\s+then)?|&|then)\s+", rest, flags=re.I) if part.strip()]
         if 2 <= len(parts) <= 4 and all(len(part.split()) >= 2 for part in parts):
             dated = [find_due(part, context.now, context.tz).due for part in parts]
             if all(dated):
