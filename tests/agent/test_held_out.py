@@ -3,7 +3,9 @@
 These cases are never tuned on, so they measure how the agent does on wording it was not
 shaped around. ``everyday.jsonl`` was written before the parser work began; ``fresh.jsonl``
 was written later by someone who read neither the parser nor the other cases; ``phone.jsonl``
-(messages typed as on a phone: no apostrophes, typos, chat spelling) likewise, later still. They run
+(messages typed as on a phone: no apostrophes, typos, chat spelling) likewise, later still;
+``pretuning.jsonl`` (phone-style too) was written by the helper doing the phone-typing work
+before any of it, and not tuned on after. They run
 through the real agent like the intent suite, but each file passes as a whole when its
 accuracy stays above a floor: the true figure is printed (``pytest -s``) and reported, not
 hidden behind the floor. Never edit a case after seeing its result.
@@ -18,9 +20,9 @@ from .test_intent_suite import check_case
 
 # Below what the agent reaches, so a regression fails without the floor inviting tuning to
 # the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before;
-# phone: 166/301 before the phone-typing work; pretuning: 33/107 before it, written by the
-# helper doing that work before any of it, as a check of its own).
-FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75, "phone.jsonl": 0.5, "pretuning.jsonl": 0.3}
+# phone: 166/301 before the phone-typing work, 250/301 after; pretuning: 33/107 before it,
+# 102/107 after).
+FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75, "phone.jsonl": 0.5, "pretuning.jsonl": 0.85}
 FILES = sorted(path.name for path in HELD_OUT_DIR.glob("*.jsonl"))
 
 
