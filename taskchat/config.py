@@ -55,6 +55,7 @@ def from_environment() -> dict[str, Any]:
         "TASKCHAT_STREAM_DELAY_MS",
         "TASKCHAT_HEARTBEAT_SECONDS",
         "TASKCHAT_TURN_SLOTS",
+        "TASKCHAT_MAX_TASKS_PER_USER",
         "TASKCHAT_TRUSTED_PROXIES",
         *DATABASE_TIMEOUTS,
     ):
@@ -105,6 +106,8 @@ class Config:
     TASKCHAT_HEARTBEAT_SECONDS = 15
     # Requests that change something running at once per worker process (see turn_slots).
     TASKCHAT_TURN_SLOTS = 8
+    # Tasks one account may hold: a turn matches words against every one of them.
+    TASKCHAT_MAX_TASKS_PER_USER = 10_000
     TASKCHAT_LLM_BASE_URL: str | None = None
     TASKCHAT_LLM_MODEL: str | None = None
     OPENAI_API_KEY: str | None = None

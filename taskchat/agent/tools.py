@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy import bindparam, case, func, insert, or_, select
 
 from .. import transactions
 from ..converters import MAX_PATH_INT
@@ -30,6 +31,10 @@ MAX_TITLE = 500
 
 class ToolError(Exception):
     """A failure the user should hear about ("there is no task 9"), recorded as status ``error``."""
+
+
+class TaskQuotaReached(ToolError):
+    """The user holds as many tasks as one account may (``TASKCHAT_MAX_TASKS_PER_USER``)."""
 
 
 class TaskNotFound(ToolError):
@@ -238,10 +243,27 @@ def add_task(
     tags: list[str] | None = None,
     recurrence: str | None = None,
 ) -> dict[str, Any]:
-    task = _new_task(
-        ctx, ctx.user.allocate_task_number(), title, description, priority, due_at, due_has_time, tags, recurrence
-    )
+    number = ctx.user.allocate_task_number()
+    _check_quota(ctx.user)
+    task = _new_task(ctx, number, title, description, priority, due_at, due_has_time, tags, recurrence)
     return _insert(task)
+
+
+def _check_quota(user: User) -> None:
+    """Refuse a task beyond ``TASKCHAT_MAX_TASKS_PER_USER``: every turn matches references
+    against all of a user's tasks, so their number bounds its cost. Counted after the task
+    number is reserved: on PostgreSQL that holds the user's row, so two adds at once cannot
+    both take the last place."""
+    limit = current_app.config["TASKCHAT_MAX_TASKS_PER_USER"]
+    held = transactions.connection().execute(_COUNT_TASKS, {"b_user_id": user.id}).scalar_one()
+    if held >= limit:
+        raise TaskQuotaReached(
+            f"You have {held} tasks, as many as one account can hold ({limit}). "
+            'Delete some (e.g. "clear completed tasks") to add more.'
+        )
+
+
+_COUNT_TASKS = select(func.count()).select_from(Task).where(Task.user_id == bindparam("b_user_id"))
 
 
 def _filtered(
