@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import bindparam, case, func, insert, or_, select
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import transactions
 from ..converters import MAX_PATH_INT
@@ -243,19 +244,20 @@ def add_task(
     tags: list[str] | None = None,
     recurrence: str | None = None,
 ) -> dict[str, Any]:
-    number = ctx.user.allocate_task_number()
-    _check_quota(ctx.user)
+    # The user's next number and how many tasks they hold, in one statement (see _check_quota).
+    number, held = transactions.connection().execute(_NEXT_NUMBER_AND_COUNT, {"b_id": ctx.user.id}).one()
+    set_committed_value(ctx.user, "last_task_number", number)
+    _check_quota(held)
     task = _new_task(ctx, number, title, description, priority, due_at, due_has_time, tags, recurrence)
     return _insert(task)
 
 
-def _check_quota(user: User) -> None:
+def _check_quota(held: int) -> None:
     """Refuse a task beyond ``TASKCHAT_MAX_TASKS_PER_USER``: every turn matches references
-    against all of a user's tasks, so their number bounds its cost. Counted after the task
-    number is reserved: on PostgreSQL that holds the user's row, so two adds at once cannot
-    both take the last place."""
+    against all of a user's tasks, so their number bounds its cost. Counted as the task number
+    is reserved (``User.allocate_task_number``'s ``UPDATE … RETURNING``, with the count): on
+    PostgreSQL that holds the user's row, so two adds at once cannot both take the last place."""
     limit = current_app.config["TASKCHAT_MAX_TASKS_PER_USER"]
-    held = transactions.connection().execute(_COUNT_TASKS, {"b_user_id": user.id}).scalar_one()
     if held >= limit:
         raise TaskQuotaReached(
             f"You have {held} tasks, as many as one account can hold ({limit}). "
@@ -263,7 +265,16 @@ def _check_quota(user: User) -> None:
         )
 
 
-_COUNT_TASKS = select(func.count()).select_from(Task).where(Task.user_id == bindparam("b_user_id"))
+_USERS, _TASKS = User.__table__, Task.__table__
+_NEXT_NUMBER_AND_COUNT = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("b_id"))
+    .values(last_task_number=_USERS.c.last_task_number + 1)
+    .returning(
+        _USERS.c.last_task_number,
+        select(func.count()).select_from(_TASKS).where(_TASKS.c.user_id == bindparam("b_id")).scalar_subquery(),
+    )
+)
 
 
 def _filtered(
