@@ -12,6 +12,7 @@ from flask import Flask
 from .config import CONFIGS, from_environment, instance_secret
 from .converters import register_converters
 from .extensions import cors, db, jwt, migrate
+from .http_headers import register_security_headers
 from .limits import register_limits
 from .observability import (
     configure_logging,
@@ -40,6 +41,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     register_proxy_fix(app)
     register_request_ids(app)
+    register_security_headers(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

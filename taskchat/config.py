@@ -56,6 +56,7 @@ def from_environment() -> dict[str, Any]:
         "TASKCHAT_HEARTBEAT_SECONDS",
         "TASKCHAT_TURN_SLOTS",
         "TASKCHAT_TRUSTED_PROXIES",
+        "TASKCHAT_HSTS_SECONDS",
         *DATABASE_TIMEOUTS,
     ):
         if env.get(name, "").strip():
@@ -114,6 +115,8 @@ class Config:
     TASKCHAT_CHATKIT_DOMAIN_KEY = "local-dev"
     # How many proxies in front (nginx: 1) set X-Forwarded-For/-Proto that may be believed.
     TASKCHAT_TRUSTED_PROXIES = 0
+    # Strict-Transport-Security max-age, sent in production on answers over https (0: never).
+    TASKCHAT_HSTS_SECONDS = 31_536_000
     TASKCHAT_LOG_FORMAT = "text"  # or "json"
     # /metrics answers these addresses/networks, or a request with "Authorization: Bearer <token>".
     TASKCHAT_METRICS_ALLOW: list[str] = ["127.0.0.1", "::1"]

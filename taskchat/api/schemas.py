@@ -17,6 +17,10 @@ from pydantic import (
     field_validator,
 )
 
+from ..passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from ..passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from ..passwords import check_new_password
+
 # The task bodies live below the API so the agent's tools share them (see taskchat/schemas.py).
 from ..schemas import (  # noqa: F401
     NOT_BLANK,
@@ -57,6 +61,22 @@ def _email(value: str) -> str:
 
 Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
 
+# A new password: the length and "not blank" are in the document; the list of common
+# passwords and "not one character repeated" cannot be, and are 422s like the rest.
+NewPassword = Annotated[
+    str,
+    AfterValidator(check_new_password),
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        json_schema_extra={
+            "pattern": NOT_BLANK,
+            "description": f"At least {MIN_PASSWORD_LENGTH} characters, not blank, not one character "
+            "repeated, and not one of the 30 000 most common passwords.",
+        },
+    ),
+]
+
 
 
 class Out(BaseModel):
@@ -80,7 +100,7 @@ class ErrorBody(Out):
 
 class RegisterRequest(Strict):
     email: Email = Field(max_length=320)
-    password: str = Field(min_length=8, max_length=256)
+    password: NewPassword
     timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
 
     @field_validator("timezone")
@@ -208,7 +228,8 @@ class ConversationPage(Out):
 
 
 class MessageOut(Out):
-    id: int
+    # Opaque (a keyed permutation of the row id): it neither counts up nor says how many exist.
+    id: str = Field(pattern=r"^msg_[0-9a-f]{16}$")
     role: Literal["user", "assistant"]
     content: str
     sequence_number: int
