@@ -44,6 +44,9 @@ def from_environment() -> dict[str, Any]:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
     if env.get("TASKCHAT_LLM_TIMEOUT_SECONDS", "").strip():
         settings["TASKCHAT_LLM_TIMEOUT_SECONDS"] = float(env["TASKCHAT_LLM_TIMEOUT_SECONDS"])
+    if "TASKCHAT_TRUSTED_PROXY_IPS" in env:
+        trusted = env["TASKCHAT_TRUSTED_PROXY_IPS"].split(",")
+        settings["TASKCHAT_TRUSTED_PROXY_IPS"] = [a.strip() for a in trusted if a.strip()]
     if "TASKCHAT_METRICS_ALLOW" in env:
         allow = env["TASKCHAT_METRICS_ALLOW"].split(",")
         settings["TASKCHAT_METRICS_ALLOW"] = [a.strip() for a in allow if a.strip()]
@@ -115,6 +118,9 @@ class Config:
     TASKCHAT_CHATKIT_DOMAIN_KEY = "local-dev"
     # How many proxies in front (nginx: 1) set X-Forwarded-For/-Proto that may be believed.
     TASKCHAT_TRUSTED_PROXIES = 0
+    # The addresses (or networks) those proxies connect from; other peers' forwarded headers
+    # are ignored. Loopback: nginx on the same machine.
+    TASKCHAT_TRUSTED_PROXY_IPS: list[str] = ["127.0.0.1", "::1"]
     # Strict-Transport-Security max-age, sent in production on answers over https (0: never).
     TASKCHAT_HSTS_SECONDS = 31_536_000
     TASKCHAT_LOG_FORMAT = "text"  # or "json"
