@@ -20,7 +20,7 @@ from .observability import (
     register_proxy_fix,
     register_request_ids,
 )
-from .request_body import register_request_body
+from .request_body import register_body_deadline, register_request_body
 from .transactions import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     register_proxy_fix(app)
     register_request_ids(app)
+    register_body_deadline(app)
     register_security_headers(app)
     register_extensions(app)
     register_blueprints(app)

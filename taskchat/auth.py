@@ -21,7 +21,7 @@ from flask_jwt_extended.exceptions import CSRFError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 
-from . import transactions
+from . import transactions, turn_slots
 from .errors import error_response
 from .extensions import db, jwt
 from .models import RevokedToken, User
@@ -84,9 +84,12 @@ def register_jwt_handlers(app: Flask) -> None:
     @jwt.user_lookup_loader
     def load_user(_header: dict, payload: dict) -> User | None:
         user = g.pop("taskchat_user", None)
-        if user is not None and user.id == payload["sub"]:
-            return user
-        return db.session.get(User, payload["sub"])
+        if user is None or user.id != payload["sub"]:
+            user = db.session.get(User, payload["sub"])
+        if user is not None:
+            # Signed in, and the body is in (read before any view): now it may queue for a slot.
+            turn_slots.take()
+        return user
 
     @jwt.unauthorized_loader
     def missing_token(reason: str):

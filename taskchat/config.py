@@ -42,6 +42,8 @@ def from_environment() -> dict[str, Any]:
             settings[key] = env[name].strip()
     if "CORS_ORIGINS" in env:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
+    if env.get("TASKCHAT_BODY_TIMEOUT_SECONDS", "").strip():
+        settings["TASKCHAT_BODY_TIMEOUT_SECONDS"] = float(env["TASKCHAT_BODY_TIMEOUT_SECONDS"])
     if env.get("TASKCHAT_LLM_TIMEOUT_SECONDS", "").strip():
         settings["TASKCHAT_LLM_TIMEOUT_SECONDS"] = float(env["TASKCHAT_LLM_TIMEOUT_SECONDS"])
     if "TASKCHAT_TRUSTED_PROXY_IPS" in env:
@@ -105,6 +107,8 @@ class Config:
     TASKCHAT_DB_STATEMENT_TIMEOUT_MS = 15_000
     CORS_ORIGINS: list[str] = []
     MAX_CONTENT_LENGTH = 256 * 1024
+    # Seconds a request's body may take to arrive whole (slower: 408, see request_body).
+    TASKCHAT_BODY_TIMEOUT_SECONDS = 10.0
     TASKCHAT_STREAM_DELAY_MS = 0
     TASKCHAT_HEARTBEAT_SECONDS = 15
     # Requests that change something running at once per worker process (see turn_slots).
