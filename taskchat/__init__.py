@@ -20,6 +20,7 @@ from .observability import (
     register_proxy_fix,
     register_request_ids,
 )
+from .rate_limit_storage import storage_uri
 from .request_body import register_body_deadline, register_request_body
 from .transactions import configure_sqlite
 
@@ -61,6 +62,8 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
     app.config.update(from_environment())
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(str(Path(app.instance_path) / "rate-limits.sqlite3"))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'taskchat.db'}"
     for key in ("SECRET_KEY", "JWT_SECRET_KEY"):

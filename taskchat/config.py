@@ -132,9 +132,10 @@ class Config:
     TASKCHAT_METRICS_ALLOW: list[str] = ["127.0.0.1", "::1"]
     TASKCHAT_METRICS_TOKEN: str | None = None
 
-    # Rate limits (taskchat.limits). Without REDIS_URL the counters are per process, in memory.
+    # Rate limits (taskchat.limits). Without REDIS_URL the counters are in a SQLite file under
+    # instance/ that every worker of the machine shares (set by the factory; see rate_limit_storage).
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI: str | None = None
     # A Redis that does not answer must not hang requests: fail fast, and serve without limits.
     RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
     RATELIMIT_SWALLOW_ERRORS = True

@@ -438,3 +438,26 @@ def test_custom_action_without_a_sender_widget(app, chatkit):
         # a button press is a turn without a user message: only assistant messages were added
         assert [m.role for m in messages_of(conversation_uuid(thread_id))] == [
             "user", "assistant", "assistant", "assistant"]
+
+
+def test_feedback_caps_its_item_ids_and_looks_them_up_in_one_query(app, chatkit):
+    from tests.test_statement_budget import counting
+
+    thread_id, _ = chatkit.create("add milk")
+    chatkit.say(thread_id, "show my tasks")
+    items = [item.id for item in chatkit.items(thread_id, limit=20).data]
+    assert len(items) == 5  # two messages each turn, and the task list's widget
+    too_many = chatkit.send({"type": "items.feedback",
+                             "params": {"thread_id": thread_id, "item_ids": items * 21, "kind": "positive"}})
+    assert too_many.status_code == 422, too_many.get_data(as_text=True)
+    assert "at most 100" in too_many.get_json()["error"]["message"]
+
+    with counting(app) as statements:
+        chatkit.json({"type": "items.feedback",
+                      "params": {"thread_id": thread_id, "item_ids": items * 20, "kind": "negative"}})
+    lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM messages" in s]
+    writes = [s for s in statements if s.lstrip().upper().startswith("UPDATE MESSAGES")]
+    assert len(lookups) == 1 and len(writes) == 1, statements
+    with app.app_context():
+        stored = db.session.scalars(select(Message.feedback).where(Message.conversation_id == conversation_uuid(thread_id)))
+        assert set(stored) == {"negative"}
