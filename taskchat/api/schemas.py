@@ -50,7 +50,10 @@ def known_timezones() -> frozenset[str]:
 # An address is something@domain.tld without spaces; whether it exists is the mail's business.
 # (A validator library's finer rules, such as refusing the reserved .test domain, could not be
 # stated in the OpenAPI document, and so would refuse requests the document allows.)
-EMAIL = r"^[^@\s\x00]+@[^@\s\x00.]+(\.[^@\s\x00.]+)+$"
+# The class names the characters where Python's \s and JavaScript's (the document's readers)
+# differ — \x1c-\x1f and \x85 are spaces to Python only, \ufeff to JavaScript only — so both
+# refuse the same addresses; control characters have no place in an address either.
+EMAIL = r"^[^@\s\x00-\x1f\x85\ufeff]+@[^@\s\x00-\x1f\x85\ufeff.]+(\.[^@\s\x00-\x1f\x85\ufeff.]+)+$"
 
 
 def _email(value: str) -> str:
