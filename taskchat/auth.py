@@ -71,6 +71,10 @@ def register_jwt_handlers(app: Flask) -> None:
     # flask-jwt-extended asks "revoked?" and then "which user?"; one query answers both.
     @jwt.token_in_blocklist_loader
     def token_revoked(_header: dict, payload: dict) -> bool:
+        # The token's signature holds (it is one we issued) and the body is in (read before any
+        # view): a request that writes may queue for a slot now — before the query, so a
+        # request waiting for one does not hold a pooled connection meanwhile.
+        turn_slots.take()
         row = transactions.connection().execute(
             _USER_AND_REVOKED, {"b_sub": payload["sub"], "b_jti": payload["jti"]}
         ).first()
@@ -86,9 +90,6 @@ def register_jwt_handlers(app: Flask) -> None:
         user = g.pop("taskchat_user", None)
         if user is None or user.id != payload["sub"]:
             user = db.session.get(User, payload["sub"])
-        if user is not None:
-            # Signed in, and the body is in (read before any view): now it may queue for a slot.
-            turn_slots.take()
         return user
 
     @jwt.unauthorized_loader

@@ -8,10 +8,11 @@ behind all of them (measured under gthread: 1.8 s). Queued on a semaphore instea
 and a read is never behind more than a few. A stream gives its slot back as soon as its turn
 is stored, before its paced words (``release()`` from ``sse``); every other request at its end.
 
-A slot is taken only once the request has shown who it is and its body is in (``take()``,
-called when a token's user is loaded, which comes after the body was read with a deadline in
-``request_body``): a client that never signs in, or sends its body a byte at a time, holds none,
-so twenty slow uploads to the sign-in route cannot make everyone else's writes wait.
+A slot is taken only once the request has shown a token this app signed and its body is in
+(``take()``, called when the token is checked, after the body was read with a deadline in
+``request_body``, and before the query that loads the user, so a request waiting for a slot
+holds no pooled connection): a client that never signs in, or sends its body a byte at a
+time, holds none, so twenty slow uploads to the sign-in route cannot make everyone else's writes wait.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SLOT_WAIT_SECONDS = 10
 
 
 def init_app(app: Flask) -> None:
-    """A per-process semaphore of ``TASKCHAT_TURN_SLOTS`` for authenticated non-GET requests."""
+    """A per-process semaphore of ``TASKCHAT_TURN_SLOTS`` for signed-in non-GET requests."""
     app.extensions["taskchat_turn_slots"] = threading.BoundedSemaphore(app.config["TASKCHAT_TURN_SLOTS"])
 
     @app.teardown_request
