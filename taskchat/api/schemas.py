@@ -33,7 +33,7 @@ from ..services import MAX_MESSAGE_CHARS, check_message
 
 Intent = Literal[
     "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
-    "SEARCH", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
+    "SEARCH", "UNDO", "REMIND", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
 ]
 
 
@@ -184,6 +184,10 @@ class TaskOut(Out):
     due_at: datetime | None
     due_has_time: bool
     recurrence: str | None
+    # The rule in words ("every week on Monday"); due_at is then the next occurrence.
+    recurrence_text: str | None
+    completion_count: int
+    last_completed_at: datetime | None
     tags: list[str]
     created_at: datetime
     updated_at: datetime
@@ -191,6 +195,51 @@ class TaskOut(Out):
 
 class TaskList(Out):
     tasks: list[TaskOut]
+
+
+# --- reminders and notifications -----------------------------------------------------------
+
+
+class ReminderOut(Out):
+    id: int
+    task_number: int
+    remind_at: datetime
+    before_due_minutes: int | None
+    state: Literal["pending", "sent", "failed", "cancelled"]
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None
+
+
+class ReminderList(Out):
+    reminders: list[ReminderOut]
+
+
+class DeliveryOut(Out):
+    state: Literal["pending", "sent", "failed", "cancelled"]
+    attempts: int
+    error: str | None
+
+
+class NotificationOut(Out):
+    id: int
+    reminder_id: int
+    task_number: int
+    title: str
+    remind_at: datetime
+    created_at: datetime
+    read: bool
+    # The reminder's delivery (email retries, or failed after them).
+    email: DeliveryOut
+
+
+class NotificationList(Out):
+    notifications: list[NotificationOut]
+    unread: int
+
+
+class NotificationQuery(Query):
+    unread: bool = False
 
 
 
