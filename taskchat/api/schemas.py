@@ -112,6 +112,37 @@ class MeResponse(Out):
     user: UserOut
 
 
+class AccountOut(Out):
+    """``GET /api/v1/me``: who, and the settings reminders and dates depend on."""
+
+    user: UserOut
+    timezone: str
+    email_reminders: bool
+    default_reminder_minutes: int | None
+    # The secret iCalendar feed URL (null: no feed); rotate or revoke it with PATCH.
+    calendar_url: str | None
+
+
+def _zone_enum(schema: dict[str, Any]) -> None:
+    schema.update(enum=sorted(known_timezones()))
+
+
+class MeUpdate(Strict):
+    timezone: str = Field(default=None, json_schema_extra=_zone_enum)  # type: ignore[assignment]
+    email_reminders: bool = None  # type: ignore[assignment]
+    default_reminder_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 366)
+    calendar: Literal["rotate", "revoke"] = Field(
+        default=None, description="rotate: a new feed URL (the old one stops working); revoke: no feed."
+    )  # type: ignore[assignment]
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        if value not in known_timezones():
+            raise ValueError("unknown IANA time zone")
+        return value
+
+
 class OkResponse(Out):
     ok: bool = True
 

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from taskchat import recurrence, reminders
-from taskchat.agent.tools import ToolContext, ToolError, add_task, complete_task, undo_completion, update_task
+from taskchat.agent.tools import (
+    ToolContext,
+    ToolError,
+    add_task,
+    complete_task,
+    undo_completion,
+    update_task,
+)
 from taskchat.extensions import db
 from taskchat.models import Reminder, User
 from taskchat.transactions import writing
