@@ -9,6 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port
+from tests.web.conftest import browser, new_context, page_user, screenshot  # noqa: F401  (the page fixtures)
 
 
 @dataclass
