@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from taskchat import delivery
 from taskchat.extensions import db
 from taskchat.models import User
-
 from tests.web.conftest import form_token
 
 
