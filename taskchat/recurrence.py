@@ -13,6 +13,7 @@ for until the year 9999.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ _MONTH = "([1-9]|1[0-2])"
 RRULE_PATTERN = (
     "^(RRULE:)?FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)"
     "(;(INTERVAL=[1-9][0-9]{0,2}|COUNT=[1-9][0-9]{0,2}"
-    "|UNTIL=2[0-9]{3}(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])"
+    "|UNTIL=2[0-9]{3}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
     f"|BYDAY={_DAY}(,{_DAY})*|BYMONTHDAY={_MONTHDAY}(,{_MONTHDAY})*|BYMONTH={_MONTH}(,{_MONTH})*"
     f"|BYSETPOS=-?[1-4]|WKST={_WEEKDAY}))*$"
 )
@@ -86,6 +87,11 @@ def normalize(rule: str) -> str:
         raise InvalidRule("must be upper-case RRULE parts such as FREQ=WEEKLY;BYDAY=MO (FREQ first)")
     text = rule[len("RRULE:"):] if rule.startswith("RRULE:") else rule
     parts = _parts(text)
+    if "UNTIL" in parts:
+        # A day past the month's end ("until 31 June") means its last day.
+        until = parts["UNTIL"]
+        year, month = int(until[:4]), int(until[4:6])
+        parts["UNTIL"] = f"{until[:6]}{min(int(until[6:8]), calendar.monthrange(year, month)[1]):02d}"
     text = ";".join(f"{name}={value}" for name, value in parts.items())
     pattern = ";".join(f"{k}={v}" for k, v in parts.items() if k not in ("COUNT", "UNTIL"))
     start = datetime(2000, 1, 1)

@@ -35,7 +35,7 @@ from .. import transactions
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import writing
-from . import llm
+from . import llm, reminder_talk
 from .actions import Outcome, act
 from .events import (
     Reply,
@@ -506,11 +506,18 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
     """Answer the stored user message of ``start``: tool events, the reply announced, its
     words, then done (after the commit)."""
 
-    def parse(turn: Turn) -> ParsedIntent:
-        return parse_intent(start.text, ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state))
+    def parse(turn: Turn) -> ParsedIntent | reminder_talk.ReminderRequest:
+        context = ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state)
+        # Reminder phrasings first (their own module); everything else goes to the parser.
+        return reminder_talk.read(start.text, context) or parse_intent(start.text, context)
+
+    def act_on(turn: Turn, parsed):
+        if isinstance(parsed, reminder_talk.ReminderRequest):
+            return reminder_talk.act(turn, parsed)
+        return act(turn, parsed)
 
     def decide(turn: Turn):
-        return (yield from act(turn, parse(turn)))
+        return (yield from act_on(turn, parse(turn)))
 
     def events() -> Iterator[TurnEvent]:
         turn = Turn(_as_user(user), start.conversation_id, start.state, now, start.title)
@@ -518,7 +525,7 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
             yield from _run_unlocked(turn, lambda turn: llm.decide(turn, decide), start.user_message_id)
         else:
             parsed = parse(turn)  # before the write transaction: the parser reads no rows
-            yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id)
+            yield from _run(turn, lambda turn: act_on(turn, parsed), start.user_message_id)
 
     return events()
 
