@@ -21,6 +21,7 @@ PostgreSQL. How a reminder is delivered once and never lost:
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 import uuid
@@ -45,7 +46,8 @@ from .transactions import writing
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+# How long a claim holds; a worker killed mid-batch leaves its reminders to others after it.
+LEASE = timedelta(seconds=int(os.environ.get("TASKCHAT_REMINDER_LEASE_SECONDS", "120")))
 # Pauses before email attempts 2, 3, 4; after the 4th refusal the reminder is failed.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 MAX_ATTEMPTS = len(BACKOFF) + 1
@@ -156,15 +158,16 @@ def deliver(ids: list[int], token: str, clock: Clock = _utcnow) -> Delivered:
         SENT.labels(channel="app").inc()
         DELAY.observe(max((now - reminder.remind_at).total_seconds(), 0))
     db.session.expire_all()
-    for reminder, task, user in by_email:
-        _email_one(reminder, task, user, token, clock, done)
+    with Mailer() as mailer:
+        for reminder, task, user in by_email:
+            _email_one(mailer, reminder, task, user, token, clock, done)
     return done
 
 
-def _email_one(reminder: Reminder, task: Task, user: User, token: str, clock: Clock, done: Delivered) -> None:
+def _email_one(mailer: Mailer, reminder: Reminder, task: Task, user: User, token: str, clock: Clock, done: Delivered) -> None:
     remind_at, reminder_id = reminder.remind_at, reminder.id
     try:
-        send_email(reminder_message(reminder_id, remind_at, task, user))
+        mailer.send(reminder_message(reminder_id, remind_at, task, user))
     except (smtplib.SMTPException, OSError) as exc:
         _refused(reminder_id, token, clock(), exc, done)
         return
@@ -216,20 +219,60 @@ def reminder_message(reminder_id: int, remind_at: datetime, task: Task, user: Us
     return message
 
 
-def send_email(message: EmailMessage) -> None:
-    """Hand ``message`` to the SMTP server of the MAIL_* settings."""
+def _connect() -> smtplib.SMTP:
+    """A session with the SMTP server of the MAIL_* settings (TLS and login as they say)."""
     config = current_app.config
     host, port, timeout = config["MAIL_SERVER"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
     if config.get("MAIL_USE_SSL"):
         server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         server = smtplib.SMTP(host, port, timeout=timeout)
-    with server:
+    try:
         if config.get("MAIL_USE_TLS"):
             server.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
             server.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        server.send_message(message)
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+class Mailer:
+    """One SMTP session for a batch of messages, opened on the first and again after a failure
+    (a refused message may have left the session unusable)."""
+
+    def __init__(self) -> None:
+        self._server: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        if self._server is None:
+            self._server = _connect()
+        try:
+            self._server.send_message(message)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._server is not None:
+            try:
+                self._server.quit()
+            except (smtplib.SMTPException, OSError):
+                self._server.close()
+            self._server = None
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
+def send_email(message: EmailMessage) -> None:
+    """Hand one ``message`` to the SMTP server of the MAIL_* settings."""
+    with Mailer() as mailer:
+        mailer.send(message)
 
 
 def deliver_due(clock: Clock = _utcnow, batch: int = BATCH, rounds: int = 1000) -> Delivered:

@@ -67,4 +67,5 @@ def consumer_command(workers: int = 1) -> list[str]:
     """The command line of a consumer of this queue (what gunicorn.conf.py starts)."""
     import sys
 
-    return [sys.executable, "-m", "huey.bin.huey_consumer", "taskchat.jobs.huey", "-w", str(workers), "-k", "thread"]
+    # -m 1: an idle consumer looks at the queue at least every second (its default backs off to 10 s).
+    return [sys.executable, "-m", "huey.bin.huey_consumer", "taskchat.jobs.huey", "-w", str(workers), "-k", "thread", "-m", "1"]
