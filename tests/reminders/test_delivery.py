@@ -121,9 +121,13 @@ def test_a_worker_killed_after_claiming_leaves_it_to_the_next_after_the_lease(ap
     _task_with_reminder(client, me)
     with app.app_context():
         assert len(delivery.claim(T0, "dead-worker")) == 1  # ... and then it died
-        assert delivery.deliver_due(_at(T0 + timedelta(seconds=30))).claimed == 0  # still leased
+        meanwhile = delivery.deliver_due(_at(T0 + timedelta(seconds=30)))
+        # The notice shows at once (it needs no claim); the claim itself is still leased.
+        assert (meanwhile.notices, meanwhile.claimed) == (1, 0)
+        assert db.session.scalar(select(Reminder.state)) == "pending"
         done = delivery.deliver_due(_at(T0 + delivery.LEASE + timedelta(seconds=1)))
-        assert done.notices == 1
+        assert (done.claimed, done.notices) == (1, 0)
+        assert db.session.scalar(select(Reminder.state)) == "sent"
         # Delivering the same reminder and moment again adds no second notice.
         reminder = db.session.scalar(select(Reminder))
         reminder.state, reminder.claimed_until = "pending", None
