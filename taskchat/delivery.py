@@ -227,7 +227,8 @@ def reminder_message(reminder_id: int, remind_at: datetime, task: Task, user: Us
         "You get these because reminder emails are on; turn them off in Settings.\n",
         "plain", "utf-8",
     )
-    message["Subject"] = Header(f"Reminder: {task.title}", "utf-8")
+    subject = f"Reminder: {task.title}"
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = user.email
     message["Date"] = formatdate(localtime=False)
