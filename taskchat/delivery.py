@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
@@ -213,6 +214,11 @@ def _refused(reminder_id: int, token: str, now: datetime, exc: Exception, done: 
             done.retries += 1
 
 
+# Readable text bodies (quoted-printable, not base64) in UTF-8.
+_QUOTED_PRINTABLE = Charset("utf-8")
+_QUOTED_PRINTABLE.body_encoding = QP
+
+
 def reminder_message(reminder_id: int, remind_at: datetime, task: Task, user: User) -> MIMEText:
     """One message per reminder and moment, with a link to the task."""
     config = current_app.config
@@ -225,7 +231,7 @@ def reminder_message(reminder_id: int, remind_at: datetime, task: Task, user: Us
     message = MIMEText(
         f"{task.title}\n\nDue {when} ({tz}).\nTask {task.number}: {base}/?task={task.number}\n\n"
         "You get these because reminder emails are on; turn them off in Settings.\n",
-        "plain", "utf-8",
+        "plain", _QUOTED_PRINTABLE,
     )
     subject = f"Reminder: {task.title}"
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")

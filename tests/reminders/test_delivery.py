@@ -39,7 +39,7 @@ def test_a_due_reminder_is_a_notice_and_one_email_with_a_link(mail_app, client, 
     assert (done.notices, done.emails, again.claimed) == (1, 1, 0)
     [message] = smtp.mailbox.messages
     assert message["To"] == me.email and message["Subject"] == "Reminder: Call mom"
-    assert f"https://tasks.example.com/?task={number}" in message.get_payload()
+    assert f"https://tasks.example.com/?task={number}" in message.get_payload(decode=True).decode()
     assert message["Message-ID"].startswith(f"<reminder-{reminder['id']}-")
     notices = client.get("/api/v1/notifications", headers=me.headers).get_json()
     assert notices["unread"] == 1
