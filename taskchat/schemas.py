@@ -165,8 +165,15 @@ MAX_BEFORE_DUE_MINUTES = 60 * 24 * 366
 class ReminderCreate(Strict):
     """A reminder at a moment, or some minutes before the task's due time (exactly one)."""
 
-    remind_at: AwareDatetime | None = Field(default=None, description="ISO 8601 with an offset.")
-    before_due_minutes: int | None = Field(default=None, ge=0, le=MAX_BEFORE_DUE_MINUTES)
+    # The document says "exactly one of the two" (oneOf), as the validator below enforces.
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={"oneOf": [{"required": ["remind_at"]}, {"required": ["before_due_minutes"]}]},
+    )
+
+    # Typed without None: either field is given with a value or left out.
+    remind_at: AwareDatetime = Field(default=None, description="ISO 8601 with an offset.")  # type: ignore[assignment]
+    before_due_minutes: int = Field(default=None, ge=0, le=MAX_BEFORE_DUE_MINUTES)  # type: ignore[assignment]
 
     @field_validator("remind_at", mode="before")
     @classmethod

@@ -34,8 +34,8 @@ def test_the_rest_api_and_the_tools_share_one_model():
     assert TOOLS["delete_task"].arguments is TaskNumber
     # The reminder tools take the REST reminders body, plus the task's number.
     assert issubclass(TOOLS["add_reminder"].arguments, ReminderCreate)
-    assert TOOLS["add_reminder"].parameters["properties"]["before_due_minutes"]["anyOf"][0]["maximum"] == (
-        ReminderCreate.model_json_schema()["properties"]["before_due_minutes"]["anyOf"][0]["maximum"]
+    assert TOOLS["add_reminder"].parameters["properties"]["before_due_minutes"]["maximum"] == (
+        ReminderCreate.model_json_schema()["properties"]["before_due_minutes"]["maximum"]
     )
 
 
