@@ -405,12 +405,15 @@ class _Recorder:
         return message_id
 
 
-def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]:
+def _run(turn: Turn, decide, user_message_id: int | None, started: float | None = None) -> Iterator[TurnEvent]:
     """A backend that answers at once (the rules): its tool calls and reply are stored in one
     write transaction, and only then are its events handed on — the write lock is never held
     while a surface encodes them or a client reads them. The order a surface sees is the
-    same: tool events, the reply announced with its id, its words, done."""
-    started = time.perf_counter()
+    same: tool events, the reply announced with its id, its words, done.
+
+    ``started``: when the turn began, if work came before this (the parse), so that the
+    turn's time and the latency metric count it."""
+    started = time.perf_counter() if started is None else started
     recorder = _Recorder(turn)
     with writing():
         steps = decide(turn)
@@ -520,12 +523,13 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
         return (yield from act_on(turn, parse(turn)))
 
     def events() -> Iterator[TurnEvent]:
+        started = time.perf_counter()
         turn = Turn(_as_user(user), start.conversation_id, start.state, now, start.title)
         if llm.enabled():
             yield from _run_unlocked(turn, lambda turn: llm.decide(turn, decide), start.user_message_id)
         else:
             parsed = parse(turn)  # before the write transaction: the parser reads no rows
-            yield from _run(turn, lambda turn: act_on(turn, parsed), start.user_message_id)
+            yield from _run(turn, lambda turn: act_on(turn, parsed), start.user_message_id, started)
 
     return events()
 
