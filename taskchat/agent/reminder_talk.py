@@ -99,7 +99,7 @@ def read(text: str, context: ParseContext) -> ReminderRequest | None:
     flat = " ".join(text.split()).strip()
     if len(flat) > 300:
         return None
-    flat = re.sub(r"[.!]+$", "", flat)
+    flat = flat.rstrip(".!")
     if _LIST.match(flat):
         # "what are my reminders" has meant "my tasks" too: that reading answers when none is set.
         return ReminderRequest("list", create=parse_intent(flat, context))
