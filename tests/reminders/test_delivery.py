@@ -47,6 +47,9 @@ def test_a_due_reminder_is_a_notice_and_one_email_with_a_link(mail_app, client, 
     assert (notice["title"], notice["task_number"], notice["email"]["state"]) == ("Call mom", number, "sent")
     state = client.get(f"/api/v1/tasks/{number}/reminders", headers=me.headers).get_json()["reminders"][0]
     assert state["state"] == "sent" and state["attempts"] == 1 and state["sent_at"]
+    stranger = auth.register()
+    assert client.post(f"/api/v1/notifications/{notice['id']}/read", headers=stranger.headers).status_code == 404
+    assert client.get("/api/v1/notifications", headers=stranger.headers).get_json() == {"notifications": [], "unread": 0}
     read = client.post(f"/api/v1/notifications/{notice['id']}/read", headers=me.headers)
     assert read.status_code == 200 and read.get_json()["read"] is True
     assert client.get("/api/v1/notifications", headers=me.headers).get_json()["unread"] == 0
