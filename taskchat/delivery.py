@@ -56,6 +56,8 @@ LEASE = timedelta(seconds=int(os.environ.get("TASKCHAT_REMINDER_LEASE_SECONDS", 
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 BATCH = 500
+# Emails handed to SMTP are marked sent this many at a time.
+MARK_EVERY = 20
 
 SENT = Counter("taskchat_reminders_sent", "Reminders delivered, by channel (app, email).", ["channel"], registry=None)
 FAILED = Counter("taskchat_reminders_failed", "Reminder deliveries refused, by channel (email).", ["channel"], registry=None)
@@ -161,6 +163,7 @@ def deliver(ids: list[int], token: str, clock: Clock = _utcnow) -> Delivered:
     for _ in range(done.notices):
         SENT.labels(channel="app").inc()
     renewed = clock()
+    sent: list[dict[str, Any]] = []
     with Mailer() as mailer:
         for reminder, task, user in by_email:
             if clock() - renewed > LEASE / 3:
@@ -168,8 +171,22 @@ def deliver(ids: list[int], token: str, clock: Clock = _utcnow) -> Delivered:
                 # this one is still sending (it would send them too).
                 renewed = clock()
                 _renew(ids, token, renewed)
-            _email_one(mailer, reminder, task, user, token, clock, done)
+            if _email_one(mailer, reminder, task, user, token, clock, done):
+                sent.append({"b_id": reminder.id, "b_token": token, "b_sent_at": clock()})
+            if len(sent) >= MARK_EVERY:
+                _mark_sent(sent)
+    _mark_sent(sent)
     return done
+
+
+def _mark_sent(sent: list[dict[str, Any]]) -> None:
+    """Mark the emails handed to SMTP as sent, a group at a time (one commit each, not one per
+    message: a commit is a disk flush on PostgreSQL). A worker killed before the mark sends
+    that group again, with the same Message-IDs."""
+    if sent:
+        with writing():
+            transactions.connection().execute(_MARK_SENT, sent)
+        sent.clear()
 
 
 def _renew(ids: list[int], token: str, now: datetime) -> None:
@@ -181,17 +198,16 @@ def _renew(ids: list[int], token: str, now: datetime) -> None:
         )
 
 
-def _email_one(mailer: Mailer, reminder: Reminder, task: Task, user: User, token: str, clock: Clock, done: Delivered) -> None:
-    remind_at, reminder_id = reminder.remind_at, reminder.id
+def _email_one(mailer: Mailer, reminder: Reminder, task: Task, user: User, token: str, clock: Clock, done: Delivered) -> bool:
+    """Hand one reminder's email to SMTP; False (and the retry noted) when it is refused."""
     try:
-        mailer.send(reminder_message(reminder_id, remind_at, task, user))
+        mailer.send(reminder_message(reminder.id, reminder.remind_at, task, user))
     except (smtplib.SMTPException, OSError) as exc:
-        _refused(reminder_id, token, clock(), exc, done)
-        return
-    with writing():
-        transactions.connection().execute(_MARK_SENT, [{"b_id": reminder_id, "b_token": token, "b_sent_at": clock()}])
+        _refused(reminder.id, token, clock(), exc, done)
+        return False
     done.emails += 1
     SENT.labels(channel="email").inc()
+    return True
 
 
 def _refused(reminder_id: int, token: str, now: datetime, exc: Exception, done: Delivered) -> None:
