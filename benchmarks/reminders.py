@@ -189,7 +189,11 @@ def run(name: str, users: int, workers: int, kill: bool, workdir: Path, timeout:
                 break
             time.sleep(0.2)
         for process in processes if not workers else []:
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # past --timeout: what is left counts as lost
+                process.kill()
+                process.wait()
         if workers:
             enqueue.terminate()
             for process in processes:
