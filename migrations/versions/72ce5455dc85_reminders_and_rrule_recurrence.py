@@ -1,7 +1,7 @@
 """reminders, notifications, RRULE recurrence, completion count, user reminder settings
 
 Revision ID: 72ce5455dc85
-Revises: e758426b3073
+Revises: ad5dd74ae055
 Create Date: 2026-12-03 17:01:10.632733
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '72ce5455dc85'
-down_revision = 'e758426b3073'
+down_revision = 'ad5dd74ae055'
 branch_labels = None
 depends_on = None
 

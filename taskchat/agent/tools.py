@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import transactions
 from ..converters import MAX_PATH_INT
@@ -40,6 +42,10 @@ MAX_TITLE = 500
 
 class ToolError(Exception):
     """A failure the user should hear about ("there is no task 9"), recorded as status ``error``."""
+
+
+class TaskQuotaReached(ToolError):
+    """The user holds as many tasks as one account may (``TASKCHAT_MAX_TASKS_PER_USER``)."""
 
 
 class TaskNotFound(ToolError):
@@ -259,15 +265,43 @@ def add_task(
     tags: list[str] | None = None,
     recurrence: str | None = None,
 ) -> dict[str, Any]:
-    task = _new_task(
-        ctx, ctx.user.allocate_task_number(), title, description, priority, due_at, due_has_time, tags, recurrence
-    )
+    # The user's next number and how many tasks they hold, in one statement (see _check_quota).
+    number, held = transactions.connection().execute(_NEXT_NUMBER_AND_COUNT, {"b_id": ctx.user.id}).one()
+    set_committed_value(ctx.user, "last_task_number", number)
+    _check_quota(held)
+    task = _new_task(ctx, number, title, description, priority, due_at, due_has_time, tags, recurrence)
     stored = _insert(task)
     if ctx.user.default_reminder_minutes is not None and task.due_at is not None and task.due_has_time:
+        # The user's default reminder (settings); only then a statement more than a plain add.
         from ..reminders import add as add_reminder_to
 
         add_reminder_to(ctx.user, get_task(ctx, task.number), before_due_minutes=ctx.user.default_reminder_minutes, now=ctx.now)
     return stored
+
+
+def _check_quota(held: int) -> None:
+    """Refuse a task beyond ``TASKCHAT_MAX_TASKS_PER_USER``: every turn matches references
+    against all of a user's tasks, so their number bounds its cost. Counted as the task number
+    is reserved (``User.allocate_task_number``'s ``UPDATE … RETURNING``, with the count): on
+    PostgreSQL that holds the user's row, so two adds at once cannot both take the last place."""
+    limit = current_app.config["TASKCHAT_MAX_TASKS_PER_USER"]
+    if held >= limit:
+        raise TaskQuotaReached(
+            f"You have {held} tasks, as many as one account can hold ({limit}). "
+            'Delete some (e.g. "clear completed tasks") to add more.'
+        )
+
+
+_USERS, _TASKS = User.__table__, Task.__table__
+_NEXT_NUMBER_AND_COUNT = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("b_id"))
+    .values(last_task_number=_USERS.c.last_task_number + 1)
+    .returning(
+        _USERS.c.last_task_number,
+        select(func.count()).select_from(_TASKS).where(_TASKS.c.user_id == bindparam("b_id")).scalar_subquery(),
+    )
+)
 
 
 def _filtered(

@@ -47,7 +47,7 @@ from .events import (
     TurnEvent,
     turn_stored,
 )
-from .matching import match_title
+from .matching import done_fits, match_title
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
 from .tools import TOOLS, ToolContext, ToolError, call_tool, list_tasks
 
@@ -265,6 +265,9 @@ class Turn:
         self.touched: list[int] = []
         # Set by a model turn that is cancelled mid-stream: what to store (see ``_run_unlocked``).
         self.interrupted: Outcome | None = None
+        # What references meant, found once (``prepare``, before the write transaction).
+        self._resolved: dict[tuple[TaskRef, bool | None], list[int]] = {}
+        self._fits: dict[str, list[int]] = {}
 
     @property
     def tz(self):
@@ -298,12 +301,40 @@ class Turn:
             db.session.scalars(select(Task).where(Task.user_id == self.user.id).order_by(Task.number))
         )
 
+    def prepare(self, parsed: ParsedIntent) -> None:
+        """Resolve the message's title references and done-statements now, before the write
+        transaction: matching words against every title is the costly part of a turn, and
+        inside the transaction it held the database's write lock (on SQLite, every writer's).
+        The turn then reads the tasks as they were when the message came."""
+        for step in (parsed, parsed.then):
+            if step is None:
+                continue
+            prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(step.intent)
+            for ref in step.refs:
+                if step.statement:
+                    self.fits(ref.title or "")
+                elif ref.title:
+                    self.resolve(ref, prefer)
+
+    def fits(self, statement: str) -> list[int]:
+        """Open tasks a statement that something is done fits (``matching.done_fits``)."""
+        if statement not in self._fits:
+            open_tasks = {task.number: task.title for task in self.user_tasks() if not task.completed}
+            self._fits[statement] = done_fits(statement, open_tasks)
+        return list(self._fits[statement])
+
     def resolve(self, ref: TaskRef, prefer_completed: bool | None = None) -> list[int]:
         """Task numbers a reference may mean: one, several (ask which), or none.
 
         ``prefer_completed`` narrows a title match to open (False) or done (True) tasks when
         any of those match, so "check off milk" skips the milk task already checked off.
+        A title's answer is kept for the turn (see ``prepare``).
         """
+        if ref.title and ref.number is None and not (ref.pronoun or ref.last or ref.ordinal is not None):
+            key = (ref, prefer_completed)
+            if key not in self._resolved:
+                self._resolved[key] = self._match(ref.title, prefer_completed)
+            return list(self._resolved[key])
         if ref.number is not None:
             return [ref.number]
         last = [int(n) for n in self.state.get("last_tasks", [])]
@@ -315,15 +346,16 @@ class Turn:
                 return (last if len(last) > 1 else self.listed())[-1:]
             shown = last if len(last) >= ref.ordinal else self.listed()
             return [shown[ref.ordinal - 1]] if 0 < ref.ordinal <= len(shown) else []
-        if not ref.title:
-            return []
+        return []
+
+    def _match(self, title: str, prefer_completed: bool | None) -> list[int]:
         tasks = self.user_tasks()
         if prefer_completed is not None:
             preferred = {task.number: task.title for task in tasks if task.completed == prefer_completed}
-            found = match_title(ref.title, preferred)
+            found = match_title(title, preferred)
             if found:
                 return found
-        return match_title(ref.title, {task.number: task.title for task in tasks})
+        return match_title(title, {task.number: task.title for task in tasks})
 
     def listed(self) -> list[int]:
         """The user's task numbers in the order "show my tasks" lists them."""
@@ -529,6 +561,8 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
             yield from _run_unlocked(turn, lambda turn: llm.decide(turn, decide), start.user_message_id)
         else:
             parsed = parse(turn)  # before the write transaction: the parser reads no rows
+            if not isinstance(parsed, reminder_talk.ReminderRequest):
+                turn.prepare(parsed)  # and the references are matched before it too
             yield from _run(turn, lambda turn: act_on(turn, parsed), start.user_message_id, started)
 
     return events()

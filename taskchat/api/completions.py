@@ -16,7 +16,7 @@ from flask import Response, jsonify, request
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from .. import sse
+from .. import public_ids, sse
 from ..agent import TextDelta, TurnDone, llm, process_request, run_turn, start_turn
 from ..errors import APIError, validation_details
 from . import bp
@@ -111,7 +111,7 @@ def complete(body: dict[str, Any]) -> Response:
     if data.stream:
         start = start_turn(current_user.id, text, conversation_id)
         events = sse.opened_with(Opening(), run_turn(get_current_user(), start))
-        encoder = CompletionEncoder(f"chatcmpl-{start.user_message_id}")
+        encoder = CompletionEncoder(f"chatcmpl-{public_ids.opaque(start.user_message_id)}")
         return sse.stream_response(
             events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)},
             cancellable=llm.enabled(),  # a client that hangs up stops the model, as ChatKit's Stop does
@@ -119,7 +119,7 @@ def complete(body: dict[str, Any]) -> Response:
 
     reply = process_request(current_user, text, conversation_id)
     completion = ChatCompletion(
-        id=str(reply.message_id),
+        id=f"chatcmpl-{public_ids.opaque(reply.message_id)}",
         created=int(time.time()),
         choices=[CompletionChoice(message=CompletionChoiceMessage(content=reply.response))],
     )

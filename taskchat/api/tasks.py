@@ -6,6 +6,7 @@ from flask_jwt_extended import current_user, jwt_required
 
 from ..agent.tools import (
     TaskNotFound,
+    TaskQuotaReached,
     ToolContext,
     ToolError,
     add_task,
@@ -32,6 +33,8 @@ def _run(tool, **arguments):
             return tool(_context(), **arguments)
     except TaskNotFound as exc:
         raise APIError(404, "task_not_found", str(exc)) from exc
+    except TaskQuotaReached as exc:
+        raise APIError(422, "task_limit_reached", str(exc)) from exc
     except ToolError as exc:
         raise APIError(422, "invalid_fields", str(exc)) from exc
 
