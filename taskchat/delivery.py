@@ -134,8 +134,8 @@ _MARK_SENT = (
 )
 
 
-def deliver(ids: list[int], token: str, clock: Clock = _utcnow) -> Delivered:
-    """Deliver the reminders this worker claimed (``claim``)."""
+def deliver(ids: list[int], token: str, clock: Clock = _utcnow, claimed_at: datetime | None = None) -> Delivered:
+    """Deliver the reminders this worker claimed (``claim``, at ``claimed_at``)."""
     done = Delivered(claimed=len(ids))
     if not ids:
         return done
@@ -162,11 +162,12 @@ def deliver(ids: list[int], token: str, clock: Clock = _utcnow) -> Delivered:
             )
     for _ in range(done.notices):
         SENT.labels(channel="app").inc()
-    renewed = clock()
+    # The lease runs from the claim, not from here: the notices above took time already.
+    renewed = claimed_at or clock()
     sent: list[dict[str, Any]] = []
     with Mailer() as mailer:
         for reminder, task, user in by_email:
-            if clock() - renewed > LEASE / 3:
+            if clock() - renewed > LEASE / 4:
                 # A long batch keeps its claims: another worker must not take them over while
                 # this one is still sending (it would send them too).
                 renewed = clock()
@@ -363,10 +364,11 @@ def deliver_due(clock: Clock = _utcnow, batch: int = BATCH, rounds: int = 1000) 
         if added < NOTICE_BATCH:
             break
     for _ in range(rounds):
-        ids = claim(clock(), token, batch)
+        claimed_at = clock()
+        ids = claim(claimed_at, token, batch)
         if not ids:
             break
-        done = deliver(ids, token, clock)
+        done = deliver(ids, token, clock, claimed_at)
         for name in ("claimed", "notices", "emails", "retries", "failed"):
             setattr(total, name, getattr(total, name) + getattr(done, name))
         db.session.remove()
