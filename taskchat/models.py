@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     false,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,10 +33,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import passwords, public_ids, transactions
 from .extensions import db
+from .recurrence import describe as describe_rule
 
 PRIORITIES = ("none", "low", "medium", "high")
 ROLES = ("user", "assistant")
 TOOL_STATUSES = ("success", "error")
+REMINDER_STATES = ("pending", "sent", "failed", "cancelled")
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -76,6 +79,12 @@ class User(db.Model):
     # carries an older one is revoked (one column instead of a list of every token handed out).
     token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Reminder settings: email on/off, and the reminder every new task with a due time gets
+    # (minutes before it; None: none unless asked for).
+    email_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    default_reminder_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The secret of the user's iCalendar feed URL (None: no feed); rotating replaces it.
+    calendar_secret: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     tasks: WriteOnlyMapped[Task] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -165,7 +174,11 @@ class Task(db.Model):
     priority: Mapped[str] = mapped_column(String(10), default="none")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_has_time: Mapped[bool] = mapped_column(Boolean, default=False)
-    recurrence: Mapped[str | None] = mapped_column(String(32))
+    # An RFC 5545 RRULE value ("FREQ=WEEKLY;BYDAY=MO"), anchored at due_at (taskchat.recurrence).
+    recurrence: Mapped[str | None] = mapped_column(String(255))
+    # A repeating task stays open; each completion moves it on and is counted here.
+    completion_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -187,6 +200,9 @@ class Task(db.Model):
             "due_at": self.due_at.isoformat() if self.due_at else None,
             "due_has_time": self.due_has_time,
             "recurrence": self.recurrence,
+            "recurrence_text": describe_rule(self.recurrence),
+            "completion_count": self.completion_count or 0,
+            "last_completed_at": self.last_completed_at.isoformat() if self.last_completed_at else None,
             "tags": list(self.tags or []),
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
@@ -316,3 +332,85 @@ class RevokedToken(db.Model):
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(db.Model):
+    """A moment to remind the user of a task: absolute (``remind_at``) or ``before_due_minutes``
+    before the task's due time (``remind_at`` is then kept in step with the due time).
+
+    Delivery (``taskchat.delivery``) claims due pending reminders with a short lease
+    (``claimed_until``), so a worker that dies mid-send leaves the reminder to be claimed
+    again: at least once. Its in-app notice is unique per reminder and time, so a repeat is
+    harmless there, and an email carries a Message-ID made from the same pair.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint(f"state IN {REMINDER_STATES}", name="state"),
+        # Reminder ids are public (/reminders/<id>): SQLite must not hand a deleted one out again.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    before_due_minutes: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Email retries wait until then (backoff); the in-app notice is already out.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    # Cancelled because its task was completed or deleted: reopening (undo) re-arms it.
+    cancelled_with_task: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task: Mapped[Task] = relationship()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "task_number": self.task.number,
+            "remind_at": self.remind_at.isoformat(),
+            "before_due_minutes": self.before_due_minutes,
+            "state": self.state,
+            "attempts": self.attempts,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "last_error": self.last_error,
+        }
+
+
+class Notification(db.Model):
+    """A reminder that came due, shown in the app until read: one per reminder and moment
+    (the unique pair makes a repeated delivery a no-op)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("reminder_id", "remind_at"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    reminder: Mapped[Reminder] = relationship()
+    task: Mapped[Task] = relationship()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reminder_id": self.reminder_id,
+            "task_number": self.task.number,
+            "title": self.title,
+            "remind_at": self.remind_at.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "read": self.read_at is not None,
+            "email": {"state": self.reminder.state, "attempts": self.reminder.attempts,
+                      "error": self.reminder.last_error},
+        }

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from . import recurrence as _recurrence
 
 Priority = Literal["none", "low", "medium", "high"]
 
@@ -25,6 +35,25 @@ def _not_blank(value: str) -> str:
         raise ValueError("must not be blank")
     return value
 
+
+def _rrule(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        return _recurrence.normalize(value)
+    except _recurrence.InvalidRule as exc:
+        raise ValueError(f"must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO: {exc}") from exc
+
+
+# Stated in the document as an RRULE-shaped pattern; ``recurrence.normalize`` checks the rest
+# (that dateutil reads it and that it ever happens).
+RRULE_PATTERN = _recurrence.RRULE_PATTERN
+Recurrence = Annotated[
+    str,
+    AfterValidator(_rrule),
+    Field(max_length=_recurrence.MAX_LENGTH, json_schema_extra={"pattern": RRULE_PATTERN},
+          description="An RFC 5545 RRULE without DTSTART, anchored at the due time, e.g. FREQ=WEEKLY;BYDAY=MO."),
+]
 
 NonBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]
 Tag = Annotated[NonBlank, Field(max_length=64)]
@@ -73,7 +102,7 @@ class TaskCreate(Strict):
     due_at: AwareDatetime | None = None
     due_has_time: bool = True
     tags: list[Tag] = Field(default_factory=list, max_length=50)
-    recurrence: str | None = Field(default=None, max_length=32)
+    recurrence: Recurrence | None = None
 
     @field_validator("due_at", mode="before")
     @classmethod
@@ -118,3 +147,60 @@ class TaskRestore(TaskCreate):
 
     number: int = TaskNumberField
     completed: bool = False
+    reminders: list[dict[str, Any]] | None = Field(default=None, max_length=20)
+
+
+class TaskUndoCompletion(Strict):
+    """A repeating task put back on the occurrence a completion moved it from (undo)."""
+
+    number: int = TaskNumberField
+    before: dict[str, Any]
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+MAX_BEFORE_DUE_MINUTES = 60 * 24 * 366
+
+
+class ReminderCreate(Strict):
+    """A reminder at a moment, or some minutes before the task's due time (exactly one)."""
+
+    # The document says "exactly one of the two" (oneOf), as the validator below enforces.
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={"oneOf": [{"required": ["remind_at"]}, {"required": ["before_due_minutes"]}]},
+    )
+
+    # Typed without None: either field is given with a value or left out.
+    remind_at: AwareDatetime = Field(default=None, description="ISO 8601 with an offset.")  # type: ignore[assignment]
+    before_due_minutes: int = Field(default=None, ge=0, le=MAX_BEFORE_DUE_MINUTES)  # type: ignore[assignment]
+
+    @field_validator("remind_at", mode="before")
+    @classmethod
+    def parse_remind_at(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise ValueError("must be an ISO 8601 time with an offset") from exc
+        return value
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> ReminderCreate:
+        if (self.remind_at is None) == (self.before_due_minutes is None):
+            raise ValueError("give either remind_at or before_due_minutes")
+        return self
+
+
+class TaskReminderCreate(ReminderCreate):
+    """Tool arguments: which task, and when."""
+
+    number: int = Field(ge=1, description="The task's number as the user sees it.")
+
+
+class RemindersQuery(Strict):
+    number: int | None = Field(default=None, ge=1, description="Only this task's reminders; all pending ones without it.")
+
+
+class ReminderRef(Strict):
+    reminder_id: int = Field(ge=1, description="The reminder's id, as list_reminders gives it.")

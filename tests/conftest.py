@@ -169,6 +169,8 @@ def gunicorn_server(database_url: str, log_dir: Path, **env: str):
         "TASKCHAT_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "TASKCHAT_THREADS": "8",
+        # The job consumer only where a test asks for it (it would deliver the suite's reminders).
+        "TASKCHAT_JOBS": "off",
         **env,
     }
     with open(log_dir / "server.log", "w") as log:

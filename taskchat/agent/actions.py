@@ -45,9 +45,10 @@ CONFIRM_CHOICES = [Choice("Yes, delete them", "yes"), Choice("No, keep them", "n
 
 UNDO_INTENT = {
     "delete_task": "DELETE", "restore_task": "CREATE", "complete_task": "COMPLETE",
-    "uncomplete_task": "UNCOMPLETE", "update_task": "UPDATE",
+    "uncomplete_task": "UNCOMPLETE", "update_task": "UPDATE", "undo_completion": "UNCOMPLETE",
+    "delete_reminder": "REMIND", "add_reminder": "REMIND",
 }
-_RESTORED = ("number", "title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
+_RESTORED = ("number", "title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed", "reminders")
 _UPDATE_BACK = ("title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
 
 TOOL_FOR = {
@@ -92,7 +93,10 @@ def _write(turn: Turn, undo: list[dict[str, Any]], name: str, **arguments: Any) 
     if name == "add_task":
         undo.append({"tool": "delete_task", "args": {"number": number}})
     elif name == "delete_task":
-        undo.append({"tool": "restore_task", "args": {key: output[key] for key in _RESTORED}})
+        undo.append({"tool": "restore_task", "args": {key: output[key] for key in _RESTORED if key in output}})
+    elif name == "complete_task" and output.get("repeated"):
+        # A repeating task moved on: undo puts it (and its reminders) back where it was.
+        undo.append({"tool": "undo_completion", "args": {"number": number, "before": output["repeated"]}})
     elif name in ("complete_task", "uncomplete_task") and not output.get("already"):
         back = "uncomplete_task" if name == "complete_task" else "complete_task"
         undo.append({"tool": back, "args": {"number": number}})

@@ -25,7 +25,17 @@ from .. import transactions
 from ..converters import MAX_PATH_INT
 from ..extensions import db
 from ..models import PRIORITIES, Task, User, utcnow
-from ..schemas import TaskChange, TaskCreate, TaskNumber, TaskQuery, TaskRestore, TaskSearch
+from ..recurrence import InvalidRule
+from ..recurrence import normalize as normalize_rule
+from ..schemas import (
+    TaskChange,
+    TaskCreate,
+    TaskNumber,
+    TaskQuery,
+    TaskRestore,
+    TaskSearch,
+    TaskUndoCompletion,
+)
 
 MAX_TITLE = 500
 
@@ -180,6 +190,16 @@ def _parse_due(value: str | datetime | None) -> datetime | None:
     return due.astimezone(UTC)
 
 
+def _check_recurrence(rule: str | None) -> str | None:
+    """A stored recurrence: a checked RRULE, or None."""
+    if not rule:
+        return None
+    try:
+        return normalize_rule(rule)
+    except InvalidRule as exc:
+        raise ToolError(f"recurrence {exc}.") from exc
+
+
 def _check_priority(priority: str) -> str:
     if priority not in PRIORITIES:
         raise ToolError(f"Priority must be one of {', '.join(PRIORITIES)}.")
@@ -211,7 +231,8 @@ def _new_task(
         due_at=_parse_due(due_at),
         due_has_time=bool(due_has_time),
         tags=_clean_tags(tags),
-        recurrence=recurrence or None,
+        recurrence=_check_recurrence(recurrence),
+        completion_count=0,
         created_at=now,
         updated_at=now,
     )
@@ -249,7 +270,13 @@ def add_task(
     set_committed_value(ctx.user, "last_task_number", number)
     _check_quota(held)
     task = _new_task(ctx, number, title, description, priority, due_at, due_has_time, tags, recurrence)
-    return _insert(task)
+    stored = _insert(task)
+    if ctx.user.default_reminder_minutes is not None and task.due_at is not None and task.due_has_time:
+        # The user's default reminder (settings); only then a statement more than a plain add.
+        from ..reminders import add as add_reminder_to
+
+        add_reminder_to(ctx.user, get_task(ctx, task.number), before_due_minutes=ctx.user.default_reminder_minutes, now=ctx.now)
+    return stored
 
 
 def _check_quota(held: int) -> None:
@@ -362,14 +389,35 @@ def search_tasks(ctx: ToolContext, query: str) -> dict[str, Any]:
     return list_tasks(ctx, q=query)
 
 
-@tool("Mark a task as completed.", TaskNumber)
+@tool("Mark a task as completed. A repeating task moves to its next occurrence instead.", TaskNumber)
 def complete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
     task = get_task(ctx, number)
     was = task.completed
+    repeated = None
     if not was:
-        task.set_completed(True)
+        repeated = _complete(ctx, task)
     db.session.flush()
-    return {**task.to_dict(), "already": was}
+    return {**task.to_dict(), "already": was, **({"repeated": repeated} if repeated else {})}
+
+
+def _complete(ctx: ToolContext, task: Task) -> dict[str, Any] | None:
+    """Complete ``task`` (and cancel its pending reminders), or, when it repeats, move it to its
+    next occurrence: then what undo needs to put it back."""
+    from .. import reminders
+
+    before = reminders.snapshot(task) if task.recurrence and task.due_at else None
+    if before is not None and reminders.advance(ctx.user, task, ctx.now):
+        return before
+    task.set_completed(True)
+    reminders.cancel_with_task(task)
+    return None
+
+
+def _reopen(task: Task) -> None:
+    from .. import reminders
+
+    task.set_completed(False)
+    reminders.rearm_with_task(task)
 
 
 @tool("Mark a completed task as not completed again.", TaskNumber)
@@ -377,9 +425,18 @@ def uncomplete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
     task = get_task(ctx, number)
     was = not task.completed
     if task.completed:
-        task.set_completed(False)
+        _reopen(task)
     db.session.flush()
     return {**task.to_dict(), "already": was}
+
+
+@tool("Put a repeating task back on the occurrence it was completed from (undo).", TaskUndoCompletion, offered=False)
+def undo_completion(ctx: ToolContext, number: int, before: dict[str, Any]) -> dict[str, Any]:
+    from .. import reminders
+
+    task = get_task(ctx, number)
+    reminders.undo_advance(ctx.user, task, before)
+    return task.to_dict()
 
 
 UPDATABLE = ("title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
@@ -401,6 +458,9 @@ def update_task(ctx: ToolContext, number: int, **changes: Any) -> dict[str, Any]
     if "due_at" in changes:
         task.due_at = _parse_due(changes["due_at"])
         task.due_has_time = bool(changes.get("due_has_time", False)) if task.due_at else False
+        from ..reminders import due_changed
+
+        due_changed(task)
     elif "due_has_time" in changes:
         task.due_has_time = bool(changes["due_has_time"])
     if "tags" in changes:
@@ -409,9 +469,12 @@ def update_task(ctx: ToolContext, number: int, **changes: Any) -> dict[str, Any]
         removed = set(_clean_tags(changes.get("remove_tags")))
         task.tags = [t for t in _clean_tags((task.tags or []) + _clean_tags(changes.get("add_tags"))) if t not in removed]
     if "recurrence" in changes:
-        task.recurrence = changes["recurrence"] or None
+        task.recurrence = _check_recurrence(changes["recurrence"])
     if "completed" in changes and bool(changes["completed"]) != task.completed:
-        task.set_completed(bool(changes["completed"]))
+        if changes["completed"]:
+            _complete(ctx, task)
+        else:
+            _reopen(task)
     db.session.flush()
     after = task.to_dict()
     changed = sorted(k for k in after if k != "updated_at" and after[k] != before[k])
@@ -420,8 +483,11 @@ def update_task(ctx: ToolContext, number: int, **changes: Any) -> dict[str, Any]
 
 @tool("Delete a task.", TaskNumber)
 def delete_task(ctx: ToolContext, number: int) -> dict[str, Any]:
+    from ..reminders import pending_specs
+
     task = get_task(ctx, number)
-    data = task.to_dict()
+    # What undo recreates: the reminders that had not fired yet.
+    data = {**task.to_dict(), "reminders": pending_specs(task)}
     db.session.delete(task)
     db.session.flush()
     return data
@@ -449,6 +515,7 @@ def restore_task(
     tags: list[str] | None = None,
     recurrence: str | None = None,
     completed: bool = False,
+    reminders: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     # Numbers are never reused, so a deleted task's number is free unless it was never taken.
     taken = db.session.scalar(select(Task.id).where(Task.user_id == ctx.user.id, Task.number == int(number)))
@@ -456,7 +523,14 @@ def restore_task(
         raise ToolError(f"Task {number} can't be put back.")
     task = _new_task(ctx, int(number), title, description, priority, due_at, due_has_time, tags, recurrence)
     task.set_completed(bool(completed))
-    return _insert(task)
+    stored = _insert(task)
+    if reminders and not completed:
+        from ..reminders import add as add_reminder_to
+
+        restored = get_task(ctx, task.number)
+        for spec in reminders:
+            add_reminder_to(ctx.user, restored, now=ctx.now, **spec)
+    return stored
 
 
 def offered_tools() -> list[Tool]:
@@ -474,3 +548,6 @@ def call_tool(ctx: ToolContext, name: str, arguments: Any) -> Any:
         names = ", ".join(tool.name for tool in offered_tools())
         raise ToolError(f"There is no tool called {name!r}; the tools are {names}.")
     return found.function(ctx, **found.validate(arguments))
+
+
+from . import reminder_tools  # noqa: E402,F401  (the reminder tools register themselves here)

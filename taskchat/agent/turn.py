@@ -35,7 +35,7 @@ from .. import transactions
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import writing
-from . import llm
+from . import llm, reminder_talk
 from .actions import Outcome, act
 from .events import (
     Reply,
@@ -541,15 +541,22 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
     """Answer the stored user message of ``start``: tool events, the reply announced, its
     words, then done (after the commit)."""
 
-    def parse(turn: Turn) -> ParsedIntent:
+    def parse(turn: Turn) -> ParsedIntent | reminder_talk.ReminderRequest:
         # The user's tasks are read only if a reading needs them (most messages never do).
         def tasks() -> list[TaskView]:
             return [TaskView(task.number, task.title, task.completed) for task in turn.user_tasks()]
 
-        return parse_intent(start.text, ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state, load_tasks=tasks))
+        context = ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state, load_tasks=tasks)
+        # Reminder phrasings first (their own module); everything else goes to the parser.
+        return reminder_talk.read(start.text, context) or parse_intent(start.text, context)
+
+    def act_on(turn: Turn, parsed):
+        if isinstance(parsed, reminder_talk.ReminderRequest):
+            return reminder_talk.act(turn, parsed)
+        return act(turn, parsed)
 
     def decide(turn: Turn):
-        return (yield from act(turn, parse(turn)))
+        return (yield from act_on(turn, parse(turn)))
 
     def events() -> Iterator[TurnEvent]:
         started = time.perf_counter()
@@ -558,8 +565,9 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
             yield from _run_unlocked(turn, lambda turn: llm.decide(turn, decide), start.user_message_id)
         else:
             parsed = parse(turn)  # before the write transaction: the parser writes nothing
-            turn.prepare(parsed)  # and the references are matched before it too
-            yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id, started)
+            if not isinstance(parsed, reminder_talk.ReminderRequest):
+                turn.prepare(parsed)  # and the references are matched before it too
+            yield from _run(turn, lambda turn: act_on(turn, parsed), start.user_message_id, started)
 
     return events()
 

@@ -37,7 +37,7 @@ from ..services import MAX_MESSAGE_CHARS, check_message
 
 Intent = Literal[
     "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
-    "SEARCH", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
+    "SEARCH", "UNDO", "REMIND", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
 ]
 
 
@@ -135,6 +135,37 @@ class MeResponse(Out):
     user: UserOut
 
 
+class AccountOut(Out):
+    """``GET /api/v1/me``: who, and the settings reminders and dates depend on."""
+
+    user: UserOut
+    timezone: str
+    email_reminders: bool
+    default_reminder_minutes: int | None
+    # The secret iCalendar feed URL (null: no feed); rotate or revoke it with PATCH.
+    calendar_url: str | None
+
+
+def _zone_enum(schema: dict[str, Any]) -> None:
+    schema.update(enum=sorted(known_timezones()))
+
+
+class MeUpdate(Strict):
+    timezone: str = Field(default=None, json_schema_extra=_zone_enum)  # type: ignore[assignment]
+    email_reminders: bool = None  # type: ignore[assignment]
+    default_reminder_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 366)
+    calendar: Literal["rotate", "revoke"] = Field(
+        default=None, description="rotate: a new feed URL (the old one stops working); revoke: no feed."
+    )  # type: ignore[assignment]
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        if value not in known_timezones():
+            raise ValueError("unknown IANA time zone")
+        return value
+
+
 class OkResponse(Out):
     ok: bool = True
 
@@ -207,6 +238,10 @@ class TaskOut(Out):
     due_at: datetime | None
     due_has_time: bool
     recurrence: str | None
+    # The rule in words ("every week on Monday"); due_at is then the next occurrence.
+    recurrence_text: str | None
+    completion_count: int
+    last_completed_at: datetime | None
     tags: list[str]
     created_at: datetime
     updated_at: datetime
@@ -214,6 +249,51 @@ class TaskOut(Out):
 
 class TaskList(Out):
     tasks: list[TaskOut]
+
+
+# --- reminders and notifications -----------------------------------------------------------
+
+
+class ReminderOut(Out):
+    id: int
+    task_number: int
+    remind_at: datetime
+    before_due_minutes: int | None
+    state: Literal["pending", "sent", "failed", "cancelled"]
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None
+
+
+class ReminderList(Out):
+    reminders: list[ReminderOut]
+
+
+class DeliveryOut(Out):
+    state: Literal["pending", "sent", "failed", "cancelled"]
+    attempts: int
+    error: str | None
+
+
+class NotificationOut(Out):
+    id: int
+    reminder_id: int
+    task_number: int
+    title: str
+    remind_at: datetime
+    created_at: datetime
+    read: bool
+    # The reminder's delivery (email retries, or failed after them).
+    email: DeliveryOut
+
+
+class NotificationList(Out):
+    notifications: list[NotificationOut]
+    unread: int
+
+
+class NotificationQuery(Query):
+    unread: bool = False
 
 
 

@@ -170,9 +170,32 @@ def respond(user: User, start: TurnStart, *, echo_user: bool = True) -> tuple[It
         if echo_user:
             yield ck.ThreadItemDoneEvent(item=user_item(start))
         yield CANCELLABLE if model else STREAM_OPTIONS
+        yield from due_notices(user)
         yield from run_turn(user, start)
 
     return events(), encoder
+
+
+def due_notices(user: User) -> Iterator[ck.NoticeEvent]:
+    """Reminders that came due since the user last looked, as ``notice`` events at the start of
+    the next reply (then read: the page's notices area shows them no more either)."""
+    from .. import reminders
+    from ..transactions import writing
+
+    found = reminders.notifications(user, unread_only=True, limit=5)
+    if not found:
+        return
+    events = []
+    for notice in found:
+        failed = notice.reminder.state == "failed"
+        message = f"**{notice.title}** (task {notice.task.number})"
+        if failed:
+            message += " — the reminder email could not be sent."
+        events.append(ck.NoticeEvent(level="warning" if failed else "info", title="Reminder", message=message))
+    with writing():
+        for notice in found:
+            reminders.mark_read(user, notice.id)
+    yield from events
 
 
 def act(

@@ -45,8 +45,10 @@ def _chat_page(conversation):
     if is_htmx():
         # Switching conversations from the side list: the middle column and the list.
         return render_template("_conversation_switch.html", **context)
+    from .notices import notices_context
+
     return render_template(
-        "chat.html", panel=task_panel(current_user), page_path=request.path, **context
+        "chat.html", panel=task_panel(current_user), page_path=request.path, **context, **notices_context()
     )
 
 

@@ -37,6 +37,7 @@ def api_operations(app, number: int = 1, conversation_id: str | None = None):
         if not rule.rule.startswith("/api/") or rule.rule in PUBLIC:
             continue
         path = rule.rule.replace("<int:number>", str(number)).replace("<conversation_id>", conversation_id)
+        path = path.replace("<int:reminder_id>", str(number)).replace("<int:notification_id>", str(number))
         assert "<" not in path, f"a new kind of path parameter: {rule.rule}"
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path

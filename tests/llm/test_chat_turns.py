@@ -54,6 +54,7 @@ def test_text_only_turn_names_the_model_and_its_tokens(app, auth, chat, fake_llm
     assert sent["messages"][-1] == {"role": "user", "content": "hi there"}
     assert {tool["function"]["name"] for tool in sent["tools"]} == {
         "add_task", "list_tasks", "search_tasks", "complete_task", "uncomplete_task", "update_task", "delete_task",
+        "add_reminder", "list_reminders", "delete_reminder",
     }
 
 
