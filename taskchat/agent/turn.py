@@ -488,21 +488,23 @@ def _done(turn: Turn, outcome: Outcome, message_id: int, started: float, user_me
     return TurnDone(reply)
 
 
-def _as_user(user: User | str) -> User:
-    """The user as a row of this session: loaded by id, or an already loaded row merged
-    without a query (a turn in a worker thread has a session of its own). Callers pass the
-    row (``get_current_user()``), never the ``current_user`` proxy: a worker has no request."""
-    if not isinstance(user, User):
-        found = db.session.get(User, user)
-        if found is None:
-            raise LookupError(f"no user {user}")
-        return found
-    if user in db.session:
-        return user
-    return db.session.merge(user, load=False)
+def _load_user(user_id: str) -> User:
+    """The user's row in this session, by id.
+
+    Entry points take the id, never a row or flask-jwt-extended's ``current_user``: a model's
+    turn runs in a worker thread, which has no request (the proxy raises there) and a session
+    of its own (a row of the request's session does not belong to it). In the request's own
+    thread the row is already in the session's identity map, so this costs no query.
+    """
+    if not isinstance(user_id, str):
+        raise TypeError(f"a turn takes the user's id, not {type(user_id).__name__}")
+    found = db.session.get(User, user_id)
+    if found is None:
+        raise LookupError(f"no user {user_id}")
+    return found
 
 
-def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) -> Iterator[TurnEvent]:
+def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Iterator[TurnEvent]:
     """Answer the stored user message of ``start``: tool events, the reply announced, its
     words, then done (after the commit)."""
 
@@ -513,7 +515,7 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
         return (yield from act(turn, parse(turn)))
 
     def events() -> Iterator[TurnEvent]:
-        turn = Turn(_as_user(user), start.conversation_id, start.state, now, start.title)
+        turn = Turn(_load_user(user_id), start.conversation_id, start.state, now, start.title)
         if llm.enabled():
             yield from _run_unlocked(turn, lambda turn: llm.decide(turn, decide), start.user_message_id)
         else:
@@ -524,7 +526,7 @@ def run_turn(user: User | str, start: TurnStart, now: datetime | None = None) ->
 
 
 def run_action(
-    user: User | str,
+    user_id: str,
     conversation_id: str | uuid.UUID,
     intent: str,
     number: int,
@@ -537,7 +539,7 @@ def run_action(
         return (yield from act(turn, parsed))
 
     def events() -> Iterator[TurnEvent]:
-        row = _as_user(user)
+        row = _load_user(user_id)
         wanted = as_conversation_id(conversation_id)
         state = db.session.scalar(
             select(Conversation.state).where(Conversation.id == wanted, Conversation.user_id == row.id)
@@ -561,12 +563,11 @@ def finish(events: Iterable[TurnEvent]) -> Reply:
 
 
 def process_request(
-    user: User | str,
+    user_id: str,
     message: str,
     conversation_id: str | uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> Reply:
     """One whole turn, synchronously: store the message, act, store and return the reply."""
-    user_id = user.id if isinstance(user, User) else user
     start = start_turn(user_id, message, conversation_id)
-    return finish(run_turn(user, start, now=now))
+    return finish(run_turn(user_id, start, now=now))

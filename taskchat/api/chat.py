@@ -29,4 +29,4 @@ def chat_payload(reply: Reply) -> dict:
 def chat():
     """Run one chat turn and answer with the reply and what the agent did."""
     data = json_body(ChatRequest)
-    return chat_payload(process_request(current_user, message_text(data.message), data.conversation_id))
+    return chat_payload(process_request(current_user.id, message_text(data.message), data.conversation_id))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response
-from flask_jwt_extended import current_user, get_current_user, jwt_required
+from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
 from .. import sse
@@ -126,7 +126,7 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
             422, "streaming_action", f"{CHOICE_ACTION} is answered with a stream: send it as threads.custom_action."
         )
     conversation, intent, number, widget_message_id = _action(req.params)
-    finish(run_action(current_user, conversation.id, intent, number))
+    finish(run_action(current_user.id, conversation.id, intent, number))
     updated = None
     if widget_message_id is not None:
         updated = store.refresh_task_list(current_user.id, widget_message_id)
@@ -134,6 +134,12 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
 
 
 # --- streams -------------------------------------------------------------------------------
+# A stream's events may run in a worker thread (a model's turn), where there is no request:
+# they get plain values (the user's id and zone), never the ``current_user`` proxy.
+
+
+def _zone():
+    return store.zone(current_user.timezone)
 
 
 def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], cancellable: bool = False) -> Response:
@@ -153,7 +159,7 @@ def _user_text(message_input: ck.UserMessageInput) -> str:
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:
     start = start_turn(current_user.id, _user_text(req.params.input))
-    return stream(responder.respond(get_current_user(), start), cancellable=llm.enabled())
+    return stream(responder.respond(current_user.id, _zone(), start), cancellable=llm.enabled())
 
 
 def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
@@ -161,7 +167,7 @@ def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
     if conversation_id is None:
         raise store.NotFound(req.params.thread_id)
     start = start_turn(current_user.id, _user_text(req.params.input), conversation_id)
-    return stream(responder.respond(get_current_user(), start), cancellable=llm.enabled())
+    return stream(responder.respond(current_user.id, _zone(), start), cancellable=llm.enabled())
 
 
 def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
@@ -184,7 +190,7 @@ def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
         state=dict(conversation.state or {}),
         conversation_created_at=conversation.created_at,
     )
-    return stream(responder.respond(get_current_user(), start, echo_user=False), cancellable=llm.enabled())
+    return stream(responder.respond(current_user.id, _zone(), start, echo_user=False), cancellable=llm.enabled())
 
 
 def _action(params: ck.ThreadCustomActionParams):
@@ -212,7 +218,7 @@ def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
     if req.params.action.type == CHOICE_ACTION:
         return pick_choice(req.params)
     conversation, intent, number, widget_message_id = _action(req.params)
-    return stream(responder.act(get_current_user(), conversation.id, intent, number, widget_message_id))
+    return stream(responder.act(current_user.id, _zone(), conversation.id, intent, number, widget_message_id))
 
 
 def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
@@ -222,11 +228,11 @@ def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
         question, text = choices.picked(conversation, params.item_id, params.action.payload)
     except choices.ChoiceError as exc:
         raise APIError(422, exc.code, str(exc)) from exc
-    answered = choices.answered(question, store.zone(current_user.timezone))
+    answered = choices.answered(question, _zone())
     if not store.is_latest(conversation, question):
         return stream(choices.too_late(answered))
     start = start_turn(current_user.id, text, conversation.id)
-    return stream(choices.answer(current_user, start, answered))
+    return stream(choices.answer(current_user.id, _zone(), start, answered))
 
 
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:

@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Literal
 
 from flask import Response, jsonify, request
-from flask_jwt_extended import current_user, get_current_user, jwt_required
+from flask_jwt_extended import current_user, jwt_required
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from .. import sse
@@ -110,14 +110,14 @@ def complete(body: dict[str, Any]) -> Response:
     conversation_id = conversation_header()
     if data.stream:
         start = start_turn(current_user.id, text, conversation_id)
-        events = sse.opened_with(Opening(), run_turn(get_current_user(), start))
+        events = sse.opened_with(Opening(), run_turn(current_user.id, start))
         encoder = CompletionEncoder(f"chatcmpl-{start.user_message_id}")
         return sse.stream_response(
             events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)},
             cancellable=llm.enabled(),  # a client that hangs up stops the model, as ChatKit's Stop does
         )
 
-    reply = process_request(current_user, text, conversation_id)
+    reply = process_request(current_user.id, text, conversation_id)
     completion = ChatCompletion(
         id=str(reply.message_id),
         created=int(time.time()),

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..agent import TurnStart
-from ..models import Conversation, Message, User
+from ..models import Conversation, Message
 from . import protocol, responder, store
 from .protocol import ck
 
@@ -49,10 +49,10 @@ def answered(question: Message, tz: ZoneInfo) -> ck.ThreadItemUpdatedEvent:
 
 
 def answer(
-    user: User, start: TurnStart, redraw: ck.ThreadItemUpdatedEvent
+    user_id: str, tz: ZoneInfo, start: TurnStart, redraw: ck.ThreadItemUpdatedEvent
 ) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
     """The question's buttons disabled, then the picked answer as the user's item and the turn."""
-    events, encoder = responder.respond(user, start)
+    events, encoder = responder.respond(user_id, tz, start)
 
     def with_redraw() -> Iterator[Any]:
         yield redraw

@@ -28,7 +28,6 @@ from ..agent import (
     run_action,
     run_turn,
 )
-from ..models import User
 from ..sse import frame
 from . import protocol, store
 from .protocol import ck
@@ -147,11 +146,16 @@ def user_item(start: TurnStart) -> ck.UserMessageItem:
     )
 
 
-def respond(user: User, start: TurnStart, *, echo_user: bool = True) -> tuple[Iterator[Any], ChatKitEncoder]:
-    """Answer a stored user message: the new thread, the user's item, options, then the turn."""
+def respond(
+    user_id: str, tz: ZoneInfo, start: TurnStart, *, echo_user: bool = True
+) -> tuple[Iterator[Any], ChatKitEncoder]:
+    """Answer a stored user message: the new thread, the user's item, options, then the turn.
+
+    Plain values only (the user's id and zone): the events may run in a worker thread.
+    """
     model = llm.enabled()
     encoder = ChatKitEncoder(
-        store.zone(user.timezone),
+        tz,
         created_title=start.created,
         thread_created_at=start.conversation_created_at,
         show_tools=model,
@@ -170,23 +174,23 @@ def respond(user: User, start: TurnStart, *, echo_user: bool = True) -> tuple[It
         if echo_user:
             yield ck.ThreadItemDoneEvent(item=user_item(start))
         yield CANCELLABLE if model else STREAM_OPTIONS
-        yield from run_turn(user, start)
+        yield from run_turn(user_id, start)
 
     return events(), encoder
 
 
 def act(
-    user: User, conversation_id: uuid.UUID, intent: str, number: int, widget_message_id: int | None
+    user_id: str, tz: ZoneInfo, conversation_id: uuid.UUID, intent: str, number: int, widget_message_id: int | None
 ) -> tuple[Iterator[Any], ChatKitEncoder]:
     """A widget button: run the action; once it has acted (before the reply), redraw the
     widget it came from in the same transaction; then the reply."""
-    encoder = ChatKitEncoder(store.zone(user.timezone))
+    encoder = ChatKitEncoder(tz)
 
     def events() -> Iterator[Any]:
         yield STREAM_OPTIONS
-        for event in run_action(user, conversation_id, intent, number):
+        for event in run_action(user_id, conversation_id, intent, number):
             if isinstance(event, ReplyStarted) and widget_message_id is not None:
-                item = store.refresh_task_list(user.id, widget_message_id)
+                item = store.refresh_task_list(user_id, widget_message_id)
                 if item is not None:
                     yield ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
             yield event

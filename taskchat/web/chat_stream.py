@@ -92,6 +92,6 @@ class PageEncoder:
 def stream_turn(user: User, start: TurnStart, *, csrf_token: str) -> Response:
     """The streamed answer to a user message that is already committed."""
     encoder = PageEncoder(user, start, csrf_token)
-    events = opened_with(TurnOpened(), run_turn(user, start))
+    events = opened_with(TurnOpened(), run_turn(user.id, start))
     # A page closed mid-answer stops the model, as ChatKit's Stop does.
     return stream_response(events, encoder, encoder.error_frame(), cancellable=llm.enabled())

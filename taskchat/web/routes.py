@@ -93,7 +93,7 @@ def send_message():
         return _refuse(str(exc), back)
 
     if not is_htmx():
-        reply = process_request(current_user, message, conversation_id)
+        reply = process_request(current_user.id, message, conversation_id)
         return redirect(
             url_for("web.conversation", conversation_id=reply.conversation_id, _anchor="latest"),
             code=303,
