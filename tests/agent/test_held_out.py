@@ -2,7 +2,8 @@
 
 These cases are never tuned on, so they measure how the agent does on wording it was not
 shaped around. ``everyday.jsonl`` was written before the parser work began; ``fresh.jsonl``
-was written later by someone who read neither the parser nor the other cases. They run
+was written later by someone who read neither the parser nor the other cases; ``phone.jsonl``
+(messages typed as on a phone: no apostrophes, typos, chat spelling) likewise, later still. They run
 through the real agent like the intent suite, but each file passes as a whole when its
 accuracy stays above a floor: the true figure is printed (``pytest -s``) and reported, not
 hidden behind the floor. Never edit a case after seeing its result.
@@ -16,8 +17,9 @@ from .conftest import HELD_OUT_DIR, load_cases
 from .test_intent_suite import check_case
 
 # Below what the agent reaches, so a regression fails without the floor inviting tuning to
-# the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before).
-FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75}
+# the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before;
+# phone: 166/301 before the phone-typing work).
+FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75, "phone.jsonl": 0.5}
 FILES = sorted(path.name for path in HELD_OUT_DIR.glob("*.jsonl"))
 
 
