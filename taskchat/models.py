@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     JSON,
@@ -43,6 +44,20 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A time zone by IANA name; UTC when unset or unknown (a name stored before its zone
+    left the system's database must not break the user's pages)."""
+    if not name:
+        return UTC_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # unknown, or not a zone name at all ("../x")
+        return UTC_ZONE
 
 
 class UTCDateTime(TypeDecorator):
@@ -107,6 +122,11 @@ class User(db.Model):
         # Known, not changed: assigning would make the flush write the row a second time.
         set_committed_value(self, "last_task_number", number)
         return number
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone (UTC when unset or unknown)."""
+        return zone(self.timezone)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -237,6 +257,11 @@ class Message(db.Model):
         passive_deletes=True,
         order_by="ToolCall.id",
     )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone (UTC when unset or unknown)."""
+        return zone(self.timezone)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -71,7 +71,10 @@ class TaskCreate(Strict):
     description: str | None = Field(default=None, max_length=10_000)
     priority: Priority = "none"
     due_at: AwareDatetime | None = None
-    due_has_time: bool = True
+    # Not given: the due moment has a time of day when there is one (the task service's rule).
+    due_has_time: bool | None = Field(
+        default=None, description="false when due_at stands for a whole day; default: true when due_at is given"
+    )
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     recurrence: str | None = Field(default=None, max_length=32)
 

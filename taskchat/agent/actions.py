@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import tasks as task_service
 from . import replies
 from .events import Choice, ToolFinished, TurnEvent
 from .events import TurnContext as Turn
 from .matching import done_fits, match_title, search_by_lemma
 from .parser import ParsedIntent
-from .tools import get_task
 
 MAX_CHOICES = 8
 _DUE_WINDOWS = {
@@ -83,7 +83,7 @@ def _write(turn: Turn, undo: list[dict[str, Any]], name: str, **arguments: Any) 
     """Call a tool that changes a task, noting in ``undo`` the call that would put it back."""
     before = None
     if name == "update_task":
-        before = get_task(turn.ctx, arguments["number"]).to_dict() if _exists(turn, arguments["number"]) else None
+        before = task_service.get(turn.ctx.user, arguments["number"]).to_dict() if _exists(turn, arguments["number"]) else None
     done = yield from turn.call(name, **arguments)
     output = done.output if done.status == "success" else None
     if not output:
@@ -158,10 +158,10 @@ def _create(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Gen
         title = parsed.args["title"]
         held = match_title(title, {task.number: task.title for task in turn.user_tasks() if not task.completed})
         if held:
-            tasks = [get_task(turn.ctx, number).to_dict() for number in held]
+            shown = [task_service.get(turn.ctx.user, number).to_dict() for number in held]
             turn.remember(held)
-            text = f"'{tasks[0]['title']}' is already on your list (task {tasks[0]['number']}), so I didn't add it again."
-            return Outcome(text, "SEARCH", {"kind": "task_list", "title": "Already on your list:", "tasks": tasks})
+            text = f"'{shown[0]['title']}' is already on your list (task {shown[0]['number']}), so I didn't add it again."
+            return Outcome(text, "SEARCH", {"kind": "task_list", "title": "Already on your list:", "tasks": shown})
     added = []
     for item in parsed.items or [parsed.args]:
         done = yield from _write(turn, undo, "add_task", **item)
@@ -297,7 +297,7 @@ def _numbers(turn: Turn, parsed: ParsedIntent, verb: str) -> list[int] | Outcome
 
 def _shifted(turn: Turn, number: int, minutes: int) -> dict[str, Any]:
     """``update_task`` arguments moving a task's due date by ``minutes`` (from today if it has none)."""
-    task = get_task(turn.ctx, number)
+    task = task_service.get(turn.ctx.user, number)
     local_today = turn.ctx.now.astimezone(turn.tz).replace(hour=0, minute=0, second=0, microsecond=0)
     base = task.due_at.astimezone(turn.tz) if task.due_at else local_today
     moved = (base.replace(tzinfo=None) + timedelta(minutes=minutes)).replace(tzinfo=turn.tz)

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, insert, select, update
 
-from .. import transactions
+from .. import tasks, transactions
 from ..extensions import db
 from ..models import Conversation, Message, Task, ToolCall, User, utcnow
 from ..transactions import writing
@@ -49,7 +49,7 @@ from .events import (
 )
 from .matching import match_title
 from .parser import ParseContext, ParsedIntent, TaskRef, parse_intent
-from .tools import TOOLS, ToolContext, ToolError, call_tool, list_tasks
+from .tools import TOOLS, ToolContext, call_tool
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def _call_tool(
                 output = call_tool(ctx, name, arguments)
             else:
                 output = TOOLS[name].function(ctx, **arguments)
-    except ToolError as exc:
+    except tasks.TaskError as exc:
         error = str(exc)
     except Exception as exc:  # a broken tool is recorded and answered, not a lost turn
         log.exception("tool %s failed", name)
@@ -294,9 +294,7 @@ class Turn:
             self.state["last_tasks"] = list(dict.fromkeys(numbers))
 
     def user_tasks(self) -> list[Task]:
-        return list(
-            db.session.scalars(select(Task).where(Task.user_id == self.user.id).order_by(Task.number))
-        )
+        return tasks.all_of(self.user)
 
     def resolve(self, ref: TaskRef, prefer_completed: bool | None = None) -> list[int]:
         """Task numbers a reference may mean: one, several (ask which), or none.
@@ -327,7 +325,7 @@ class Turn:
 
     def listed(self) -> list[int]:
         """The user's task numbers in the order "show my tasks" lists them."""
-        return [task["number"] for task in list_tasks(self.ctx)["tasks"]]
+        return [task.number for task in tasks.find(self.user, now=self.ctx.now)]
 
 
 def _words(text: str) -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""What the chat page shows, read through the agent and the API's own helpers.
+"""What the chat page shows, read through the task service and the conversation helpers.
 
 The views stay parse → call → respond; every read filters by the signed-in user.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..agent.tools import ToolContext, list_tasks
+from .. import tasks
 from ..models import Conversation, User
 from ..services import conversations_page
 
@@ -32,11 +32,10 @@ def sidebar(user_id: str) -> list[Conversation]:
 
 
 def task_panel(user: User) -> TaskPanel:
-    """Pending tasks (soonest due first) and completed ones, through the agent's own tool."""
-    ctx = ToolContext(user=user)
+    """Pending tasks (soonest due first) and completed ones, from the task service."""
     return TaskPanel(
-        pending=list_tasks(ctx, status="pending")["tasks"],
-        completed=list_tasks(ctx, status="completed")["tasks"],
+        pending=[task.to_dict() for task in tasks.find(user, status="pending")],
+        completed=[task.to_dict() for task in tasks.find(user, status="completed")],
     )
 
 

@@ -1,0 +1,366 @@
+"""The task service: creating, reading, changing, completing and deleting a user's tasks.
+
+Every surface calls it — the REST API, the page's task panel, the agent's tools (for rule and
+model turns) and MCP — so each rule about a task lives here once: how fields are cleaned, the
+one default of ``due_has_time``, who may see which task. Functions take the user's row (the
+caller has it; no query to re-read it) and return the ``Task`` rows or small typed results;
+they flush but never commit: the caller's ``writing()`` block decides the transaction.
+
+A refusal is a ``TaskError`` whose text is said to the user ("There is no task 9.").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+
+from . import transactions
+from .converters import MAX_PATH_INT
+from .extensions import db
+from .models import PRIORITIES, Task, User, utcnow, zone
+
+MAX_TITLE = 500
+# The fields ``update`` changes; ``add_tags`` / ``remove_tags`` edit the tag list in place.
+UPDATABLE = ("title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
+STATUSES = ("pending", "completed", "all")
+DUE_FILTERS = ("today", "overdue", "week")
+_PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "none": 3}
+
+
+class TaskError(Exception):
+    """A refusal the user should hear about, in words for people."""
+
+
+class TaskNotFound(TaskError):
+    """No task of this user has the number (someone else's task is not found either)."""
+
+    def __init__(self, number: int):
+        super().__init__(f"There is no task {number}.")
+        self.number = number
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A task completed or reopened; ``already`` when it was that way before."""
+
+    task: Task
+    already: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """A changed task and the names of its fields that changed (``updated_at`` aside)."""
+
+    task: Task
+    changed: tuple[str, ...]
+
+
+# --- fields ---------------------------------------------------------------------------------
+
+
+def due_has_time(due_at: datetime | None, has_time: bool | None) -> bool:
+    """The one default: a due moment has a time of day unless the caller says it is a date.
+
+    ``has_time`` None (not given) means "yes, if there is a due moment": an ISO 8601 value
+    names a time. The parser says ``False`` for "tomorrow"; no due moment has no time.
+    """
+    if due_at is None:
+        return False
+    return True if has_time is None else bool(has_time)
+
+
+def clean_title(title: str) -> str:
+    title = " ".join(str(title).split())
+    if not title:
+        raise TaskError("A task needs a title.")
+    if len(title) > MAX_TITLE:
+        raise TaskError(f"A task title can be at most {MAX_TITLE} characters.")
+    return title
+
+
+def _clean_text(text: str | None) -> str | None:
+    """Text as stored: empty is None."""
+    return None if text is None else (str(text) or None)
+
+
+def clean_tags(tags: list[str] | None) -> list[str]:
+    """Tags as stored: lower case, without ``#``, each once, in the order given."""
+    seen: list[str] = []
+    for tag in tags or []:
+        tag = str(tag).strip().lstrip("#").lower()
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def parse_due(value: str | datetime | None) -> datetime | None:
+    """A due moment from ISO 8601 text or a datetime, in UTC; it must carry its offset."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        due = value
+    else:
+        try:
+            due = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise TaskError(f"'{value}' is not an ISO 8601 date.") from exc
+    if due.tzinfo is None:
+        raise TaskError("A due date needs a time zone offset.")
+    return due.astimezone(UTC)
+
+
+def _check_priority(priority: str) -> str:
+    if priority not in PRIORITIES:
+        raise TaskError(f"Priority must be one of {', '.join(PRIORITIES)}.")
+    return priority
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def get(user: User, number: int) -> Task:
+    """The user's task ``number``, or ``TaskNotFound``."""
+    if not 1 <= int(number) <= MAX_PATH_INT:
+        # A number the column cannot hold names no task (and would overflow the query).
+        raise TaskNotFound(int(number))
+    task = db.session.scalar(select(Task).where(Task.user_id == user.id, Task.number == int(number)))
+    if task is None:
+        raise TaskNotFound(int(number))
+    return task
+
+
+def all_of(user: User) -> list[Task]:
+    """All the user's tasks, by number."""
+    return list(db.session.scalars(select(Task).where(Task.user_id == user.id).order_by(Task.number)))
+
+
+def sort_key(task: Task):
+    """Pending first; then by due date (undated last), priority, number."""
+    return (
+        task.completed,
+        task.due_at is None,
+        task.due_at or datetime.max.replace(tzinfo=UTC),
+        _PRIORITY_RANK.get(task.priority, 3),
+        task.number,
+    )
+
+
+def find(
+    user: User,
+    *,
+    status: str = "all",
+    priority: str | None = None,
+    tag: str | None = None,
+    due: str | None = None,
+    q: str | None = None,
+    now: datetime | None = None,
+) -> list[Task]:
+    """The user's tasks that pass the filters, in list order (``sort_key``).
+
+    ``due`` windows are the user's local days: ``today`` (due before tomorrow, overdue
+    included), ``overdue`` (a dated task before today, a timed one before now), ``week``
+    (before next Monday); all of them open tasks only.
+    """
+    stmt = select(Task).where(Task.user_id == user.id)
+    if status == "pending":
+        stmt = stmt.where(Task.completed.is_(False))
+    elif status == "completed":
+        stmt = stmt.where(Task.completed.is_(True))
+    elif status != "all":
+        raise TaskError("Status must be pending, completed or all.")
+    if priority:
+        stmt = stmt.where(Task.priority == _check_priority(priority))
+    if due:
+        now = now or datetime.now(UTC)
+        local_now = now.astimezone(user.zone)
+        start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if due == "today":
+            stmt = stmt.where(Task.due_at < (start_of_day + timedelta(days=1)).astimezone(UTC))
+        elif due == "overdue":
+            stmt = stmt.where(
+                or_(
+                    Task.due_at < start_of_day.astimezone(UTC),
+                    (Task.due_has_time.is_(True)) & (Task.due_at < now.astimezone(UTC)),
+                ),
+            )
+        elif due == "week":
+            end = start_of_day + timedelta(days=7 - start_of_day.weekday())
+            stmt = stmt.where(Task.due_at < end.astimezone(UTC))
+        else:
+            raise TaskError("Due must be today, overdue or week.")
+        stmt = stmt.where(Task.completed.is_(False))
+    if q:
+        # autoescape: % and _ in a search are characters, not LIKE wildcards.
+        words = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                db.func.lower(Task.title).contains(words, autoescape=True),
+                db.func.lower(Task.description).contains(words, autoescape=True),
+            )
+        )
+    tasks = list(db.session.scalars(stmt))
+    tag = tag.strip().lstrip("#").lower() if tag else None
+    if tag:
+        # Tags are a JSON list; filter here so the query stays portable across backends.
+        tasks = [task for task in tasks if tag in (task.tags or [])]
+    return sorted(tasks, key=sort_key)
+
+
+def search(user: User, query: str) -> list[Task]:
+    """Tasks with ``query`` in the title or description."""
+    if not str(query).strip():
+        raise TaskError("Tell me what to search for.")
+    return find(user, q=query)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+_TASKS = Task.__table__
+# Built once, like the turn's own statements: a call only looks up its compiled form.
+_INSERT_TASK = insert(_TASKS)
+_TASK_COLUMNS = tuple(column.key for column in _TASKS.columns if column.key != "id")
+
+
+def _new(
+    user: User,
+    number: int,
+    title: str,
+    description: str | None,
+    priority: str,
+    due_at: str | datetime | None,
+    has_time: bool | None,
+    tags: list[str] | None,
+    recurrence: str | None,
+    completed: bool = False,
+) -> Task:
+    """A task of the user's, its fields cleaned and checked, stored with one Core INSERT (the
+    ORM's flush costs more than the SQL). Later queries read the row back."""
+    now = utcnow()
+    due = parse_due(due_at)
+    task = Task(
+        user_id=user.id,
+        number=number,
+        title=clean_title(title),
+        description=_clean_text(description),
+        completed=False,
+        completed_at=None,
+        priority=_check_priority(priority),
+        due_at=due,
+        due_has_time=due_has_time(due, has_time),
+        tags=clean_tags(tags),
+        recurrence=recurrence or None,
+        created_at=now,
+        updated_at=now,
+    )
+    task.set_completed(bool(completed))
+    transactions.connection().execute(_INSERT_TASK, {key: getattr(task, key) for key in _TASK_COLUMNS})
+    return task
+
+
+def add(
+    user: User,
+    title: str,
+    description: str | None = None,
+    priority: str = "none",
+    due_at: str | datetime | None = None,
+    due_has_time: bool | None = None,
+    tags: list[str] | None = None,
+    recurrence: str | None = None,
+) -> Task:
+    """A new task under the user's next number."""
+    return _new(
+        user, user.allocate_task_number(), title, description, priority, due_at, due_has_time, tags, recurrence
+    )
+
+
+def restore(
+    user: User,
+    number: int,
+    title: str,
+    description: str | None = None,
+    priority: str = "none",
+    due_at: str | datetime | None = None,
+    due_has_time: bool | None = None,
+    tags: list[str] | None = None,
+    recurrence: str | None = None,
+    completed: bool = False,
+) -> Task:
+    """A deleted task put back under its old number (undo of a delete)."""
+    # Numbers are never reused, so a deleted task's number is free unless it was never taken.
+    taken = db.session.scalar(select(Task.id).where(Task.user_id == user.id, Task.number == int(number)))
+    if taken is not None or int(number) > (user.last_task_number or 0):
+        raise TaskError(f"Task {number} can't be put back.")
+    return _new(user, int(number), title, description, priority, due_at, due_has_time, tags, recurrence, completed)
+
+
+def set_completed(user: User, number: int, completed: bool = True) -> Completion:
+    """Complete (or reopen) the user's task ``number``."""
+    task = get(user, number)
+    already = task.completed == completed
+    if not already:
+        task.set_completed(completed)
+    db.session.flush()
+    return Completion(task, already)
+
+
+def update(user: User, number: int, **changes: Any) -> Change:
+    """Change the given fields of the user's task ``number`` (any of ``UPDATABLE``, plus
+    ``add_tags`` / ``remove_tags``); the others stay as they are."""
+    unknown = set(changes) - set(UPDATABLE) - {"add_tags", "remove_tags"}
+    if unknown:
+        raise TaskError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    task = get(user, number)
+    before = task.to_dict()
+    if "title" in changes:
+        task.title = clean_title(changes["title"])
+    if "description" in changes:
+        task.description = _clean_text(changes["description"])
+    if "priority" in changes:
+        task.priority = _check_priority(changes["priority"])
+    if "due_at" in changes:
+        task.due_at = parse_due(changes["due_at"])
+        task.due_has_time = due_has_time(task.due_at, changes.get("due_has_time"))
+    elif "due_has_time" in changes:
+        task.due_has_time = bool(changes["due_has_time"]) and task.due_at is not None
+    if "tags" in changes:
+        task.tags = clean_tags(changes["tags"])
+    if changes.get("add_tags") or changes.get("remove_tags"):
+        removed = set(clean_tags(changes.get("remove_tags")))
+        task.tags = [t for t in clean_tags((task.tags or []) + clean_tags(changes.get("add_tags"))) if t not in removed]
+    if "recurrence" in changes:
+        task.recurrence = changes["recurrence"] or None
+    if "completed" in changes and bool(changes["completed"]) != task.completed:
+        task.set_completed(bool(changes["completed"]))
+    db.session.flush()
+    after = task.to_dict()
+    return Change(task, tuple(sorted(k for k in after if k != "updated_at" and after[k] != before[k])))
+
+
+def delete(user: User, number: int) -> Task:
+    """Delete the user's task ``number``; the row as it was."""
+    task = get(user, number)
+    db.session.delete(task)
+    db.session.flush()
+    return task
+
+
+__all__ = [
+    "Change",
+    "Completion",
+    "TaskError",
+    "TaskNotFound",
+    "add",
+    "all_of",
+    "delete",
+    "due_has_time",
+    "find",
+    "get",
+    "restore",
+    "search",
+    "set_completed",
+    "update",
+    "zone",
+]
