@@ -6,6 +6,7 @@ SQLAlchemy 2.0 typed models that run unchanged on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -192,6 +193,33 @@ class Task(db.Model):
         }
 
 
+@dataclass(frozen=True)
+class TaskList:
+    """A list of tasks a reply shows besides its text (ChatKit's widget, the page's list).
+
+    ``tasks`` are the tasks' JSON (``Task.to_dict``), as they were when the reply was made;
+    ``stored`` / ``from_stored`` are the message's ``display`` column.
+    """
+
+    title: str
+    tasks: list[dict[str, Any]]
+    kind: str = "task_list"
+
+    def stored(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "tasks": self.tasks}
+
+    @classmethod
+    def from_stored(cls, display: dict[str, Any] | None) -> TaskList | None:
+        """The message's display as a task list (None for no display or another kind)."""
+        if not display or display.get("kind") != "task_list":
+            return None
+        return cls(display.get("title") or "", list(display.get("tasks") or []))
+
+    def with_tasks(self, tasks: list[dict[str, Any]]) -> TaskList:
+        return TaskList(self.title, tasks)
+
+
+
 class Conversation(db.Model):
     __tablename__ = "conversations"
 
@@ -259,9 +287,9 @@ class Message(db.Model):
     )
 
     @property
-    def zone(self) -> ZoneInfo:
-        """The user's time zone (UTC when unset or unknown)."""
-        return zone(self.timezone)
+    def task_list(self) -> TaskList | None:
+        """The task list the message shows besides its text, if any."""
+        return TaskList.from_stored(self.display)
 
     def to_dict(self) -> dict[str, Any]:
         return {

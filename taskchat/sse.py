@@ -9,7 +9,7 @@ ChatKit protocol, chat-completion chunks and the htmx page:
   read to its end first (it takes milliseconds, and then it has committed), its connection
   goes back to the pool, and the stream sleeps holding nothing scarce.
 - **Heartbeats.** A turn that is slow to produce (a model) runs in a worker thread
-  (``in_thread``); while it is quiet, a ``: keep-alive`` comment goes out every
+  (``background``); while it is quiet, a ``: keep-alive`` comment goes out every
   ``TASKCHAT_HEARTBEAT_SECONDS``. A rule-based turn takes a millisecond and does not pay for
   a thread, a queue and a context switch per event.
 - **Hang-ups.** A client that goes away (or a body never read) never loses the turn: the rest
@@ -269,30 +269,22 @@ class _Body:
                     log.exception("unread stream's turn failed")
 
 
-def turn_needs_thread(config) -> bool:
-    """Does a turn take long enough to run in a worker thread, with heartbeats? Only a
-    model's (the rule-based agent answers in milliseconds)."""
-    return bool(config.get("TASKCHAT_LLM_BASE_URL"))
-
-
 def stream_response(
     events: Iterable[Any],
     encode: Encoder,
     error_frame: str,
     *,
-    in_thread: bool | None = None,
+    background: bool = False,
     headers: dict[str, str] | None = None,
-    cancellable: bool = False,
 ) -> Response:
     """The ``text/event-stream`` response for ``events``, with the app's pacing and heartbeat.
 
-    ``in_thread`` defaults to ``turn_needs_thread``; ``cancellable`` (a model's turn, run in a
-    thread) lets a reader that hangs up stop the turn instead of waiting for it.
+    ``background``: a turn slow to produce (a model's) is driven in a worker thread, with
+    heartbeats while it is quiet; a reader that hangs up closes ``events`` (the turn stores
+    what it has and stops). Otherwise the events run in this thread as the client reads.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     config = app.config
-    if in_thread is None:
-        in_thread = turn_needs_thread(config)
     events = iter(events)
     body = frames(
         events,
@@ -300,10 +292,10 @@ def stream_response(
         error_frame,
         delay_ms=config["TASKCHAT_STREAM_DELAY_MS"],
         heartbeat_seconds=config["TASKCHAT_HEARTBEAT_SECONDS"],
-        app=app if in_thread else None,
-        cancellable=cancellable,
+        app=app if background else None,
+        cancellable=background,
     )
-    if in_thread:  # the worker has started; nothing is left to run on close, or to hold a slot for
+    if background:  # the worker has started; nothing is left to run on close, or to hold a slot for
         turn_slots.release()
         return Response(stream_with_context(body), headers={**SSE_HEADERS, **(headers or {})})
     return Response(_Body(stream_with_context(body), events, app), headers={**SSE_HEADERS, **(headers or {})})

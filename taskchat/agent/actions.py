@@ -1,25 +1,25 @@
 """What the agent does with a parsed message: tool calls, questions back, and the reply text.
 
-Questions outlive the turn that asks them: a "which one?" (``state["pending"]``) or a
-bulk-delete "are you sure?" (``state["confirm"]``) is stored on the conversation, so the
+Questions outlive the turn that asks them: a "which one?" (``state.pending``) or a
+bulk-delete "are you sure?" (``state.confirm``) is stored on the conversation, so the
 answer works in the next turn from any surface and on any worker. Either lasts one turn.
-So does what "undo" needs: every turn that changes tasks leaves ``state["undo"]``, the tool
-calls that put them back, and ``state["last_action"]``, what "and pears too" repeats.
+So does what "undo" needs: every turn that changes tasks leaves ``state.undo``, the tool
+calls that put them back, and ``state.last_action``, what "and pears too" repeats.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from .. import tasks as task_service
 from . import replies
-from .events import Choice, ToolFinished, TurnEvent
-from .events import TurnContext as Turn
+from .events import Choice, Outcome, TaskList, ToolFinished, TurnEvent
+from .intents import INTENT_OF_TOOL, Intent
 from .matching import done_fits, match_title, search_by_lemma
 from .parser import ParsedIntent
+from .state import Turn
 
 MAX_CHOICES = 8
 _DUE_WINDOWS = {
@@ -31,39 +31,22 @@ _DUE_WINDOWS = {
 }
 
 
-@dataclass
-class Outcome:
-    """What a turn decided: the reply text and what the surfaces may show besides."""
-
-    text: str
-    intent: str
-    display: dict[str, Any] | None = None
-    choices: list[Choice] = field(default_factory=list)
-
-
 CONFIRM_CHOICES = [Choice("Yes, delete them", "yes"), Choice("No, keep them", "no")]
 
-UNDO_INTENT = {
-    "delete_task": "DELETE", "restore_task": "CREATE", "complete_task": "COMPLETE",
-    "uncomplete_task": "UNCOMPLETE", "update_task": "UPDATE",
-}
 _RESTORED = ("number", "title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
 _UPDATE_BACK = ("title", "description", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed")
 
-TOOL_FOR = {
-    "COMPLETE": ("complete_task", "complete"),
-    "UNCOMPLETE": ("uncomplete_task", "reopen"),
-    "DELETE": ("delete_task", "delete"),
-    "UPDATE": ("update_task", "update"),
-}
+# The intents that change the tasks a message points at: the verb a question uses ("which
+# task should I reopen?"); the tool is the one ``INTENT_OF_TOOL`` maps to the intent.
+VERB_OF = {Intent.COMPLETE: "complete", Intent.UNCOMPLETE: "reopen", Intent.DELETE: "delete", Intent.UPDATE: "update"}
+_TOOL_OF = {intent: name for name, intent in INTENT_OF_TOOL.items() if intent in VERB_OF}
 
 
 def act(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]:
     """Carry out a parsed intent (and a second one said with it) with tools; return what to say."""
     # A question is answered (or dropped) by the very next message.
-    confirm = turn.state.pop("confirm", None)
-    turn.state.pop("pending", None)
-    turn.state.pop("last_action", None)
+    state = turn.state
+    confirm, state.confirm, state.pending, state.last_action = state.confirm, None, None, None
     if parsed.intent == "UNDO":
         outcome = yield from _undo(turn)
     else:
@@ -73,7 +56,7 @@ def act(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]
             second = yield from _act(turn, parsed.then, None, undo)
             outcome = Outcome(f"{outcome.text} {second.text}", outcome.intent, second.display or outcome.display, second.choices)
         if undo:
-            turn.state["undo"] = undo
+            turn.state.undo = undo
     if turn.touched:
         turn.remember(turn.touched)
     return outcome
@@ -110,7 +93,7 @@ def _exists(turn: Turn, number: int) -> bool:
 
 def _undo(turn: Turn) -> Generator[TurnEvent, None, Outcome]:
     """Put back what the last changing turn of this conversation did, newest change first."""
-    steps = turn.state.pop("undo", None)
+    steps, turn.state.undo = turn.state.undo, None
     if not steps:
         return Outcome("There's nothing for me to undo in this conversation yet.", "UNKNOWN")
     undone = 0
@@ -120,7 +103,7 @@ def _undo(turn: Turn) -> Generator[TurnEvent, None, Outcome]:
     if not undone:
         return Outcome("I couldn't undo that — the tasks have changed since.", "UNKNOWN")
     what = "change" if undone == 1 else f"{undone} changes"
-    return Outcome(f"Undone — I reverted the last {what}.", UNDO_INTENT.get(steps[-1]["tool"], "UPDATE"))
+    return Outcome(f"Undone — I reverted the last {what}.", INTENT_OF_TOOL.get(steps[-1]["tool"], Intent.UPDATE))
 
 
 def _act(
@@ -133,7 +116,7 @@ def _act(
         return (yield from _list(turn, parsed))
     if intent == "DELETE" and parsed.bulk:
         return (yield from _bulk_delete(turn, parsed.bulk, confirm, undo))
-    if intent in TOOL_FOR:
+    if intent in VERB_OF:
         return (yield from _on_tasks(turn, parsed, undo))
     if intent == "HELP":
         return Outcome(replies.HELP_TEXT, intent)
@@ -152,7 +135,7 @@ def _act(
 
 def _create(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Generator[TurnEvent, None, Outcome]:
     if parsed.asked == "title" or not (parsed.items or parsed.args.get("title")):
-        turn.state["pending"] = {"intent": "CREATE", "asked": "title"}
+        turn.state.pending = {"intent": "CREATE", "asked": "title"}
         return Outcome('What should I remind you about? E.g. "buy milk tomorrow".', "CLARIFY")
     if parsed.unless_listed:
         title = parsed.args["title"]
@@ -161,14 +144,14 @@ def _create(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Gen
             shown = [task_service.get(turn.ctx.user, number).to_dict() for number in held]
             turn.remember(held)
             text = f"'{shown[0]['title']}' is already on your list (task {shown[0]['number']}), so I didn't add it again."
-            return Outcome(text, "SEARCH", {"kind": "task_list", "title": "Already on your list:", "tasks": shown})
+            return Outcome(text, "SEARCH", TaskList("Already on your list:", shown))
     added = []
     for item in parsed.items or [parsed.args]:
         done = yield from _write(turn, undo, "add_task", **item)
         if done.status == "error":
             return Outcome(f"I couldn't add that task: {done.error}", "CREATE")
         added.append(done.output)
-    turn.state["last_action"] = {"intent": "CREATE", "title": added[-1]["title"]}
+    turn.state.last_action = {"intent": "CREATE", "title": added[-1]["title"]}
     text = "Added " + "; ".join(replies.describe(task, turn.tz) for task in added) + "."
     return Outcome(text, "CREATE")
 
@@ -205,9 +188,9 @@ def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcom
     else:
         heading, empty = replies.list_heading(parsed.args, parsed.due_on, tasks)
     if parsed.count:
-        return Outcome(replies.count_text(parsed.args, tasks), intent, {"kind": "task_list", "title": heading, "tasks": tasks})
+        return Outcome(replies.count_text(parsed.args, tasks), intent, TaskList(heading, tasks))
     text = replies.task_list(tasks, turn.tz, heading, empty)
-    return Outcome(text, intent, {"kind": "task_list", "title": heading, "tasks": tasks})
+    return Outcome(text, intent, TaskList(heading, tasks))
 
 
 def _bulk_delete(
@@ -228,7 +211,7 @@ def _bulk_delete(
     if not tasks:
         what = "tasks" if bulk == "all" else "completed tasks"
         return Outcome(f"You have no {what} to delete.", "DELETE")
-    turn.state["confirm"] = {"scope": bulk, "numbers": [task.number for task in tasks]}
+    turn.state.confirm = {"scope": bulk, "numbers": [task.number for task in tasks]}
     what = "completed task" if bulk == "completed" else "task"
     names = ", ".join(f"'{task.title}'" for task in tasks[:5]) + (" …" if len(tasks) > 5 else "")
     return Outcome(
@@ -242,7 +225,7 @@ def _bulk_delete(
 def _on_tasks(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Generator[TurnEvent, None, Outcome]:
     """Complete, reopen, delete or update the task(s) the message points at."""
     intent = parsed.intent
-    tool_name, verb = TOOL_FOR[intent]
+    tool_name, verb = _TOOL_OF[intent], VERB_OF[intent]
     if parsed.every:
         # Completing is undone as easily as done, so "mark all as done" does not ask first.
         open_tasks = [task.number for task in turn.user_tasks() if not task.completed]
@@ -268,7 +251,7 @@ def _on_tasks(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> G
         args = _shifted(turn, number, parsed.shift_minutes) if parsed.shift_minutes is not None else parsed.args
         done = yield from _write(turn, undo, tool_name, number=number, **args)
         texts.append(_action_text(intent, done, turn.tz))
-    turn.state["last_action"] = {"intent": intent, "args": parsed.args}
+    turn.state.last_action = {"intent": intent, "args": parsed.args}
     return Outcome(" ".join(texts), intent)
 
 
@@ -309,7 +292,7 @@ def _which(turn: Turn, parsed: ParsedIntent, verb: str) -> Outcome:
     """"Which task should I delete?", offering the likely tasks as choices."""
     prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(parsed.intent)
     tasks = [task for task in turn.user_tasks() if prefer is None or task.completed == prefer][:MAX_CHOICES]
-    turn.state["pending"] = {
+    turn.state.pending = {
         "intent": parsed.intent, "args": parsed.args, "candidates": [], "titles": [], "shift_minutes": parsed.shift_minutes,
     }
     return Outcome(
@@ -323,7 +306,7 @@ def _clarify(turn: Turn, parsed: ParsedIntent, numbers: list[int], verb: str) ->
     tasks = {task.number: task for task in turn.user_tasks()}
     numbers = [n for n in numbers if n in tasks][:MAX_CHOICES]
     titles = [tasks[n].title for n in numbers]
-    turn.state["pending"] = {
+    turn.state.pending = {
         "intent": parsed.intent,
         "args": parsed.args,
         "candidates": numbers,
@@ -335,7 +318,7 @@ def _clarify(turn: Turn, parsed: ParsedIntent, numbers: list[int], verb: str) ->
         f"Several tasks match — which one should I {verb}?\n" + "\n".join(lines)
         + '\nSay e.g. "the first one" or "task ' + str(numbers[0]) + '".',
         "CLARIFY",
-        {"kind": "task_list", "title": f"Which one should I {verb}?", "tasks": [tasks[n].to_dict() for n in numbers]},
+        TaskList(f"Which one should I {verb}?", [tasks[n].to_dict() for n in numbers]),
         [Choice(f"{title} (task {n})", f"task {n}") for n, title in zip(numbers, titles, strict=True)],
     )
 

@@ -17,7 +17,14 @@ from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
 from .. import sse
-from ..agent import ConversationNotFound, TurnStart, finish, llm, run_action, start_turn
+from ..agent import (
+    ConversationNotFound,
+    finish,
+    model_answers,
+    restart_from,
+    run_action,
+    start_turn,
+)
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import choices, protocol, responder, store
 from ..chatkit.protocol import ck
@@ -142,13 +149,14 @@ def _zone():
     return store.zone(current_user.timezone)
 
 
-def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], cancellable: bool = False) -> Response:
+def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], text_turn: bool = False) -> Response:
     """Send the events as ChatKit ``data:`` frames through the one stream pipeline.
 
-    ``cancellable``: a text turn answered by a language model, which the user may stop.
+    ``text_turn``: the events answer a message, which a language model may be answering (then
+    in a worker thread, and the user may stop it); a button's action is the rules' own.
     """
     events, encoder = events_and_encoder
-    return sse.stream_response(events, encoder, responder.ERROR_FRAME, cancellable=cancellable)
+    return sse.stream_response(events, encoder, responder.ERROR_FRAME, background=text_turn and model_answers())
 
 
 def _user_text(message_input: ck.UserMessageInput) -> str:
@@ -159,7 +167,7 @@ def _user_text(message_input: ck.UserMessageInput) -> str:
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:
     start = start_turn(current_user.id, _user_text(req.params.input))
-    return stream(responder.respond(current_user.id, _zone(), start), cancellable=llm.enabled())
+    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
 
 
 def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
@@ -167,7 +175,7 @@ def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
     if conversation_id is None:
         raise store.NotFound(req.params.thread_id)
     start = start_turn(current_user.id, _user_text(req.params.input), conversation_id)
-    return stream(responder.respond(current_user.id, _zone(), start), cancellable=llm.enabled())
+    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
 
 
 def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
@@ -180,17 +188,8 @@ def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
         truncate_after(current_user.id, conversation.id, message.id)
     except NotAUserMessage as exc:
         raise APIError(422, "not_a_user_message", "Only a user message can be retried.") from exc
-    start = TurnStart(
-        conversation_id=conversation.id,
-        user_message_id=message.id,
-        created=False,
-        title=conversation.title,
-        text=message.content,
-        created_at=message.created_at,
-        state=dict(conversation.state or {}),
-        conversation_created_at=conversation.created_at,
-    )
-    return stream(responder.respond(current_user.id, _zone(), start, echo_user=False), cancellable=llm.enabled())
+    start = restart_from(conversation, message)
+    return stream(responder.respond(current_user.id, _zone(), start, echo_user=False), text_turn=True)
 
 
 def _action(params: ck.ThreadCustomActionParams):
@@ -232,7 +231,7 @@ def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
     if not store.is_latest(conversation, question):
         return stream(choices.too_late(answered))
     start = start_turn(current_user.id, text, conversation.id)
-    return stream(choices.answer(current_user.id, _zone(), start, answered))
+    return stream(choices.answer(current_user.id, _zone(), start, answered), text_turn=True)
 
 
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:

@@ -17,7 +17,7 @@ from flask_jwt_extended import current_user, jwt_required
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from .. import sse
-from ..agent import TextDelta, TurnDone, llm, process_request, run_turn, start_turn
+from ..agent import TextDelta, TurnDone, model_answers, process_request, run_turn, start_turn
 from ..errors import APIError, validation_details
 from . import bp
 from .validation import documented, json_object, message_text
@@ -114,7 +114,7 @@ def complete(body: dict[str, Any]) -> Response:
         encoder = CompletionEncoder(f"chatcmpl-{start.user_message_id}")
         return sse.stream_response(
             events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)},
-            cancellable=llm.enabled(),  # a client that hangs up stops the model, as ChatKit's Stop does
+            background=model_answers(),  # a client that hangs up stops the model, as ChatKit's Stop does
         )
 
     reply = process_request(current_user.id, text, conversation_id)

@@ -17,6 +17,8 @@ from pydantic import (
     field_validator,
 )
 
+from ..agent.intents import Intent
+
 # The task bodies live below the API so the agent's tools share them (see taskchat/schemas.py).
 from ..schemas import (  # noqa: F401
     NOT_BLANK,
@@ -30,11 +32,6 @@ from ..schemas import (  # noqa: F401
     TaskUpdate,
 )
 from ..services import MAX_MESSAGE_CHARS, check_message
-
-Intent = Literal[
-    "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
-    "SEARCH", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
-]
 
 
 @cache

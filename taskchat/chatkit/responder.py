@@ -24,7 +24,7 @@ from ..agent import (
     ToolStarted,
     TurnDone,
     TurnStart,
-    llm,
+    model_answers,
     run_action,
     run_turn,
 )
@@ -99,7 +99,7 @@ class ChatKitEncoder:
         ]
         if shows_widget(event.display):
             self.heading_only = True
-            heading = event.display.get("title") or ""
+            heading = event.display.title
             self.spoken.append(heading)
             frames.extend(self._updated(ck.AssistantMessageContentPartTextDelta(content_index=0, delta=heading)))
         return frames
@@ -153,7 +153,7 @@ def respond(
 
     Plain values only (the user's id and zone): the events may run in a worker thread.
     """
-    model = llm.enabled()
+    model = model_answers()
     encoder = ChatKitEncoder(
         tz,
         created_title=start.created,

@@ -87,8 +87,9 @@ def thread_of(conversation: Conversation, items: ck.Page | None = None, *, title
 
 def assistant_text(message: Message) -> str:
     """What the assistant item says: the list's heading when a widget shows the list itself."""
-    if shows_widget(message.display):
-        return message.display.get("title") or message.content
+    task_list = message.task_list
+    if shows_widget(task_list):
+        return task_list.title or message.content
     return message.content
 
 
@@ -126,7 +127,7 @@ def widget_item(message: Message, tz: ZoneInfo, *, answered: bool = False) -> ck
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=widget_for(message.display, message.choices, tz, answered=answered),
+        widget=widget_for(message.task_list, message.choices, tz, answered=answered),
         copy_text=message.content,
     )
 
@@ -245,9 +246,10 @@ def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
     """
     with writing():
         message = db.session.get(Message, message_id, populate_existing=True)
-        if message is None or not shows_widget(message.display):
+        shown = message.task_list if message is not None else None
+        if not shows_widget(shown):
             return None
-        numbers = [task["number"] for task in message.display["tasks"]]
+        numbers = [task["number"] for task in shown.tasks]
         current = {
             task.number: task.to_dict()
             for task in db.session.scalars(
@@ -256,8 +258,6 @@ def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
                 .execution_options(populate_existing=True)
             )
         }
-        tasks = [
-            current.get(task["number"]) or {**task, "deleted": True} for task in message.display["tasks"]
-        ]
-        message.display = {**message.display, "tasks": tasks}
+        tasks = [current.get(task["number"]) or {**task, "deleted": True} for task in shown.tasks]
+        message.display = shown.with_tasks(tasks).stored()
     return widget_item(message, user_timezone(user_id))

@@ -9,14 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import tasks
+from ..agent.intents import CHANGING_TOOLS
 from ..models import Conversation, User
 from ..services import conversations_page
 
 SIDEBAR_SIZE = 50
-# Tools whose success changes what the task panel shows.
-TASK_CHANGING_TOOLS = frozenset(
-    {"add_task", "complete_task", "uncomplete_task", "update_task", "delete_task"}
-)
 
 
 @dataclass(frozen=True)
@@ -41,4 +38,4 @@ def task_panel(user: User) -> TaskPanel:
 
 def changed_tasks(tool_calls) -> bool:
     """Did a turn's tool calls change the user's tasks?"""
-    return any(call.status == "success" and call.name in TASK_CHANGING_TOOLS for call in tool_calls)
+    return any(call.status == "success" and call.name in CHANGING_TOOLS for call in tool_calls)

@@ -189,8 +189,7 @@ def test_failure_after_a_tool_call_keeps_it_and_says_so(app, auth, chat, fake_ll
 
 
 def test_closing_a_model_turn_stores_the_partial_text_and_stops_the_model(app, auth, chat, fake_llm):
-    from taskchat.agent import TextDelta, start_turn
-    from taskchat.agent.turn import run_turn
+    from taskchat.agent import TextDelta, run_turn, start_turn
 
     me = auth.register()
     fake_llm.add(

@@ -9,22 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..intents import Intent
 from ..references import TaskRef
 
-INTENTS = (
-    "CREATE",
-    "LIST",
-    "COMPLETE",
-    "UNCOMPLETE",
-    "UPDATE",
-    "DELETE",
-    "SEARCH",
-    "HELP",
-    "GREETING",
-    "CLARIFY",
-    "UNDO",
-    "UNKNOWN",
-)
+INTENTS = tuple(Intent)
 
 
 @dataclass
