@@ -220,12 +220,17 @@ class TaskList:
 
 
 
+# The most characters a conversation's title holds (a title set by hand; one made from the first
+# message is shorter, see ``agent.persistence.AUTO_TITLE_CHARS``).
+TITLE_CHARS = 255
+
+
 class Conversation(db.Model):
     __tablename__ = "conversations"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(TITLE_CHARS))
     # What the agent remembers between turns: tasks last referenced, a pending clarification
     # or confirmation. Kept in the database so every worker and every surface sees it.
     state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -1,7 +1,8 @@
 """How many SQL statements each kind of turn costs, auth included (a count, not a timing).
 
 BEGIN, COMMIT, ROLLBACK, SAVEPOINT and RELEASE are transaction control, not work, and are not
-counted. The budgets are issue 9's: a turn must not re-read rows it already holds.
+counted. The budgets hold a turn to its real work: it must not re-read rows it already holds
+(each re-read is a round trip to the database on every turn).
 """
 
 from __future__ import annotations

@@ -47,12 +47,12 @@ def act(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]
     # A question is answered (or dropped) by the very next message.
     state = turn.state
     confirm, state.confirm, state.pending, state.last_action = state.confirm, None, None, None
-    if parsed.intent == "UNDO":
+    if parsed.intent == Intent.UNDO:
         outcome = yield from _undo(turn)
     else:
         undo: list[dict[str, Any]] = []
         outcome = yield from _act(turn, parsed, confirm, undo)
-        if parsed.then is not None and outcome.intent != "CLARIFY":
+        if parsed.then is not None and outcome.intent != Intent.CLARIFY:
             second = yield from _act(turn, parsed.then, None, undo)
             outcome = Outcome(f"{outcome.text} {second.text}", outcome.intent, second.display or outcome.display, second.choices)
         if undo:
@@ -95,13 +95,13 @@ def _undo(turn: Turn) -> Generator[TurnEvent, None, Outcome]:
     """Put back what the last changing turn of this conversation did, newest change first."""
     steps, turn.state.undo = turn.state.undo, None
     if not steps:
-        return Outcome("There's nothing for me to undo in this conversation yet.", "UNKNOWN")
+        return Outcome("There's nothing for me to undo in this conversation yet.", Intent.UNKNOWN)
     undone = 0
     for step in reversed(steps):
         done = yield from turn.call(step["tool"], **step["args"])
         undone += done.status == "success"
     if not undone:
-        return Outcome("I couldn't undo that — the tasks have changed since.", "UNKNOWN")
+        return Outcome("I couldn't undo that — the tasks have changed since.", Intent.UNKNOWN)
     what = "change" if undone == 1 else f"{undone} changes"
     return Outcome(f"Undone — I reverted the last {what}.", INTENT_OF_TOOL.get(steps[-1]["tool"], Intent.UPDATE))
 
@@ -110,33 +110,33 @@ def _act(
     turn: Turn, parsed: ParsedIntent, confirm: dict | None, undo: list[dict[str, Any]]
 ) -> Generator[TurnEvent, None, Outcome]:
     intent = parsed.intent
-    if intent == "CREATE":
+    if intent == Intent.CREATE:
         return (yield from _create(turn, parsed, undo))
-    if intent in ("LIST", "SEARCH"):
+    if intent in (Intent.LIST, Intent.SEARCH):
         return (yield from _list(turn, parsed))
-    if intent == "DELETE" and parsed.bulk:
+    if intent == Intent.DELETE and parsed.bulk:
         return (yield from _bulk_delete(turn, parsed.bulk, confirm, undo))
     if intent in VERB_OF:
         return (yield from _on_tasks(turn, parsed, undo))
-    if intent == "HELP":
+    if intent == Intent.HELP:
         return Outcome(replies.HELP_TEXT, intent)
-    if intent == "GREETING":
+    if intent == Intent.GREETING:
         return Outcome(replies.small_talk(parsed.talk), intent)
     if parsed.cancelled:
-        return Outcome("OK, never mind — I left your tasks as they were.", "UNKNOWN")
+        return Outcome("OK, never mind — I left your tasks as they were.", Intent.UNKNOWN)
     if parsed.negated:
-        return Outcome("OK — I won't change anything.", "UNKNOWN")
+        return Outcome("OK — I won't change anything.", Intent.UNKNOWN)
     if parsed.suggest:
         return Outcome(
-            replies.suggest_adding(parsed.suggest), "UNKNOWN", choices=[Choice(f"Add '{parsed.suggest}'", f"add {parsed.suggest}")]
+            replies.suggest_adding(parsed.suggest), Intent.UNKNOWN, choices=[Choice(f"Add '{parsed.suggest}'", f"add {parsed.suggest}")]
         )
-    return Outcome(replies.UNKNOWN_TEXT, "UNKNOWN")
+    return Outcome(replies.UNKNOWN_TEXT, Intent.UNKNOWN)
 
 
 def _create(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Generator[TurnEvent, None, Outcome]:
     if parsed.asked == "title" or not (parsed.items or parsed.args.get("title")):
-        turn.state.pending = {"intent": "CREATE", "asked": "title"}
-        return Outcome('What should I remind you about? E.g. "buy milk tomorrow".', "CLARIFY")
+        turn.state.pending = {"intent": Intent.CREATE, "asked": "title"}
+        return Outcome('What should I remind you about? E.g. "buy milk tomorrow".', Intent.CLARIFY)
     if parsed.unless_listed:
         title = parsed.args["title"]
         held = match_title(title, {task.number: task.title for task in turn.user_tasks() if not task.completed})
@@ -144,30 +144,30 @@ def _create(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> Gen
             shown = [task_service.get(turn.ctx.user, number).to_dict() for number in held]
             turn.remember(held)
             text = f"'{shown[0]['title']}' is already on your list (task {shown[0]['number']}), so I didn't add it again."
-            return Outcome(text, "SEARCH", TaskList("Already on your list:", shown))
+            return Outcome(text, Intent.SEARCH, TaskList("Already on your list:", shown))
     added = []
     for item in parsed.items or [parsed.args]:
         done = yield from _write(turn, undo, "add_task", **item)
         if done.status == "error":
-            return Outcome(f"I couldn't add that task: {done.error}", "CREATE")
+            return Outcome(f"I couldn't add that task: {done.error}", Intent.CREATE)
         added.append(done.output)
-    turn.state.last_action = {"intent": "CREATE", "title": added[-1]["title"]}
+    turn.state.last_action = {"intent": Intent.CREATE, "title": added[-1]["title"]}
     text = "Added " + "; ".join(replies.describe(task, turn.tz) for task in added) + "."
-    return Outcome(text, "CREATE")
+    return Outcome(text, Intent.CREATE)
 
 
 def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcome]:
     intent = parsed.intent
-    if intent == "SEARCH":
+    if intent == Intent.SEARCH:
         if not parsed.args.get("query"):
-            return Outcome('What should I look for? E.g. "find tasks about milk".', "CLARIFY")
+            return Outcome('What should I look for? E.g. "find tasks about milk".', Intent.CLARIFY)
         done = yield from turn.call("search_tasks", **parsed.args)
     else:
         done = yield from turn.call("list_tasks", **parsed.args)
     if done.status == "error":
         return Outcome(f"I couldn't list your tasks: {done.error}", intent)
     tasks = done.output["tasks"]
-    if intent == "SEARCH" and not tasks:
+    if intent == Intent.SEARCH and not tasks:
         # Words in another form ("feeding the fish" for "Feed the fish"): the same tasks by lemma.
         every = {task.number: task for task in turn.user_tasks()}
         found = set(search_by_lemma(parsed.args["query"], {n: task.title for n, task in every.items()}))
@@ -182,7 +182,7 @@ def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcom
             if task["due_at"] and first <= datetime.fromisoformat(task["due_at"]).astimezone(turn.tz).date() < last
         ]
     turn.remember([task["number"] for task in tasks])
-    if intent == "SEARCH":
+    if intent == Intent.SEARCH:
         query = parsed.args["query"]
         heading, empty = f"Tasks matching '{query}':", f"No tasks match '{query}'."
     else:
@@ -197,7 +197,7 @@ def _bulk_delete(
     turn: Turn, bulk: str, confirm: dict | None, undo: list[dict[str, Any]]
 ) -> Generator[TurnEvent, None, Outcome]:
     if bulk == "cancelled" or (bulk == "confirmed" and not confirm):
-        return Outcome("OK, I didn't delete anything.", "DELETE")
+        return Outcome("OK, I didn't delete anything.", Intent.DELETE)
     if bulk == "confirmed":
         deleted = []
         for number in confirm.get("numbers", []):
@@ -205,19 +205,19 @@ def _bulk_delete(
             if done.status == "success":
                 deleted.append(done.output)
         if not deleted:
-            return Outcome("There was nothing left to delete.", "DELETE")
-        return Outcome(f"Deleted {len(deleted)} task{'s' if len(deleted) != 1 else ''}.", "DELETE")
+            return Outcome("There was nothing left to delete.", Intent.DELETE)
+        return Outcome(f"Deleted {len(deleted)} task{'s' if len(deleted) != 1 else ''}.", Intent.DELETE)
     tasks = [task for task in turn.user_tasks() if bulk == "all" or task.completed]
     if not tasks:
         what = "tasks" if bulk == "all" else "completed tasks"
-        return Outcome(f"You have no {what} to delete.", "DELETE")
+        return Outcome(f"You have no {what} to delete.", Intent.DELETE)
     turn.state.confirm = {"scope": bulk, "numbers": [task.number for task in tasks]}
     what = "completed task" if bulk == "completed" else "task"
     names = ", ".join(f"'{task.title}'" for task in tasks[:5]) + (" …" if len(tasks) > 5 else "")
     return Outcome(
         f"Delete {len(tasks)} {what}{'s' if len(tasks) != 1 else ''} ({names})? "
         "Say \"yes\" to confirm; anything else cancels.",
-        "CLARIFY",
+        Intent.CLARIFY,
         choices=CONFIRM_CHOICES,
     )
 
@@ -239,13 +239,13 @@ def _on_tasks(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> G
     numbers = _numbers(turn, parsed, verb)
     if isinstance(numbers, Outcome):
         return numbers
-    if intent == "UPDATE" and not parsed.args and parsed.shift_minutes is None:
+    if intent == Intent.UPDATE and not parsed.args and parsed.shift_minutes is None:
         example = {
             "note": f'"add note to task {numbers[0]}: bring the receipt"',
             "rename": f'"rename task {numbers[0]} to call dad"',
             "move": f'"move task {numbers[0]} to friday"',
         }.get(parsed.asked or "", f'"rename task {numbers[0]} to …", "move task {numbers[0]} to friday"')
-        return Outcome(f"What should I change about task {numbers[0]}? E.g. {example}.", "CLARIFY")
+        return Outcome(f"What should I change about task {numbers[0]}? E.g. {example}.", Intent.CLARIFY)
     texts = []
     for number in numbers:
         args = _shifted(turn, number, parsed.shift_minutes) if parsed.shift_minutes is not None else parsed.args
@@ -257,14 +257,14 @@ def _on_tasks(turn: Turn, parsed: ParsedIntent, undo: list[dict[str, Any]]) -> G
 
 def _numbers(turn: Turn, parsed: ParsedIntent, verb: str) -> list[int] | Outcome:
     """The task numbers the references mean, or the reply that asks or says none fit."""
-    prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(parsed.intent)
+    prefer = {Intent.COMPLETE: False, Intent.UNCOMPLETE: True}.get(parsed.intent)
     numbers: list[int] = []
     for ref in parsed.refs:
         if parsed.statement:
             found = done_fits(ref.title or "", {task.number: task.title for task in turn.user_tasks() if not task.completed})
             if not found:
                 return Outcome(
-                    "I couldn't tell which open task that finishes. Say e.g. \"complete task 1\", or \"show my tasks\".", "UNKNOWN"
+                    "I couldn't tell which open task that finishes. Say e.g. \"complete task 1\", or \"show my tasks\".", Intent.UNKNOWN
                 )
         else:
             found = turn.resolve(ref, prefer)
@@ -290,14 +290,14 @@ def _shifted(turn: Turn, number: int, minutes: int) -> dict[str, Any]:
 
 def _which(turn: Turn, parsed: ParsedIntent, verb: str) -> Outcome:
     """"Which task should I delete?", offering the likely tasks as choices."""
-    prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(parsed.intent)
+    prefer = {Intent.COMPLETE: False, Intent.UNCOMPLETE: True}.get(parsed.intent)
     tasks = [task for task in turn.user_tasks() if prefer is None or task.completed == prefer][:MAX_CHOICES]
     turn.state.pending = {
         "intent": parsed.intent, "args": parsed.args, "candidates": [], "titles": [], "shift_minutes": parsed.shift_minutes,
     }
     return Outcome(
         f'Which task should I {verb}? Say e.g. "{verb} task 1".',
-        "CLARIFY",
+        Intent.CLARIFY,
         choices=[Choice(f"{task.title} (task {task.number})", f"task {task.number}") for task in tasks],
     )
 
@@ -317,7 +317,7 @@ def _clarify(turn: Turn, parsed: ParsedIntent, numbers: list[int], verb: str) ->
     return Outcome(
         f"Several tasks match — which one should I {verb}?\n" + "\n".join(lines)
         + '\nSay e.g. "the first one" or "task ' + str(numbers[0]) + '".',
-        "CLARIFY",
+        Intent.CLARIFY,
         TaskList(f"Which one should I {verb}?", [tasks[n].to_dict() for n in numbers]),
         [Choice(f"{title} (task {n})", f"task {n}") for n, title in zip(numbers, titles, strict=True)],
     )
@@ -328,11 +328,11 @@ def _action_text(intent: str, done: ToolFinished, tz) -> str:
         return f"I couldn't do that: {done.error}"
     task = done.output
     ref = f"'{task['title']}' (task {task['number']})"
-    if intent == "COMPLETE":
+    if intent == Intent.COMPLETE:
         return f"{ref} was already complete." if task.get("already") else f"Marked {ref} as complete."
-    if intent == "UNCOMPLETE":
+    if intent == Intent.UNCOMPLETE:
         return f"{ref} is already open." if task.get("already") else f"Reopened {ref}."
-    if intent == "DELETE":
+    if intent == Intent.DELETE:
         return f"Deleted {ref}."
     changed = [field for field in task.get("changed", []) if field not in ("completed_at",)]
     if not changed:

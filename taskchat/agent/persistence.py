@@ -29,8 +29,8 @@ from ..transactions import writing
 from .events import ReplyStarted, ToolFinished
 from .state import ConversationState
 
-# A conversation's title from its first message: short enough for a side list.
-TITLE_LENGTH = 60
+# A conversation's title made from its first message: short enough for a side list.
+AUTO_TITLE_CHARS = 60
 # The ``model`` column of a reply the rule-based agent wrote.
 RULES_MODEL = "taskchat-rules"
 
@@ -77,7 +77,7 @@ def get_conversation(user_id: str, conversation_id: str | uuid.UUID) -> Conversa
 
 def title_from(message: str) -> str:
     text = " ".join(message.split())
-    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
+    return text if len(text) <= AUTO_TITLE_CHARS else text[: AUTO_TITLE_CHARS - 1].rstrip() + "…"
 
 
 _CONVERSATIONS = Conversation.__table__

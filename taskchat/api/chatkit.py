@@ -30,11 +30,10 @@ from ..chatkit import choices, protocol, responder, store
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
 from ..errors import APIError, validation_details
+from ..models import TITLE_CHARS
 from . import bp
 from .completions import complete
 from .validation import documented, json_object, message_text
-
-MAX_TITLE_CHARS = 255
 
 
 @bp.post("/chatkit")
@@ -109,8 +108,8 @@ def list_items(req: ck.ItemsListReq) -> Response:
 def update_thread(req: ck.ThreadsUpdateReq) -> Response:
     conversation = store.conversation_for(current_user.id, req.params.thread_id)
     title = " ".join(req.params.title.split())
-    if not title or len(title) > MAX_TITLE_CHARS:
-        raise APIError(422, "invalid_fields", f"The title must be 1 to {MAX_TITLE_CHARS} characters.")
+    if not title or len(title) > TITLE_CHARS:
+        raise APIError(422, "invalid_fields", f"The title must be 1 to {TITLE_CHARS} characters.")
     store.rename(conversation, title)
     return json_answer(store.thread_of(conversation))
 
@@ -146,7 +145,7 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
 
 
 def _zone():
-    return store.zone(current_user.timezone)
+    return current_user.zone
 
 
 def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], text_turn: bool = False) -> Response:

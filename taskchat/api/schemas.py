@@ -227,6 +227,3 @@ class ConversationQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
-
-class Health(Out):
-    status: str

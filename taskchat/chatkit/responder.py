@@ -182,8 +182,8 @@ def respond(
 def act(
     user_id: str, tz: ZoneInfo, conversation_id: uuid.UUID, intent: str, number: int, widget_message_id: int | None
 ) -> tuple[Iterator[Any], ChatKitEncoder]:
-    """A widget button: run the action; once it has acted (before the reply), redraw the
-    widget it came from in the same transaction; then the reply."""
+    """A widget button: run the action; once it has committed (before the reply goes out),
+    redraw the widget it came from (a transaction of its own); then the reply."""
     encoder = ChatKitEncoder(tz)
 
     def events() -> Iterator[Any]:

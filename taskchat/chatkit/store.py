@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 
 from ..extensions import db
-from ..models import Conversation, Message, Task, User
+from ..models import Conversation, Message, Task, User, zone
 from ..transactions import writing
 from . import protocol
 from .protocol import ck
@@ -22,7 +22,6 @@ from .widgets import has_widget, shows_widget, widget_for
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-TITLE_LENGTH = 255
 
 Order = Literal["asc", "desc"]
 
@@ -59,14 +58,6 @@ def message_for(conversation: Conversation, item_id: str) -> tuple[Message, bool
     return message, parsed[1]
 
 
-def zone(name: str | None) -> ZoneInfo:
-    """A user's time zone by name (UTC when unset or unknown)."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def user_timezone(user_id: str) -> ZoneInfo:
     user = db.session.get(User, user_id)
     return zone(user.timezone if user else None)
@@ -75,11 +66,11 @@ def user_timezone(user_id: str) -> ZoneInfo:
 # --- rows → ChatKit objects ----------------------------------------------------------------
 
 
-def thread_of(conversation: Conversation, items: ck.Page | None = None, *, title: bool = True) -> ck.Thread:
-    """The conversation as a ChatKit thread (``title=False`` for the not-yet-titled announcement)."""
+def thread_of(conversation: Conversation, items: ck.Page | None = None) -> ck.Thread:
+    """The conversation as a ChatKit thread."""
     return ck.Thread(
         id=protocol.thread_id(conversation.id),
-        title=conversation.title if title else None,
+        title=conversation.title,
         created_at=conversation.created_at,
         items=items if items is not None else ck.Page(),
     )

@@ -36,6 +36,16 @@ def is_htmx() -> bool:
     )
 
 
+def flash_in_place(message: str, status: int):
+    """For htmx: ``message`` where flashes go (``#flash``), not swapped into the form's target.
+
+    htmx 4 swaps error responses too; without the retarget an error would land inside the
+    message list.
+    """
+    body = render_template("_flash.html", flashes=[("error", message)])
+    return current_app.response_class(body, status=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
     """``target`` if it is a page of this site that answers GET, else ``default``.
 
@@ -80,8 +90,7 @@ def form_token_refused(_exc: CSRFError):
     """
     message = "The form expired or did not come from taskchat; reload the page and try again."
     if is_htmx():
-        body = render_template("_flash.html", flashes=[("error", message)])
-        return body, 403, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return flash_in_place(message, 403)
     return render_template("error.html", status=403, title="Form refused", message=message), 403
 
 
@@ -95,8 +104,7 @@ def page_error(exc: HTTPException):
     status = exc.code or 500
     message = exc.description or exc.name
     if is_htmx():
-        body = render_template("_flash.html", flashes=[("error", message)])
-        return body, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return flash_in_place(message, status)
     return render_template("error.html", status=status, title=exc.name, message=message), status
 
 
