@@ -25,11 +25,14 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 
+from .. import turn_slots
 from ..extensions import db
 from ..models import User
 from ..transactions import writing
@@ -65,6 +68,67 @@ def _load_user(user_id: str) -> User:
     return found
 
 
+class TurnEvents:
+    """A turn's events, as every surface reads them; ``close()`` is the one cancellation hook.
+
+    A reader that stops early (a client that hung up, a stream pipeline shutting down) closes
+    them, and the turn takes care of itself: one that never began is run to its end, so it is
+    stored whole; a rule turn that began is stored already (before its first event); a
+    model's turn stores what it had said and done, marked interrupted, and stops the model.
+
+    A surface adds its own events around the turn's with ``before`` and ``each``, so that
+    closing what it hands the pipeline still reaches the turn.
+    """
+
+    def __init__(self, steps: Iterator[Any]):
+        self._steps = steps
+        self._ahead: deque[Any] = deque()
+        self._each: Callable[[Any], Iterable[Any]] | None = None
+        self._started = False
+        self._closed = False
+
+    def before(self, *items: Any) -> TurnEvents:
+        """Send ``items`` first (a surface's own opening events)."""
+        self._ahead.extendleft(reversed(items))
+        return self
+
+    def each(self, expand: Callable[[Any], Iterable[Any]]) -> TurnEvents:
+        """Send ``expand(event)`` in place of each of the turn's events."""
+        self._each = expand
+        return self
+
+    def __iter__(self) -> TurnEvents:
+        return self
+
+    def __next__(self) -> Any:
+        while not self._ahead:
+            self._started = True
+            event = next(self._steps)
+            self._ahead.extend(self._each(event) if self._each else (event,))
+        return self._ahead.popleft()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if not self._started:  # abandoned before it began: finish it, unread
+            self._started = True
+            for _ in self._steps:
+                pass
+        else:
+            self._steps.close()
+
+
+def _release_when_stored() -> None:
+    """A rule turn is stored before its first event goes out: what it held for the write can
+    go now, not after its words (which may be paced out over seconds). The request's turn slot
+    goes back; with pacing on, so does the database connection (a stream that sleeps holds
+    nothing scarce); without, the connection stays for the request's few remaining reads."""
+    turn_slots.release()
+    if current_app.config.get("TASKCHAT_STREAM_DELAY_MS"):
+        db.session.close()
+
+
 def words(text: str) -> list[str]:
     """A reply's text as the pieces a rule turn streams: each word with the space after it."""
     return re.findall(r"\S+\s*", text)
@@ -94,6 +158,7 @@ def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]
         events, outcome = _decided(decide(turn))
         announced = record.announce(turn.state, outcome)
         message_id = record.complete(turn.state, outcome, turn.calls, streamed=False)
+    _release_when_stored()
     yield from events
     yield announced
     for word in words(outcome.text):
@@ -180,9 +245,13 @@ def model_answers() -> bool:
     return llm.enabled(current_app.config)
 
 
-def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Iterator[TurnEvent]:
+def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> TurnEvents:
     """Answer the stored user message of ``start``: tool events, the reply announced, its
-    words, then done (after the commit)."""
+    words, then done (after the commit).
+
+    A model's turn is read in a worker thread (the stream pipeline's), so the request that
+    started it holds its turn slot no longer.
+    """
 
     def parse(turn: Turn) -> ParsedIntent:
         return parse_intent(start.text, ParseContext(now=turn.ctx.now, tz=turn.tz, state=turn.state.stored()))
@@ -210,7 +279,9 @@ def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Ite
             parsed = parse(turn)  # before the write transaction: the parser reads no rows
             yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id)
 
-    return events()
+    if model_answers():
+        turn_slots.release()
+    return TurnEvents(events())
 
 
 def run_action(
@@ -219,7 +290,7 @@ def run_action(
     intent: Intent | str,
     number: int,
     now: datetime | None = None,
-) -> Iterator[TurnEvent]:
+) -> TurnEvents:
     """A turn started by a button (e.g. a ChatKit widget's Complete) rather than by text: the
     server's own action, answered by the rules whichever backend is configured."""
 
@@ -232,7 +303,7 @@ def run_action(
         wanted = as_conversation_id(conversation_id)
         yield from _run(Turn(user, wanted, state_of(user.id, wanted), now), decide, None)
 
-    return events()
+    return TurnEvents(events())
 
 
 def finish(events: Iterable[TurnEvent]) -> Reply:

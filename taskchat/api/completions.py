@@ -110,7 +110,7 @@ def complete(body: dict[str, Any]) -> Response:
     conversation_id = conversation_header()
     if data.stream:
         start = start_turn(current_user.id, text, conversation_id)
-        events = sse.opened_with(Opening(), run_turn(current_user.id, start))
+        events = run_turn(current_user.id, start).before(Opening())
         encoder = CompletionEncoder(f"chatcmpl-{start.user_message_id}")
         return sse.stream_response(
             events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)},

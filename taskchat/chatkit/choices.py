@@ -53,12 +53,7 @@ def answer(
 ) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
     """The question's buttons disabled, then the picked answer as the user's item and the turn."""
     events, encoder = responder.respond(user_id, tz, start)
-
-    def with_redraw() -> Iterator[Any]:
-        yield redraw
-        yield from events
-
-    return with_redraw(), encoder
+    return events.before(redraw), encoder
 
 
 def too_late(redraw: ck.ThreadItemUpdatedEvent) -> tuple[Iterator[Any], responder.ChatKitEncoder]:

@@ -161,9 +161,10 @@ def respond(
         show_tools=model,
     )
 
-    def events() -> Iterator[Any]:
-        if start.created:
-            yield ck.ThreadCreatedEvent(
+    opening: list[Any] = []
+    if start.created:
+        opening.append(
+            ck.ThreadCreatedEvent(
                 thread=ck.Thread(
                     id=protocol.thread_id(start.conversation_id),
                     title=None,
@@ -171,12 +172,11 @@ def respond(
                     items=ck.Page(),
                 )
             )
-        if echo_user:
-            yield ck.ThreadItemDoneEvent(item=user_item(start))
-        yield CANCELLABLE if model else STREAM_OPTIONS
-        yield from run_turn(user_id, start)
-
-    return events(), encoder
+        )
+    if echo_user:
+        opening.append(ck.ThreadItemDoneEvent(item=user_item(start)))
+    opening.append(CANCELLABLE if model else STREAM_OPTIONS)
+    return run_turn(user_id, start).before(*opening), encoder
 
 
 def act(
@@ -186,16 +186,14 @@ def act(
     redraw the widget it came from (a transaction of its own); then the reply."""
     encoder = ChatKitEncoder(tz)
 
-    def events() -> Iterator[Any]:
-        yield STREAM_OPTIONS
-        for event in run_action(user_id, conversation_id, intent, number):
-            if isinstance(event, ReplyStarted) and widget_message_id is not None:
-                item = store.refresh_task_list(user_id, widget_message_id)
-                if item is not None:
-                    yield ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
-            yield event
+    def redrawn_before_the_reply(event: Any) -> list[Any]:
+        if isinstance(event, ReplyStarted) and widget_message_id is not None:
+            item = store.refresh_task_list(user_id, widget_message_id)
+            if item is not None:
+                return [ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget)), event]
+        return [event]
 
-    return events(), encoder
+    return run_action(user_id, conversation_id, intent, number).before(STREAM_OPTIONS).each(redrawn_before_the_reply), encoder
 
 
 def no_pending_tool_call() -> tuple[Iterator[Any], ChatKitEncoder]:
