@@ -1,14 +1,18 @@
-"""The task fields as pydantic models, shared by the REST API and the task tools.
+"""The request bodies more than one surface reads, as pydantic models: the task fields (the REST
+API and the agent's tools), and signing up / in (the JSON API, the pages and the CLI).
 
-One source: ``api/schemas.py`` validates request bodies with these, and the agent's tools
-(offered to a language model and over MCP) take their JSON schemas from them. This module
-sits below both so the agent need not import the API package.
+One source: ``api/schemas.py`` validates request bodies with these and documents them, and the
+agent's tools (offered to a language model and over MCP) take their JSON schemas from them.
+This module sits below every surface, so none of them imports another's.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -121,3 +125,45 @@ class TaskRestore(TaskCreate):
 
     number: int = TaskNumberField
     completed: bool = False
+
+
+# --- signing up and in ---------------------------------------------------------------
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
+    return frozenset(available_timezones())
+
+
+# An address is something@domain.tld without spaces; whether it exists is the mail's business.
+# (A validator library's finer rules, such as refusing the reserved .test domain, could not be
+# stated in the OpenAPI document, and so would refuse requests the document allows.)
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00.]+(\.[^@\s\x00.]+)+$"
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(EMAIL, value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
+
+
+class RegisterRequest(Strict):
+    email: Email = Field(max_length=320)
+    password: str = Field(min_length=8, max_length=256)
+    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        if value not in known_timezones():
+            raise ValueError("unknown IANA time zone")
+        return value
+
+
+class LoginRequest(Strict):
+    email: NonBlank = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=256)

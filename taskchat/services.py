@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .errors import InvalidInput
 from .extensions import db
 from .models import Conversation, User
 from .transactions import writing
@@ -22,8 +23,8 @@ class EmailTaken(ValueError):
     """An account with this email already exists."""
 
 
-class InvalidMessage(ValueError):
-    """A chat message that cannot be sent; the text says why, for people."""
+class InvalidMessage(InvalidInput):
+    """A chat message that cannot be sent; the text says why, for people (422 on the API)."""
 
 
 class InvalidCursor(ValueError):

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import transactions
+from ..errors import NotFoundError
 from ..extensions import db
 from ..models import Conversation, Message, ToolCall, utcnow
 from ..transactions import writing
@@ -35,8 +36,11 @@ AUTO_TITLE_CHARS = 60
 RULES_MODEL = "taskchat-rules"
 
 
-class ConversationNotFound(LookupError):
+class ConversationNotFound(NotFoundError):
     """The conversation does not exist or belongs to someone else (both answer 404)."""
+
+    code = "conversation_not_found"
+    message = "There is no such conversation."
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,14 @@ from ..agent import (
 )
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import choices, protocol, responder, store
+from ..chatkit.completions import complete
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
 from ..errors import APIError, validation_details
 from ..models import TITLE_CHARS
+from ..services import check_message
 from . import bp
-from .completions import complete
-from .validation import documented, json_object, message_text
+from .validation import documented, json_object
 
 
 @bp.post("/chatkit")
@@ -53,7 +54,7 @@ def chatkit():
             + ("not both." if "type" in body else "not neither."),
         )
     if "messages" in body:
-        return complete(body)
+        return complete(current_user.id, body)
     return answer(parse_request(body))
 
 
@@ -161,7 +162,7 @@ def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], t
 def _user_text(message_input: ck.UserMessageInput) -> str:
     if message_input.attachments:
         raise APIError(400, "not_supported", "Attachments are not supported: this assistant takes typed text only.")
-    return message_text("".join(part.text for part in message_input.content))
+    return check_message("".join(part.text for part in message_input.content))
 
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
-from functools import cache
-from typing import Annotated, Any, Literal
-from zoneinfo import available_timezones
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,41 +15,25 @@ from pydantic import (
 
 from ..agent.intents import Intent
 
-# The task bodies live below the API so the agent's tools share them (see taskchat/schemas.py).
+# The request bodies the pages, the CLI and the agent's tools share live below the API (see
+# taskchat/schemas.py); they are part of the API's document all the same.
 from ..schemas import (  # noqa: F401
+    EMAIL,
     NOT_BLANK,
+    Email,
+    LoginRequest,
     NonBlank,
     Priority,
     Query,
+    RegisterRequest,
     Strict,
     Tag,
     TaskCreate,
     TaskQuery,
     TaskUpdate,
+    known_timezones,
 )
 from ..services import MAX_MESSAGE_CHARS, check_message
-
-
-@cache
-def known_timezones() -> frozenset[str]:
-    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
-    return frozenset(available_timezones())
-
-
-# An address is something@domain.tld without spaces; whether it exists is the mail's business.
-# (A validator library's finer rules, such as refusing the reserved .test domain, could not be
-# stated in the OpenAPI document, and so would refuse requests the document allows.)
-EMAIL = r"^[^@\s\x00]+@[^@\s\x00.]+(\.[^@\s\x00.]+)+$"
-
-
-def _email(value: str) -> str:
-    if not re.fullmatch(EMAIL, value):
-        raise ValueError("must be an email address such as name@example.com")
-    return value
-
-
-Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
-
 
 
 class Out(BaseModel):
@@ -73,24 +53,6 @@ class ErrorBody(Out):
 
 
 # --- auth -------------------------------------------------------------------------------
-
-
-class RegisterRequest(Strict):
-    email: Email = Field(max_length=320)
-    password: str = Field(min_length=8, max_length=256)
-    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        if value not in known_timezones():
-            raise ValueError("unknown IANA time zone")
-        return value
-
-
-class LoginRequest(Strict):
-    email: NonBlank = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=256)
 
 
 class UserOut(Out):

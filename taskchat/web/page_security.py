@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, render_template, request
+from flask_jwt_extended import current_user, get_jwt
 from flask_jwt_extended.exceptions import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -34,6 +35,21 @@ def is_htmx() -> bool:
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+@bp.context_processor
+def signed_in_page() -> dict:
+    """What every signed-in page and fragment draws with: the user, their zone, the form token.
+
+    Nothing on a page that needs no sign-in (the sign-in form itself), where there is no token.
+    """
+    try:
+        claims = get_jwt()
+    except RuntimeError:  # a view without ``jwt_required``
+        return {}
+    if not claims:
+        return {}
+    return {"user": current_user, "timezone": current_user.timezone, "csrf_token": claims["csrf"]}
 
 
 def flash_in_place(message: str, status: int):

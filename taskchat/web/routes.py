@@ -24,18 +24,8 @@ from .page_data import sidebar, task_panel
 from .page_security import flash_in_place, is_htmx, safe_next
 
 
-def page_context(**extra):
-    """What every signed-in page and fragment needs: the user and the form token."""
-    return {
-        "user": current_user,
-        "timezone": current_user.timezone,
-        "csrf_token": get_jwt()["csrf"],
-        **extra,
-    }
-
-
 def _chat_page(conversation):
-    context = page_context(
+    context = dict(
         conversation=conversation,
         messages=messages_of(conversation) if conversation else [],
         conversations=sidebar(current_user.id),

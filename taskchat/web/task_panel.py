@@ -10,14 +10,13 @@ from ..transactions import writing
 from . import bp
 from .page_data import task_panel
 from .page_security import is_htmx, safe_next
-from .routes import page_context
 
 
 @bp.get("/tasks/panel")
 @jwt_required()
 def panel():
     """The task panel alone, for htmx to swap in after a change."""
-    return render_template("_task_panel.html", **page_context(panel=task_panel(current_user)))
+    return render_template("_task_panel.html", panel=task_panel(current_user))
 
 
 @bp.post("/tasks/<int:number>/status")
