@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message, Task, ToolCall
+from tests.helpers.pages import PageUser
 
 
 def count_rows():
@@ -136,8 +137,6 @@ def test_bad_query_parameters_are_422(client, auth):
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-js"])
 def test_nul_in_a_page_message_is_refused_and_nothing_is_stored(app, htmx):
     """One NUL policy everywhere: refused at the edge (the JSON reader does it for the API)."""
-    from tests.web.conftest import PageUser
-
     user = PageUser(app.test_client(), f"nul-{htmx}@example.com")
     data = {"message": "add buy\x00milk", "csrf_token": user.token()}
     response = user.client.post("/messages", data=data, headers={"HX-Request": "true"} if htmx else {})

@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from taskchat.extensions import db
-
-from .chatkit.conftest import IGNORE_WIDGET_DEPRECATION, ChatKitClient
+from tests.helpers.chatkit import IGNORE_WIDGET_DEPRECATION, ChatKitClient
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -67,4 +66,4 @@ def test_chatkit_add_user_message_add_task(app, client, auth):
         stream = kit.say(thread_id, "add buy milk tomorrow")
     assert stream.types[-1] == "thread.item.done"
     assert "Buy milk" in stream.text()
-    assert len(statements) <= 9, "\n".join(statements)
+    assert len(statements) <= 8, "\n".join(statements)

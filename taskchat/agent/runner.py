@@ -68,6 +68,17 @@ def _load_user(user_id: str) -> User:
     return found
 
 
+def _in_this_session(user: User) -> User:
+    """``user`` as a row of the current session, without a query.
+
+    A stream's events run when the client reads them, in an application context (and so a
+    session) of its own; the row the view's session loaded is merged in as it is.
+    """
+    if user in db.session:
+        return user
+    return db.session.merge(user, load=False)
+
+
 class TurnEvents:
     """A turn's events, as every surface reads them; ``close()`` is the one cancellation hook.
 
@@ -259,10 +270,14 @@ def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Tur
     def decide(turn: Turn):
         return (yield from act(turn, parse(turn)))
 
+    # A rule turn's user is loaded now, in the caller's session (the request's: no query); a
+    # model's turn is read in a worker thread, which loads the user by id in its own session.
+    model = model_answers()
+    loaded = None if model else _load_user(user_id)
+
     def events() -> Iterator[TurnEvent]:
-        user = _load_user(user_id)
-        if model_answers():
-            turn = Turn(user, start.conversation_id, start.state, now, start.title, commit_each_call=True)
+        if model:
+            turn = Turn(_load_user(user_id), start.conversation_id, start.state, now, start.title, commit_each_call=True)
 
             def rules(turn: Turn):
                 # The rule agent answering for a model that failed: whole, in one transaction.
@@ -275,11 +290,11 @@ def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Tur
 
             yield from _run_unlocked(turn, lambda turn: llm.decide(turn, rules), start.user_message_id)
         else:
-            turn = Turn(user, start.conversation_id, start.state, now, start.title)
+            turn = Turn(_in_this_session(loaded), start.conversation_id, start.state, now, start.title)
             parsed = parse(turn)  # before the write transaction: the parser reads no rows
             yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id)
 
-    if model_answers():
+    if model:
         turn_slots.release()
     return TurnEvents(events())
 
@@ -298,8 +313,10 @@ def run_action(
         parsed = ParsedIntent(intent, {}, [TaskRef(number=number)])
         return (yield from act(turn, parsed))
 
+    loaded = _load_user(user_id)  # now, in the caller's session (see ``run_turn``)
+
     def events() -> Iterator[TurnEvent]:
-        user = _load_user(user_id)
+        user = _in_this_session(loaded)
         wanted = as_conversation_id(conversation_id)
         yield from _run(Turn(user, wanted, state_of(user.id, wanted), now), decide, None)
 

@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
-from tests.chatkit.conftest import IGNORE_WIDGET_DEPRECATION, ChatKitClient, parse_sse
-from tests.llm.fake_openai import MODEL, Step
-from tests.web.conftest import PageUser
-from tests.web.test_choices import ChoiceForms
+from tests.helpers.chatkit import IGNORE_WIDGET_DEPRECATION, ChatKitClient, parse_sse
+from tests.helpers.fake_openai import MODEL, Step
+from tests.helpers.pages import ChoiceForms, PageUser
 
 pytestmark = IGNORE_WIDGET_DEPRECATION
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
-from tests.llm.fake_openai import MODEL, Step
+from tests.helpers.fake_openai import MODEL, Step
 
 
 def rows(app, conversation_id):
