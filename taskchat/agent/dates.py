@@ -39,8 +39,9 @@ _MONTH = "|".join(MONTHS + ("sept", "jan", "feb", "mar", "apr", "jun", "jul", "a
 _ORD = r"(?:st|nd|rd|th)?"
 # Spaces are written \s+: the date pattern is verbose, where a literal space would vanish.
 _NUM = r"\d+|a\s+couple\s+of|a\s+few|couple\s+of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-# Words that introduce a date and go with it when it is cut out of a title.
-_LEAD = r"(?:(?:due|on|by|for|until|till|before|starting|from)\s+)*"
+# Words that introduce a date and go with it when it is cut out of a title ("due by").
+# At most three: unbounded, a run of "on on on …" was re-read from every one of its words.
+_LEAD = r"(?:(?:due|on|by|for|until|till|before|starting|from)\s+){0,3}+"
 
 # "on 2nd floor" is a place, not the 2nd of the month.
 _NOT_PLACE = r"(?!\s+(?:floor|fl|street|st|avenue|ave|road|rd|place|level|row|grade|gen|generation|edition|round|try|attempt|time|door|house|stop|exit|gate|shelf|page))"
@@ -80,9 +81,10 @@ _BARE_AT = re.compile(r"\bat\s+(?P<h>\d{1,2})\b(?![:.]\d|\s*(?:%|percent|people|
 _DUE_PHRASE = re.compile(r"\bdue\s+(?P<phrase>[a-z0-9][a-z0-9 ,./-]{1,30}?)\s*$", re.IGNORECASE)
 
 _TIMEISH = re.compile(r"\d:\d|\d\s*[ap]\.?m\b|\b(?:noon|midnight|at|hours?|minutes?|mins?)\b", re.IGNORECASE)
-# Not dates, whatever digits they hold.
+# Not dates, whatever digits they hold. Each part starts where its run of characters does
+# (the lookbehinds): from inside a run, a long word without "@" cost its length squared.
 _MASKS = re.compile(
-    r"\S+@\S+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|io|dev|app)\b\S*"
+    r"(?<![^\s@])[^\s@]+@\S+|(?:https?://|www\.)\S+|(?<![\w-])[\w-]+\.(?:com|org|net|io|dev|app)\b\S*"
     r"|\bv?\d+(?:\.\d+){2,}\b|\bv\d+(?:\.\d+)*\b",
     re.IGNORECASE,
 )

@@ -159,11 +159,14 @@ def _decided(steps) -> tuple[list[TurnEvent], Outcome]:
         return events, stop.value
 
 
-def _run(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]:
+def _run(turn: Turn, decide, user_message_id: int | None, started: float | None = None) -> Iterator[TurnEvent]:
     """A backend that answers at once (the rules): its tool calls and reply are stored in one
     write transaction, and only then are its events handed on. The order a surface sees is
-    the same: tool events, the reply announced with its id, its words, done."""
-    started = time.perf_counter()
+    the same: tool events, the reply announced with its id, its words, done.
+
+    ``started``: when the turn began, if work came before this (the parse), so that the
+    turn's time and the latency metric count it."""
+    started = time.perf_counter() if started is None else started
     record = ReplyRecord(turn.conversation_id)
     with writing():
         events, outcome = _decided(decide(turn))
@@ -276,6 +279,7 @@ def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Tur
     loaded = None if model else _load_user(user_id)
 
     def events() -> Iterator[TurnEvent]:
+        started = time.perf_counter()
         if model:
             turn = Turn(_load_user(user_id), start.conversation_id, start.state, now, start.title, commit_each_call=True)
 
@@ -292,7 +296,7 @@ def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Tur
         else:
             turn = Turn(_in_this_session(loaded), start.conversation_id, start.state, now, start.title)
             parsed = parse(turn)  # before the write transaction: the parser reads no rows
-            yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id)
+            yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id, started)
 
     if model:
         turn_slots.release()

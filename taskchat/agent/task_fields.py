@@ -62,12 +62,21 @@ _LEADING_FILLER = re.compile(
     r"(?:(?:called|named|titled|saying|that\s+says|:|-)\s*)?(?:(?:to|that\s+i\s+(?:need|have)\s+to|i\s+need\s+to)\s+)?",
     re.I,
 )
-_TRAILING_FILLER = re.compile(
-    r"(?:[\s,;:\-–—]+(?:and\s+tag(?:\s+it)?(?:\s+(?:as|with))?|and|also|due|by|on|at|for|with|every|to|from|until|before|please|pls|plz|"
-    r"thanks|thank\s+you|to\s+my\s+(?:list|tasks|to-?do\s+list)|on\s+my\s+(?:list|tasks)|"
-    r"to\s+the\s+list|the\s+list|my\s+list)?)+$|\s*[.!?]+$",
+# Words said after a title that are not part of it ("buy milk and", "call mom please"), each
+# after a separator. The chain of them is stripped from the end by ``strip_trailing_filler``
+# one word at a time; as one pattern — ``(?:[\s,;:-]+(?:word)?)+$`` — the separator runs could
+# be split between iterations in exponentially many ways, and a run of dashes took minutes.
+_FILLER_WORD_AT_END = re.compile(
+    r"[\s,;:\-–—](?:and\s+tag(?:\s+it)?(?:\s+(?:as|with))?|and|also|due|by|on|at|for|with|every|to|from|until|before|"
+    r"please|pls|plz|thanks|thank\s+you|to\s+my\s+(?:list|tasks|to-?do\s+list)|on\s+my\s+(?:list|tasks)|"
+    r"to\s+the\s+list|the\s+list|my\s+list)$",
     re.I,
 )
+# The longest filler phrase with its separator ("and tag it with"), with room to spare: only
+# this much of the end is searched for one, so each step costs the same however long the text.
+_FILLER_WINDOW = 40
+_SEPARATORS = " \t\n\r\f\v,;:-–—"
+_END_PUNCTUATION = ".!?"
 
 
 @dataclass
@@ -104,9 +113,14 @@ def quoted_spans(text: str) -> list[re.Match]:
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + " " + text[end:]
-    return " ".join(text.split())
+    """The text with each span replaced by a space, in one pass (a message may hold a
+    thousand tags; cutting them one by one copied the text each time)."""
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        pieces.append(text[last:max(start, last)])
+        last = max(last, end)
+    pieces.append(text[last:])
+    return " ".join(" ".join(pieces).split())
 
 
 def capitalise(text: str) -> str:
@@ -119,6 +133,25 @@ def strip_lead(text: str) -> str:
     return _LEADING_FILLER.sub("", text.strip(), count=1).strip()
 
 
+def strip_trailing_filler(text: str) -> str:
+    """'buy milk, and please!' → 'buy milk': filler words, separators and end punctuation.
+
+    Works back from the end, one run of separators or one filler word per step, looking only
+    at the last few characters each time, so it costs in proportion to what it strips. A
+    filler word counts only after a separator: a text that is only "thanks" stays "thanks".
+    """
+    end = len(text)
+    while True:
+        kept = text[:end].rstrip(_SEPARATORS + _END_PUNCTUATION)
+        while kept != kept.rstrip():  # any other space, then separators again
+            kept = kept.rstrip().rstrip(_SEPARATORS + _END_PUNCTUATION)
+        end = len(kept)
+        word = _FILLER_WORD_AT_END.search(text, max(0, end - _FILLER_WINDOW), end)
+        if word is None:
+            return text[:end]
+        end = word.start() + 1  # the separator before the word goes with the next step
+
+
 def tidy_title(text: str) -> str:
     """Strip filler around what is left of a message once its fields are cut out."""
     text = " ".join(text.split())
@@ -126,7 +159,7 @@ def tidy_title(text: str) -> str:
     for _ in range(4):
         previous = text
         text = _LEADING_FILLER.sub("", text, count=1).strip()
-        text = _TRAILING_FILLER.sub("", text).strip()
+        text = strip_trailing_filler(text).strip()
         text = text.strip(" ,;:-–—")
         if text == previous:
             break
@@ -209,7 +242,8 @@ def read_fields(text: str, now: datetime, tz: ZoneInfo, *, want_description: boo
     tags, found = read_tags(body)
     keep = free(found)
     if keep:
-        fields.tags = [t for t, s in zip(tags, found, strict=True) if s in keep]
+        kept = set(keep)
+        fields.tags = [t for t, s in zip(tags, found, strict=True) if s in kept]
         spans += keep
     priority, found = read_priority(body)
     found = free(found)

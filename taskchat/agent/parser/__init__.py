@@ -23,6 +23,7 @@ from .base import (
     ParseContext,
     ParsedIntent,
     Rule,
+    collapse_whitespace,
     digits_for_number_words,
     words,
 )
@@ -55,7 +56,22 @@ _COMMAND_VERB = re.compile(
     r"change|move|reopen|edit|set|clear|check|tick|finish|get\s+rid|make\s+a|look|put|include|take|erase|scratch|nix|cross)\b",
     re.I,
 )
-_POLITE_TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|ok|okay|(?<!from\s)now))+[\s.!?]*$", re.I)
+# One polite word at the end, after a separator ("…, please", "… thank you"). The chain of
+# them is stripped one word at a time from the end (``_strip_polite_tail``): as one pattern,
+# ``(?:[\s,]+(?:please|…))+$`` was retried from every word of "please please please …".
+_POLITE_WORD_AT_END = re.compile(r"[\s,](?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|okay|ok|(?<!from\s)now)$", re.I)
+
+
+def _strip_polite_tail(text: str) -> str:
+    """'add milk, please thanks!' → 'add milk'; end punctuation goes only with a polite word."""
+    end = len(text.rstrip(" \t\n.!?"))
+    stripped = False
+    while word := _POLITE_WORD_AT_END.search(text, max(0, end - 24), end):
+        end = word.start()
+        while end and text[end - 1] in " \t\n,":
+            end -= 1
+        stripped = True
+    return text[:end] if stripped else text
 
 
 def unwrap(raw: str) -> str:
@@ -63,9 +79,7 @@ def unwrap(raw: str) -> str:
     want = _WANT_HEAD.match(text)
     if want and _COMMAND_VERB.match(text[want.end():]):
         text = text[want.end():]
-    # Only the end can hold "… please": searching just the tail keeps long input linear.
-    cut = max(0, len(text) - 60)
-    text = (text[:cut] + _POLITE_TAIL.sub("", text[cut:])).strip()
+    text = _strip_polite_tail(text).strip()
     return text or raw
 
 
@@ -100,9 +114,11 @@ _SECOND = re.compile(
     re.I | re.S,
 )
 _ACTS = WRITES | {"LIST", "SEARCH"}
+# The end's punctuation is read from its first character only (the lookbehind): from each
+# length "rest" could have, "also add !!!…" re-read the whole run.
 _CONTINUE = re.compile(
     r"^(?:(?:oh|ah|um|oops|wait|actually)[\s,]+)*(?:and|also|plus|and\s+also)\s+(?P<rest>.+?)"
-    r"(?:\s+(?:too|as\s+well|also))?[\s.!]*$|^(?P<rest2>.+?)\s+(?:too|as\s+well)[\s.!]*$",
+    r"(?:\s+(?:too|as\s+well|also))?(?<![\s.!])[\s.!]*$|^(?P<rest2>.+?)\s+(?:too|as\s+well)[\s.!]*$",
     re.I,
 )
 # Verbs a title may start with that a follow-up keeps: after "buy apples", "and pears" is "buy pears".
@@ -210,7 +226,7 @@ def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
 def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent:
     """Read one user message. Order matters: the verb at the start decides before words inside."""
     context = context or ParseContext()
-    raw = text.strip()
+    raw = collapse_whitespace(text)
     if not raw:
         return ParsedIntent("UNKNOWN")
     state = context.state or {}

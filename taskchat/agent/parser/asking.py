@@ -80,7 +80,8 @@ _REMEMBERED = re.compile(
     r"^(?:what|which)\b.*\b(?:remember|recall|keep\s+in\s+mind|bear\s+in\s+mind|forget|reminded|plan\s+for\s+(?:the\s+day|today)|"
     r"need\s+(?:to\s+(?:buy|get|pick\s+up|do)|when\s+i\s+go|at\s+the\s+store|from\s+the\s+(?:store|shop))|have\s+to\s+do)\b"
     r"|^i\s+(?:wanted|asked\s+you|needed)\s+to\s+remember\b"
-    r"|\b(?:list|reminders|tasks)\b.*\b(?:what\s+(?:are|were|was|is)\s+(?:they|it|those|on\s+it)|is\s+what)$",
+    # the first list word only (atomic): tried from each one, "tasks tasks …" cost its length squared
+    r"|^(?>.*?\b(?:list|reminders|tasks)\b).*\b(?:what\s+(?:are|were|was|is)\s+(?:they|it|those|on\s+it)|is\s+what)$",
     re.I,
 )
 _CHECK = re.compile(r"^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:check|look|see|find\s+out|confirm|verify|search)\b(?:\s+(?:to\s+see|and\s+see|for\s+me))?", re.I)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,14 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def collapse_whitespace(text: str) -> str:
+    """Each run of spaces as one space, each line kept (a list typed one item a line), blank
+    lines dropped. The rules then never meet a long run of spaces: a pattern such as "spaces,
+    then a word, then the end" retried at every space of a run costs its length squared."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 # ---------------------------------------------------------------- the list named in a sentence
 
 # Names of "the list" itself: they say where a task goes, never what it is.
@@ -111,8 +120,17 @@ class ListName:
         return named[0] if len(named) == 1 and len(named[0]) > 2 else None
 
 
+# Every list phrase ends in one of these; a text without any is not searched (the phrases try
+# a dozen words at every word of the text, and several rules ask about the same text).
+_LIST_WORDS = ("list", "reminders", "chores", "agenda", "todos", "to-dos", "do's", "tasks")
+
+
+@lru_cache(maxsize=64)
 def cut_list_name(text: str) -> ListName:
     """'add eggs to my shopping list tomorrow' → ('add eggs tomorrow', 'shopping', 'to')."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _LIST_WORDS):
+        return ListName(text, None, None)
     match = next((found for pattern in LIST_PHRASES if (found := pattern.search(text))), None)
     if not match:
         return ListName(text, None, None)

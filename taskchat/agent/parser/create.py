@@ -79,10 +79,11 @@ _MULTI = re.compile(
 _ITEM_SPLIT = re.compile(r"\s*(?:[,;\n]|\band\b|\s-\s|•)\s*(?:and\s+)?(?:-\s*)?", re.I)
 
 
-# Said after the task, not part of it: "as I'm out", "; please remind me", "as well".
+# Said after the task, not part of it: "as I'm out", "; please remind me", "as well". A run of
+# separators is read from its first character only: from each one, ", , , …" cost its length squared.
 _AFTERWORD = re.compile(
     r"(?:(?:\s*[;,]\s*|\s+(?:as|since|because)\s+)(?:i|we)(?:'m|\s+am|'re|\s+are)\s+(?:all\s+|completely\s+)?out(?:\s+of\s+(?:it|them|\w+))?"
-    r"|[\s,;]+(?:please\s+)?remind\s+me(?:\s+(?:later|about\s+it|of\s+it))?|\s+as\s+well|\s+too|\s+(?:to|on|onto)\s+(?:it|there)|\s+for\s+me)$",
+    r"|(?<![\s,;])[\s,;]+(?:please\s+)?remind\s+me(?:\s+(?:later|about\s+it|of\s+it))?|\s+as\s+well|\s+too|\s+(?:to|on|onto)\s+(?:it|there)|\s+for\s+me)$",
     re.I,
 )
 
@@ -173,8 +174,10 @@ def _add_if_missing(text: str, context: ParseContext) -> ParsedIntent | None:
     named = re.search(r"\b(?:add|put|include)\s+(?P<x>.+?)(?=\s+(?:to|on|onto|if)\b|[,;]|$)", text, re.I)
     item = named.group("x") if named and not _PRONOUN.match(named.group("x").strip()) else None
     if item is None:
+        # The item is bounded and the "is already listed" words possessive: "is is is …" was
+        # otherwise re-read from every word for every length the item could have.
         asked = re.search(
-            r"^(?:(?:i'm\s+)?not\s+sure\s+if|is|are|do\s+i\s+have|check\s+if)\s+(?:the\s+)?(?P<x>.+?)\s+(?:(?:is|are|already|listed)\s+)*(?:on|in|[,;]|if\b|$)",
+            r"^(?:(?:i'm\s+)?not\s+sure\s+if|is|are|do\s+i\s+have|check\s+if)\s+(?:the\s+)?(?P<x>.{1,200}?)\s+(?:(?:is|are|already|listed)\s+){0,3}+(?:on|in|[,;]|if\b|$)",
             text,
             re.I,
         )

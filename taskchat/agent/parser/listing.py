@@ -85,7 +85,7 @@ def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
     elif re.search(r"\b(?:important|urgent)\b", text):
         args["priority"] = "high"
     tag = re.search(r"#(?P<t>[\w-]+)|\b(?:tagged|tag|labell?ed|label)\s+(?:as\s+|with\s+)?#?(?P<t2>[\w-]+)", text) or re.search(
-        r"\b(?P<t>)(?P<t2>)(?P<t3>(?!with\b|the\b|a\b)[\w-]+)\s+tag\b", text
+        r"(?<![\w-])(?P<t>)(?P<t2>)(?P<t3>(?!with\b|the\b|a\b)[\w-]+)\s+tag\b", text
     )
     if tag:
         args["tag"] = (tag.group("t") or tag.group("t2") or tag.group("t3")).lower()
