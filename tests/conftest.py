@@ -36,6 +36,7 @@ LANES = {
     "tests/agent/test_intent_suite.py": "slow",
     "tests/agent/test_held_out.py": "slow",
     "tests/agent/test_properties.py": "slow",
+    "tests/agent/test_bounded_time.py": "slow",
     "tests/agent/test_questions_never_change.py": "slow",
     "tests/test_schema.py": "slow",
     "tests/test_mcp.py": "live",
