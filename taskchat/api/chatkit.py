@@ -27,7 +27,7 @@ from ..agent import (
 )
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import choices, protocol, responder, store
-from ..chatkit.completions import complete
+from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
 from ..errors import APIError, validation_details
@@ -41,6 +41,7 @@ from .validation import documented, json_object
 @jwt_required()
 @documented(
     summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
+    body=ChatKitBody,
     errors=(400, 404, 413, 415, 422),
 )
 def chatkit():

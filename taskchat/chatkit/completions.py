@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
@@ -37,12 +37,36 @@ class CompletionMessage(BaseModel):
     content: str | list[ContentPart] | None = None
 
 
+# The turn is the last user message: a list without one is refused (422), as documented.
+Messages = Annotated[
+    list[CompletionMessage],
+    Field(
+        min_length=1,
+        json_schema_extra={"contains": {"type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}},
+    ),
+]
+
+
 class CompletionRequest(BaseModel):
     # OpenAI clients send options this assistant has no use for (temperature, n, …).
     model_config = ConfigDict(extra="ignore")
-    messages: list[CompletionMessage] = Field(min_length=1)
+    messages: Messages
     stream: StrictBool = False
     model: str | None = None
+
+
+class ChatKitBody(BaseModel):
+    """What ``POST /api/v1/chatkit`` takes: a ChatKit request (``{"type", "params", "metadata"}``,
+    validated with the ``openai-chatkit`` package's ``ChatKitReq``) or chat messages
+    (``{"messages", "stream"}``, as ``/chat/completions`` takes them) — one or the other."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"oneOf": [{"required": ["type"]}, {"required": ["messages"]}]},
+    )
+    # Typed without None: a body's "type" / "messages" may be left out, not set to null.
+    type: str = Field(default=None, description="the ChatKit request type, e.g. threads.create")  # type: ignore[assignment]
+    messages: Messages = None  # type: ignore[assignment]
 
 
 class CompletionChoiceMessage(BaseModel):
