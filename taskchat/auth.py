@@ -57,12 +57,18 @@ def register_jwt_handlers(app: Flask) -> None:
     def user_identity(user: User | str) -> str:
         return user.id if isinstance(user, User) else str(user)
 
-    # flask-jwt-extended asks "revoked?" and then "which user?"; one query answers both.
+    # flask-jwt-extended asks "revoked?" and then "which user?"; one query answers both. A
+    # request verifies its token more than once (the rate limiter's key, then the view), and
+    # asks the database once: the answer is kept for the request.
     @jwt.token_in_blocklist_loader
     def token_revoked(_header: dict, payload: dict) -> bool:
-        row = transactions.connection().execute(
-            _USER_AND_REVOKED, {"b_sub": payload["sub"], "b_jti": payload["jti"]}
-        ).first()
+        checked = g.setdefault("taskchat_token_rows", {})
+        key = (payload["sub"], payload["jti"])
+        if key not in checked:
+            checked[key] = transactions.connection().execute(
+                _USER_AND_REVOKED, {"b_sub": payload["sub"], "b_jti": payload["jti"]}
+            ).first()
+        row = checked[key]
         g.taskchat_user = _as_loaded(row) if row else None
         return bool(row and row[-1])
 

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from taskchat import create_app
 from taskchat.extensions import db
+from tests.helpers.app import release
 from tests.helpers.chatkit import IGNORE_WIDGET_DEPRECATION, ChatKitClient
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -42,6 +44,18 @@ def _chat(client, account, message, conversation_id=None):
     )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+@pytest.fixture(params=[False, True], ids=["limits-off", "limits-on"])
+def app(request, database_url, _schema, tmp_path):
+    """The budgets hold as the tests run (rate limits off) and as production runs (limits on:
+    the limiter verifies the token for its key before the view does, and reads nothing more)."""
+    app = create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": request.param}
+    )
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    release(app)
 
 
 @pytest.mark.parametrize(
