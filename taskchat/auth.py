@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import transactions
-from .errors import error_response
+from .errors import error_response, wants_json
 from .extensions import db, jwt
 from .models import RevokedToken, User
 from .transactions import writing
@@ -41,7 +41,7 @@ def _as_loaded(row) -> User:
 
 
 def _unauthorized(code: str, message: str):
-    if request.path.startswith("/api/"):
+    if wants_json():
         return error_response(401, code, message)
     target = request.full_path.rstrip("?") if request.method == "GET" else request.path
     return redirect("/login?" + urlencode({"next": target}), code=303)
@@ -101,7 +101,7 @@ def register_jwt_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):
-        if request.path.startswith("/api/"):
+        if wants_json():
             return error_response(
                 401, "csrf_failed", "Missing or wrong CSRF token for a cookie-authenticated request."
             )

@@ -55,6 +55,7 @@ class InvalidInput(ValueError):
 
 
 def wants_json() -> bool:
+    """Whether the request is the JSON API's (its errors are JSON, never a page)."""
     return request.path.startswith("/api/")
 
 
