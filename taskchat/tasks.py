@@ -224,34 +224,23 @@ _INSERT_TASK = insert(_TASKS)
 _TASK_COLUMNS = tuple(column.key for column in _TASKS.columns if column.key != "id")
 
 
-def _new(
-    user: User,
-    number: int,
-    title: str,
-    description: str | None,
-    priority: str,
-    due_at: str | datetime | None,
-    has_time: bool | None,
-    tags: list[str] | None,
-    recurrence: str | None,
-    completed: bool = False,
-) -> Task:
-    """A task of the user's, its fields cleaned and checked, stored with one Core INSERT (the
-    ORM's flush costs more than the SQL). Later queries read the row back."""
+def _new(user: User, number: int, fields: dict[str, Any], completed: bool = False) -> Task:
+    """A task of the user's from ``add``'s fields, cleaned and checked, stored with one Core
+    INSERT (the ORM's flush costs more than the SQL). Later queries read the row back."""
     now = utcnow()
-    due = parse_due(due_at)
+    due = parse_due(fields.get("due_at"))
     task = Task(
         user_id=user.id,
         number=number,
-        title=clean_title(title),
-        description=_clean_text(description),
+        title=clean_title(fields["title"]),
+        description=_clean_text(fields.get("description")),
         completed=False,
         completed_at=None,
-        priority=_check_priority(priority),
+        priority=_check_priority(fields.get("priority") or "none"),
         due_at=due,
-        due_has_time=due_has_time(due, has_time),
-        tags=clean_tags(tags),
-        recurrence=recurrence or None,
+        due_has_time=due_has_time(due, fields.get("due_has_time")),
+        tags=clean_tags(fields.get("tags")),
+        recurrence=fields.get("recurrence") or None,
         created_at=now,
         updated_at=now,
     )
@@ -271,29 +260,19 @@ def add(
     recurrence: str | None = None,
 ) -> Task:
     """A new task under the user's next number."""
-    return _new(
-        user, user.allocate_task_number(), title, description, priority, due_at, due_has_time, tags, recurrence
-    )
+    fields = {"title": title, "description": description, "priority": priority, "due_at": due_at,
+              "due_has_time": due_has_time, "tags": tags, "recurrence": recurrence}
+    return _new(user, user.allocate_task_number(), fields)
 
 
-def restore(
-    user: User,
-    number: int,
-    title: str,
-    description: str | None = None,
-    priority: str = "none",
-    due_at: str | datetime | None = None,
-    due_has_time: bool | None = None,
-    tags: list[str] | None = None,
-    recurrence: str | None = None,
-    completed: bool = False,
-) -> Task:
-    """A deleted task put back under its old number (undo of a delete)."""
+def restore(user: User, number: int, completed: bool = False, **fields: Any) -> Task:
+    """A deleted task put back under its old number (undo of a delete); ``fields`` as ``add``
+    takes them."""
     # Numbers are never reused, so a deleted task's number is free unless it was never taken.
     taken = db.session.scalar(select(Task.id).where(Task.user_id == user.id, Task.number == int(number)))
     if taken is not None or int(number) > (user.last_task_number or 0):
         raise TaskError(f"Task {number} can't be put back.")
-    return _new(user, int(number), title, description, priority, due_at, due_has_time, tags, recurrence, completed)
+    return _new(user, int(number), fields, completed)
 
 
 def set_completed(user: User, number: int, completed: bool = True) -> Completion:
