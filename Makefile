@@ -71,7 +71,8 @@ bench: install-dev
 	$(BIN)/python -m benchmarks
 
 # The app over HTTP under gunicorn (SQLite, then PostgreSQL) against /healthz and the official
-# ChatKit server, driven by wrk (apt-get installs it when missing). Not part of `make test`.
+# ChatKit server, driven by wrk (apt-get installs it when missing), and 20 trickling bodies beside a
+# signed-in writer. Not part of `make test`.
 bench-http: install-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.http

@@ -14,7 +14,11 @@ when missing). In one run it prints:
 - the first SSE byte of a ChatKit and a chat-completions stream, p50/p99;
 - 500 ChatKit streams opened at once, paced at 50 ms a word: completed/errors, the slowest,
   and ``/healthz`` latency while they run;
-- RSS per worker before and after 10 000 turns.
+- RSS per worker before and after 10 000 turns;
+- 20 trickling bodies (sign-ins with ``Content-Length: 100000`` sent a byte a second) and one
+  signed-in writer: the writer's latency with and without them, as a ratio, and how the
+  tricklers ended (``408`` after ``TASKCHAT_BODY_TIMEOUT_SECONDS``). ``--only-trickle`` runs
+  just this part.
 
 The machine may be shared, so absolute numbers are noisy: the ratios, measured within one
 run, are what to compare.
@@ -291,6 +295,92 @@ def many_streams(url: str, tokens: list[str], threads: list[str], count: int) ->
     }
 
 
+class Trickler:
+    """A sign-in whose ``Content-Length: 100000`` body comes a byte a second, in a thread."""
+
+    def __init__(self, port: int, every: float = 1.0):
+        import threading
+
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: 100000\r\n\r\n{")
+        self.started = time.perf_counter()
+        self.status: str | None = None
+        self.ended_after: float | None = None
+        self._every = every
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.sock.settimeout(self._every)
+        answer = b""
+        while not self._done.is_set():
+            try:
+                chunk = self.sock.recv(4096)
+            except TimeoutError:
+                try:
+                    self.sock.sendall(b" ")
+                except OSError:
+                    pass
+                continue
+            except OSError:
+                break
+            if not chunk:
+                break
+            answer += chunk
+            if self.status is None:
+                self.status = answer.split(b" ", 2)[1].decode() if b" " in answer else "?"
+                self.ended_after = time.perf_counter() - self.started
+        self.sock.close()
+
+    def stop(self, deadline: float) -> None:
+        """Wait for the answer until ``deadline`` (``time.monotonic()``), then hang up."""
+        self._thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        self._done.set()
+
+
+def writer_latencies(url: str, token: str, seconds: float) -> list[float]:
+    """ms per ``POST /api/v1/tasks``, one after another for ``seconds``."""
+    times = []
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < deadline:
+        n += 1
+        started = time.perf_counter()
+        response = session.post(url + "/api/v1/tasks", json={"title": f"write {n}"}, headers=headers, timeout=60)
+        times.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return times
+
+
+def trickling_bodies(database_url: str, count: int = 20, window: float = 6.0) -> None:
+    """``count`` trickling sign-ins and one writer, on their own gunicorn (default settings)."""
+    with gunicorn(database_url) as (url, _master):
+        port = int(url.rsplit(":", 1)[1])
+        token, _user = register(url)
+        writer_latencies(url, token, 1.0)  # warm both workers' paths
+        alone = writer_latencies(url, token, window)
+        tricklers = [Trickler(port) for _ in range(count)]
+        time.sleep(0.5)
+        crowded = writer_latencies(url, token, window)
+        deadline = time.monotonic() + 30  # past the body timeout (10 s by default)
+        for trickler in tricklers:
+            trickler.stop(deadline)
+    a50, c50 = statistics.median(alone), statistics.median(crowded)
+    statuses: dict[str, int] = {}
+    for trickler in tricklers:
+        statuses[trickler.status or "no answer"] = statuses.get(trickler.status or "no answer", 0) + 1
+    ended = [t.ended_after for t in tricklers if t.ended_after is not None]
+    print(f"{count} trickling bodies + one writer (POST /api/v1/tasks, {window:.0f} s each way): "
+          f"writer p50 {a50:.1f} ms alone, {c50:.1f} ms with them (× {c50 / a50:.2f}); "
+          f"max {max(alone):.0f} → {max(crowded):.0f} ms; writes {len(alone)} → {len(crowded)}; "
+          f"tricklers answered {statuses}"
+          + (f" after {min(ended):.1f}–{max(ended):.1f} s" if ended else ""))
+
+
 def worker_rss(master: subprocess.Popen) -> list[float]:
     """RSS (MB) of each gunicorn worker (the master's children)."""
     children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
@@ -366,6 +456,7 @@ def bench_database(name: str, database_url: str, seconds: int, streams: int, tur
         print(f"{streams} ChatKit streams at once, 50 ms/word (~16 words): {result['completed']} completed, "
               f"{result['errors']} errors, slowest {result['slowest']:.2f} s (median {result['median']:.2f} s); "
               f"/healthz during: p50 {result['healthz_p50']:.0f} ms, max {result['healthz_max']:.0f} ms")
+    trickling_bodies(database_url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -375,7 +466,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=10_000, help="turns before the second RSS reading")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--only-trickle", action="store_true", help="only the trickling-bodies measure (SQLite)")
     args = parser.parse_args(argv)
+    if args.only_trickle:
+        with tempfile.TemporaryDirectory() as tmp:
+            prepare_database(f"sqlite:///{tmp}/bench.db")
+            print("\n## SQLite: trickling bodies")
+            trickling_bodies(f"sqlite:///{tmp}/bench.db")
+        return 0
     ensure_wrk()
 
     with chatkit_peer() as peer:

@@ -12,6 +12,7 @@ from flask import Flask
 from .config import CONFIGS, from_environment, instance_secret
 from .converters import register_converters
 from .extensions import cors, db, jwt, migrate
+from .http_headers import register_security_headers
 from .limits import register_limits
 from .observability import (
     configure_logging,
@@ -19,7 +20,8 @@ from .observability import (
     register_proxy_fix,
     register_request_ids,
 )
-from .request_body import register_request_body
+from .rate_limit_storage import storage_uri
+from .request_body import register_body_deadline, register_request_body
 from .transactions import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     register_proxy_fix(app)
     register_request_ids(app)
+    register_body_deadline(app)
+    register_security_headers(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -58,6 +62,8 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
     app.config.update(from_environment())
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(str(Path(app.instance_path) / "rate-limits.sqlite3"))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'taskchat.db'}"
     for key in ("SECRET_KEY", "JWT_SECRET_KEY"):

@@ -10,7 +10,7 @@ from .services import EmailTaken, create_user
 @click.command("create-user")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 8 characters.")
+              help="At least 10 characters, not a common password.")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone name.")
 @with_appcontext
 def create_user_command(email: str, password: str, timezone: str) -> None:

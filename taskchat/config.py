@@ -42,8 +42,13 @@ def from_environment() -> dict[str, Any]:
             settings[key] = env[name].strip()
     if "CORS_ORIGINS" in env:
         settings["CORS_ORIGINS"] = [o.strip() for o in env["CORS_ORIGINS"].split(",") if o.strip()]
+    if env.get("TASKCHAT_BODY_TIMEOUT_SECONDS", "").strip():
+        settings["TASKCHAT_BODY_TIMEOUT_SECONDS"] = float(env["TASKCHAT_BODY_TIMEOUT_SECONDS"])
     if env.get("TASKCHAT_LLM_TIMEOUT_SECONDS", "").strip():
         settings["TASKCHAT_LLM_TIMEOUT_SECONDS"] = float(env["TASKCHAT_LLM_TIMEOUT_SECONDS"])
+    if "TASKCHAT_TRUSTED_PROXY_IPS" in env:
+        trusted = env["TASKCHAT_TRUSTED_PROXY_IPS"].split(",")
+        settings["TASKCHAT_TRUSTED_PROXY_IPS"] = [a.strip() for a in trusted if a.strip()]
     if "TASKCHAT_METRICS_ALLOW" in env:
         allow = env["TASKCHAT_METRICS_ALLOW"].split(",")
         settings["TASKCHAT_METRICS_ALLOW"] = [a.strip() for a in allow if a.strip()]
@@ -55,7 +60,9 @@ def from_environment() -> dict[str, Any]:
         "TASKCHAT_STREAM_DELAY_MS",
         "TASKCHAT_HEARTBEAT_SECONDS",
         "TASKCHAT_TURN_SLOTS",
+        "TASKCHAT_MAX_TASKS_PER_USER",
         "TASKCHAT_TRUSTED_PROXIES",
+        "TASKCHAT_HSTS_SECONDS",
         *DATABASE_TIMEOUTS,
     ):
         if env.get(name, "").strip():
@@ -101,10 +108,14 @@ class Config:
     TASKCHAT_DB_STATEMENT_TIMEOUT_MS = 15_000
     CORS_ORIGINS: list[str] = []
     MAX_CONTENT_LENGTH = 256 * 1024
+    # Seconds a request's body may take to arrive whole (slower: 408, see request_body).
+    TASKCHAT_BODY_TIMEOUT_SECONDS = 10.0
     TASKCHAT_STREAM_DELAY_MS = 0
     TASKCHAT_HEARTBEAT_SECONDS = 15
     # Requests that change something running at once per worker process (see turn_slots).
     TASKCHAT_TURN_SLOTS = 8
+    # Tasks one account may hold: a turn matches words against every one of them.
+    TASKCHAT_MAX_TASKS_PER_USER = 10_000
     TASKCHAT_LLM_BASE_URL: str | None = None
     TASKCHAT_LLM_MODEL: str | None = None
     OPENAI_API_KEY: str | None = None
@@ -114,14 +125,20 @@ class Config:
     TASKCHAT_CHATKIT_DOMAIN_KEY = "local-dev"
     # How many proxies in front (nginx: 1) set X-Forwarded-For/-Proto that may be believed.
     TASKCHAT_TRUSTED_PROXIES = 0
+    # The addresses (or networks) those proxies connect from; other peers' forwarded headers
+    # are ignored. Loopback: nginx on the same machine.
+    TASKCHAT_TRUSTED_PROXY_IPS: list[str] = ["127.0.0.1", "::1"]
+    # Strict-Transport-Security max-age, sent in production on answers over https (0: never).
+    TASKCHAT_HSTS_SECONDS = 31_536_000
     TASKCHAT_LOG_FORMAT = "text"  # or "json"
     # /metrics answers these addresses/networks, or a request with "Authorization: Bearer <token>".
     TASKCHAT_METRICS_ALLOW: list[str] = ["127.0.0.1", "::1"]
     TASKCHAT_METRICS_TOKEN: str | None = None
 
-    # Rate limits (taskchat.limits). Without REDIS_URL the counters are per process, in memory.
+    # Rate limits (taskchat.limits). Without REDIS_URL the counters are in a SQLite file under
+    # instance/ that every worker of the machine shares (set by the factory; see rate_limit_storage).
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI: str | None = None
     # A Redis that does not answer must not hang requests: fail fast, and serve without limits.
     RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
     RATELIMIT_SWALLOW_ERRORS = True

@@ -7,7 +7,9 @@ page use one scope: five wrong passwords count the same whether typed into ``/lo
 
 The limits are settings (``RATELIMIT_*`` in the environment, see the README);
 ``RATELIMIT_ENABLED=false`` turns them all off. Counters live in Redis when ``REDIS_URL`` is set
-(shared by every worker and machine), in memory otherwise. A refusal is a 429 with
+(shared by every worker and machine), otherwise in a SQLite file under ``instance/`` that every
+worker of the machine shares (``rate_limit_storage``), so the totals hold with several workers
+and no Redis. A refusal is a 429 with
 ``Retry-After`` in the JSON envelope on the API, an ``error`` event on a ChatKit stream, and a
 flash message on the page.
 """
@@ -24,13 +26,17 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import RateLimitExceeded
 from jwt.exceptions import PyJWTError
 
+from . import rate_limit_storage  # noqa: F401 (registers the shared file storage's scheme)
 from .errors import APIError, error_response
 from .extensions import limiter
 
-# ChatKit requests that run a turn of the agent; the rest (lists, renames…) are not chat turns.
-TURN_TYPES = frozenset(
+# ChatKit requests that run a turn of the agent and stream it; a refusal is an ``error`` event.
+STREAMING_TURN_TYPES = frozenset(
     {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action"}
 )
+# Every ChatKit request that runs a turn counts: a task card's checkbox or date picker
+# (``threads.sync_custom_action``, answered as JSON) runs one too. The rest (lists, renames…) do not.
+TURN_TYPES = STREAMING_TURN_TYPES | {"threads.sync_custom_action"}
 
 
 def _json_body() -> dict | None:
@@ -127,7 +133,7 @@ def _chatkit_stream_refusal(message: str) -> Response | None:
     if request.endpoint != "api.chatkit":
         return None
     body = _json_body()
-    if body is None or body.get("type") not in TURN_TYPES:
+    if body is None or body.get("type") not in STREAMING_TURN_TYPES:
         return None
     from . import sse
     from .chatkit import protocol

@@ -31,9 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import transactions
+from . import passwords, public_ids, transactions
 from .extensions import db
 
 PRIORITIES = ("none", "low", "medium", "high")
@@ -89,6 +88,9 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     last_task_number: Mapped[int] = mapped_column(Integer, default=0)
+    # Carried in every token as "gen"; "sign out everywhere" counts it up, and a token that
+    # carries an older one is revoked (one column instead of a list of every token handed out).
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tasks: WriteOnlyMapped[Task] = relationship(
@@ -103,14 +105,24 @@ class User(db.Model):
         return email.strip().lower()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.verify(self.password_hash, password)
 
     @classmethod
     def by_email(cls, email: str) -> User | None:
         return db.session.scalar(select(cls).where(cls.email == cls.normalize_email(email)))
+
+    @classmethod
+    def authenticate(cls, email: str, password: str) -> User | None:
+        """The user with ``email`` and ``password``, or ``None``. An unknown email costs the
+        same password check as a wrong password, so the time taken does not tell them apart."""
+        user = cls.by_email(email)
+        if user is None:
+            passwords.verify(None, password)
+            return None
+        return user if user.check_password(password) else None
 
     def allocate_task_number(self) -> int:
         """Reserve the user's next task number; numbers are never reused.
@@ -129,6 +141,10 @@ class User(db.Model):
         """The user's time zone (UTC when unset or unknown)."""
         return zone(self.timezone)
 
+    def revoke_all_tokens(self) -> None:
+        """Make every token handed out so far invalid (inside a write transaction)."""
+        transactions.connection().execute(_NEXT_TOKEN_GENERATION, {"b_id": self.id})
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -139,6 +155,11 @@ class User(db.Model):
 
 
 _USERS = User.__table__
+_NEXT_TOKEN_GENERATION = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("b_id"))
+    .values(token_generation=_USERS.c.token_generation + 1)
+)
 # Built once: a turn only looks up its compiled form.
 _NEXT_TASK_NUMBER = (
     update(_USERS)
@@ -260,7 +281,8 @@ class Message(db.Model):
     __table_args__ = (
         UniqueConstraint("conversation_id", "sequence_number"),
         CheckConstraint(f"role IN {ROLES}", name="role"),
-        # Message ids are public (ChatKit's msg_<id>): SQLite must never hand a deleted one out again.
+        # Shown message ids (msg_…, see public_ids) map to these: SQLite must never hand a
+        # deleted one out again.
         {"sqlite_autoincrement": True},
     )
 
@@ -298,7 +320,7 @@ class Message(db.Model):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
+            "id": public_ids.message_ref(self.id),
             "role": self.role,
             "content": self.content,
             "sequence_number": self.sequence_number,

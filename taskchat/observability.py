@@ -1,8 +1,9 @@
 """Running it in production: proxies, request ids, logs and Prometheus metrics.
 
 - ``ProxyFix`` trusts ``X-Forwarded-For``/``-Proto`` from as many proxies as
-  ``TASKCHAT_TRUSTED_PROXIES`` says (0: none), so behind nginx the app sees the client's address
-  and https.
+  ``TASKCHAT_TRUSTED_PROXIES`` says (0: none), on connections from the addresses of
+  ``TASKCHAT_TRUSTED_PROXY_IPS`` only, so behind nginx the app sees the client's address and
+  https, and a client that reaches the app port directly cannot claim another address.
 - Every request has an id: ``X-Request-ID`` when the client (or nginx) sent a sane one, else a
   new one; it is echoed in the response and put on every log line of the request (gunicorn's
   access line reads it from the response header).
@@ -64,15 +65,45 @@ OPEN_STREAMS = Gauge(
 TURN_METRICS = (TURNS, TOOL_ERRORS, TURN_LATENCY, OPEN_STREAMS)
 
 
+class TrustedProxyFix:
+    """``ProxyFix`` for requests that come from a trusted proxy's address; the rest untouched.
+
+    ``TASKCHAT_TRUSTED_PROXIES`` says how many ``X-Forwarded-*`` hops to believe, but not from
+    whom: anyone who reaches the app port directly could send their own ``X-Forwarded-For``
+    (open ``/metrics``, shed sign-in limits). Only a connection from one of
+    ``TASKCHAT_TRUSTED_PROXY_IPS`` has its forwarded headers read.
+    """
+
+    def __init__(self, app, proxies: int, networks: list[IPv4Network | IPv6Network]):
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=proxies, x_proto=proxies)
+        self.networks = networks
+
+    def trusted(self, address: str | None) -> bool:
+        try:
+            peer = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(peer in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self.trusted(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+
 def register_proxy_fix(app: Flask) -> None:
-    """Trust ``X-Forwarded-For``/``-Proto`` from ``TASKCHAT_TRUSTED_PROXIES`` proxies.
+    """Trust ``X-Forwarded-For``/``-Proto`` from ``TASKCHAT_TRUSTED_PROXIES`` proxies, and
+    only on connections from ``TASKCHAT_TRUSTED_PROXY_IPS`` (default: loopback).
 
     Only For and Proto: nginx passes ``Host`` itself, and a forwarded header it does not set
     would come from the client unchecked.
     """
     proxies = app.config["TASKCHAT_TRUSTED_PROXIES"]
     if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+        # Parsed once, so a mistyped address stops the app at start.
+        networks = [ipaddress.ip_network(net, strict=False) for net in app.config["TASKCHAT_TRUSTED_PROXY_IPS"]]
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, networks)  # type: ignore[method-assign]
 
 
 def current_request_id() -> str:

@@ -1,4 +1,13 @@
-"""Request bodies: the one reader of JSON bodies, and reading off the bodies nobody read.
+"""Request bodies: read in bounded time, the one reader of JSON bodies, and reading off the
+bodies nobody read.
+
+**In time.** Before any view runs, a request's body is read whole (it is at most
+``MAX_CONTENT_LENGTH``), within ``TASKCHAT_BODY_TIMEOUT_SECONDS`` from the first byte read:
+a client that sends it slower — a byte every few seconds — gets a ``408`` (the JSON envelope
+on ``/api``) and its connection is closed. Under gevent a ``gevent.Timeout`` interrupts the
+waiting read; under threads a timer shuts the socket's reading side. Views then parse the
+cached body (``request.form`` and ``get_json`` read the cache), so nothing waits on the
+client after this point, and a turn slot (``turn_slots``) is never held while a body trickles.
 
 **JSON.** Every ``request.get_json()`` in the app goes through ``JSONProvider.loads`` (Flask hands each
 request the app's JSON provider), so what no view could store or answer safely is refused here,
@@ -18,10 +27,16 @@ from __future__ import annotations
 
 import json
 import math
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestTimeout
 from werkzeug.wsgi import LimitedStream
 
 from .errors import APIError
@@ -91,6 +106,81 @@ class JSONProvider(DefaultJSONProvider):
         return value
 
 
+class BodyTimeout(Exception):
+    """The body did not arrive in time."""
+
+
+def _under_gevent() -> bool:
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return monkey.is_module_patched("socket")
+
+
+def _cut_reading(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RD)  # a read waiting on it returns at once, short
+    except OSError:
+        pass
+
+
+@contextmanager
+def _deadline(seconds: float, sock: socket.socket | None) -> Iterator[None]:
+    """Raise ``BodyTimeout`` if the block (reading the body) takes longer than ``seconds``."""
+    if _under_gevent():
+        import gevent
+
+        with gevent.Timeout(seconds, BodyTimeout()):
+            yield
+        return
+    deadline = time.monotonic() + seconds
+    timer = None
+    if sock is not None:  # gunicorn's gthread or sync worker
+        timer = threading.Timer(seconds, _cut_reading, (sock,))
+        timer.daemon = True
+        timer.start()
+    try:
+        yield
+    except Exception:
+        if time.monotonic() >= deadline:  # the cut read ended short: that is the timeout
+            raise BodyTimeout() from None
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if time.monotonic() >= deadline:
+        raise BodyTimeout()
+
+
+def _has_body() -> bool:
+    if request.content_length:
+        return True
+    return request.environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+
+
+def read_body_in_time() -> None:
+    """Read the request's body into the request's cache now, or answer 408."""
+    if not _has_body():
+        return
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        return  # the view's first look at the body answers 413, without reading it
+    seconds = current_app.config["TASKCHAT_BODY_TIMEOUT_SECONDS"]
+    sock = request.environ.get("gunicorn.socket")
+    try:
+        with _deadline(seconds, sock):
+            request.get_data(cache=True)
+    except BodyTimeout:
+        # The rest of the body is not read off. gunicorn would read it (to reach the next
+        # request on the connection) and ignores an app's ``Connection: close``; with the
+        # reading side shut it finds the end at once, and closes after the 408 is sent.
+        g.taskchat_body_cut = True
+        if sock is not None:
+            _cut_reading(sock)
+        raise RequestTimeout(f"The request body did not arrive within {seconds:g} seconds.") from None
+
+
 def _unread_body() -> LimitedStream | None:
     """The rest of the request body as a stream, or ``None`` when there is nothing to read."""
     length = request.content_length
@@ -105,7 +195,7 @@ def _unread_body() -> LimitedStream | None:
 def read_off_unread_body(response: Response) -> Response:
     """After the answer is sent, read and discard what is left of the request body."""
     length = request.content_length or 0
-    if length > MAX_READ_OFF_BYTES:
+    if length > MAX_READ_OFF_BYTES or g.get("taskchat_body_cut"):
         response.headers["Connection"] = "close"
         return response
     stream = _unread_body()
@@ -123,6 +213,12 @@ def _discard(stream) -> None:
 
 
 def register_request_body(app: Flask) -> None:
-    """Read JSON bodies with the checks above, and read off what the app left unread."""
+    """Read JSON with the checks above; read off what the app left unread."""
     app.json = JSONProvider(app)
     app.after_request(read_off_unread_body)
+
+
+def register_body_deadline(app: Flask) -> None:
+    """Read every body before the views, in ``TASKCHAT_BODY_TIMEOUT_SECONDS`` (registered after
+    the request id is given, so a 408 carries one)."""
+    app.before_request(read_body_in_time)

@@ -16,6 +16,10 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from .passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from .passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from .passwords import check_new_password
+
 Priority = Literal["none", "low", "medium", "high"]
 
 # "Blank" is what ``str.strip()`` removes entirely: Unicode white space and the ASCII separators
@@ -139,7 +143,10 @@ def known_timezones() -> frozenset[str]:
 # An address is something@domain.tld without spaces; whether it exists is the mail's business.
 # (A validator library's finer rules, such as refusing the reserved .test domain, could not be
 # stated in the OpenAPI document, and so would refuse requests the document allows.)
-EMAIL = r"^[^@\s\x00]+@[^@\s\x00.]+(\.[^@\s\x00.]+)+$"
+# The class names the characters where Python's \s and JavaScript's (the document's readers)
+# differ — \x1c-\x1f and \x85 are spaces to Python only, \ufeff to JavaScript only — so both
+# refuse the same addresses; control characters have no place in an address either.
+EMAIL = r"^[^@\s\x00-\x1f\x85\ufeff]+@[^@\s\x00-\x1f\x85\ufeff.]+(\.[^@\s\x00-\x1f\x85\ufeff.]+)+$"
 
 
 def _email(value: str) -> str:
@@ -150,10 +157,26 @@ def _email(value: str) -> str:
 
 Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
 
+# A new password: the length and "not blank" are in the document; the list of common
+# passwords and "not one character repeated" cannot be, and are 422s like the rest.
+NewPassword = Annotated[
+    str,
+    AfterValidator(check_new_password),
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        json_schema_extra={
+            "pattern": NOT_BLANK,
+            "description": f"At least {MIN_PASSWORD_LENGTH} characters, not blank, not one character "
+            "repeated, and not one of the 30 000 most common passwords.",
+        },
+    ),
+]
+
 
 class RegisterRequest(Strict):
     email: Email = Field(max_length=320)
-    password: str = Field(min_length=8, max_length=256)
+    password: NewPassword
     timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
 
     @field_validator("timezone")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import uuid
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -60,16 +63,31 @@ def check_message(text: str) -> str:
     return text
 
 
+def _cursor_mac(raw: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"conversations-cursor|" + raw.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def encode_cursor(conversation: Conversation) -> str:
+    """Where the next page starts, signed: a cursor is this app's, never a filter a client
+    writes (a made-up one could name any time, naive or out of range, and reach the query)."""
     raw = f"{conversation.updated_at.isoformat()}|{conversation.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    signed = f"{raw}|{_cursor_mac(raw)}"
+    return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The position ``cursor`` names; ``InvalidCursor`` for anything ``encode_cursor`` did not make."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        signed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        raw, mac = signed.rsplit("|", 1)
+        if not hmac.compare_digest(mac, _cursor_mac(raw)):
+            raise ValueError("cursor signature does not match")
         stamp, ident = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), uuid.UUID(ident)
+        when = datetime.fromisoformat(stamp)
+        if when.tzinfo is None:
+            raise ValueError("cursor time without a zone")
+        return when, uuid.UUID(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor(cursor) from exc
 

@@ -43,17 +43,37 @@ SSE_HEADERS = {
 Encoder = Callable[[Any], Iterable[str]]
 
 
+# Line breaks that ``str.splitlines`` sees but JSON leaves unescaped inside strings.
+_JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def frame(data: str | dict[str, Any], event: str | None = None, id: str | None = None) -> str:
-    """One SSE frame. Multi-line data is split over several ``data:`` lines, as the spec wants."""
+    """One SSE frame. Multi-line data is split over several ``data:`` lines, as the spec wants.
+
+    Split with ``splitlines()``, not on ``\\n`` alone: readers end a line at ``\\r`` too (htmx
+    does), so a bare ``\\r`` in user text left inside one ``data:`` line would start a line of
+    its own there, and text such as ``\\r\\revent: …`` would forge a frame. ``splitlines`` also
+    breaks at a few more characters than SSE does; JSON is written with those escaped, so it
+    always stays one line.
+    """
     if not isinstance(data, str):
-        data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        data = json_line(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
     lines = []
     if event:
-        lines.append(f"event: {event}")
+        lines.append(f"event: {_one_line(event)}")
     if id:
-        lines.append(f"id: {id}")
-    lines.extend(f"data: {line}" for line in data.split("\n"))
+        lines.append(f"id: {_one_line(id)}")
+    lines.extend(f"data: {line}" for line in data.splitlines() or [""])
     return "\n".join(lines) + "\n\n"
+
+
+def json_line(text: str) -> str:
+    """JSON text (``ensure_ascii=False``) with the line breaks ``splitlines`` knows escaped."""
+    return text.translate(_JSON_LINE_BREAKS)
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.splitlines())
 
 
 def comment(text: str = "") -> str:

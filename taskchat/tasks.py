@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from flask import current_app
+from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import transactions
 from .converters import MAX_PATH_INT
@@ -40,6 +42,10 @@ class TaskNotFound(TaskError):
     def __init__(self, number: int):
         super().__init__(f"There is no task {number}.")
         self.number = number
+
+
+class TaskQuotaReached(TaskError):
+    """The user holds as many tasks as one account may (``TASKCHAT_MAX_TASKS_PER_USER``)."""
 
 
 @dataclass(frozen=True)
@@ -197,8 +203,8 @@ def find(
         words = q.strip().lower()
         stmt = stmt.where(
             or_(
-                db.func.lower(Task.title).contains(words, autoescape=True),
-                db.func.lower(Task.description).contains(words, autoescape=True),
+                func.lower(Task.title).contains(words, autoescape=True),
+                func.lower(Task.description).contains(words, autoescape=True),
             )
         )
     tasks = list(db.session.scalars(stmt))
@@ -249,6 +255,31 @@ def _new(user: User, number: int, fields: dict[str, Any], completed: bool = Fals
     return task
 
 
+def _check_quota(held: int) -> None:
+    """Refuse a task beyond ``TASKCHAT_MAX_TASKS_PER_USER``: every turn matches references
+    against all of a user's tasks, so their number bounds its cost. Counted as the task number
+    is reserved (one ``UPDATE … RETURNING`` with the count): on PostgreSQL that holds the
+    user's row, so two adds at once cannot both take the last place."""
+    limit = current_app.config["TASKCHAT_MAX_TASKS_PER_USER"]
+    if held >= limit:
+        raise TaskQuotaReached(
+            f"You have {held} tasks, as many as one account can hold ({limit}). "
+            'Delete some (e.g. "clear completed tasks") to add more.'
+        )
+
+
+_USERS = User.__table__
+_NEXT_NUMBER_AND_COUNT = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("b_id"))
+    .values(last_task_number=_USERS.c.last_task_number + 1)
+    .returning(
+        _USERS.c.last_task_number,
+        select(func.count()).select_from(_TASKS).where(_TASKS.c.user_id == bindparam("b_id")).scalar_subquery(),
+    )
+)
+
+
 def add(
     user: User,
     title: str,
@@ -259,10 +290,15 @@ def add(
     tags: list[str] | None = None,
     recurrence: str | None = None,
 ) -> Task:
-    """A new task under the user's next number."""
+    """A new task under the user's next number; ``TaskQuotaReached`` when the user holds as
+    many as an account may."""
+    # The user's next number and how many tasks they hold, in one statement.
+    number, held = transactions.connection().execute(_NEXT_NUMBER_AND_COUNT, {"b_id": user.id}).one()
+    set_committed_value(user, "last_task_number", number)  # known, not changed
+    _check_quota(held)
     fields = {"title": title, "description": description, "priority": priority, "due_at": due_at,
               "due_has_time": due_has_time, "tags": tags, "recurrence": recurrence}
-    return _new(user, user.allocate_task_number(), fields)
+    return _new(user, number, fields)
 
 
 def restore(user: User, number: int, completed: bool = False, **fields: Any) -> Task:
@@ -331,6 +367,7 @@ __all__ = [
     "Completion",
     "TaskError",
     "TaskNotFound",
+    "TaskQuotaReached",
     "add",
     "all_of",
     "delete",

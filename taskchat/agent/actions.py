@@ -17,7 +17,7 @@ from .. import tasks as task_service
 from . import replies
 from .events import Choice, Outcome, TaskList, ToolFinished, TurnEvent
 from .intents import INTENT_OF_TOOL, Intent
-from .matching import done_fits, match_title, search_by_lemma
+from .matching import match_title, search_by_lemma
 from .parser import ParsedIntent
 from .state import Turn
 
@@ -261,7 +261,7 @@ def _numbers(turn: Turn, parsed: ParsedIntent, verb: str) -> list[int] | Outcome
     numbers: list[int] = []
     for ref in parsed.refs:
         if parsed.statement:
-            found = done_fits(ref.title or "", {task.number: task.title for task in turn.user_tasks() if not task.completed})
+            found = turn.fits(ref.title or "")
             if not found:
                 return Outcome(
                     "I couldn't tell which open task that finishes. Say e.g. \"complete task 1\", or \"show my tasks\".", Intent.UNKNOWN

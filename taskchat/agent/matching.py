@@ -18,6 +18,13 @@ from rapidfuzz import fuzz, process
 from simplemma.strategies import DefaultStrategy
 
 FUZZY_THRESHOLD = 70
+# Bounds on the work one match may cost, whatever was typed: a reference longer than this is
+# matched only exactly (no title is found by 200 characters of fuzz); queries and titles are
+# compared word by word on their first distinct words only, and fuzzily on their first
+# characters ("complete z z z …" against 100 titles "b b b …" compared every word with every
+# word: 33 s).
+MAX_REFERENCE_CHARS = 200
+MAX_WORDS = 24
 # A clear winner: the best score must lead the next by this much, or the user is asked.
 MARGIN = 5
 _WORD = re.compile(r"[^\W_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -45,15 +52,21 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def distinct(items: Sequence[str], limit: int = MAX_WORDS) -> list[str]:
+    """The first ``limit`` distinct items, in order."""
+    return list(dict.fromkeys(items))[:limit]
+
+
 def content_lemmas(text: str) -> list[str]:
-    """Lemmas of the words that carry meaning, in order."""
-    return [lemma(w) for w in words(text) if w not in STOPWORDS]
+    """Lemmas of the distinct words that carry meaning, in order, the first ``MAX_WORDS``."""
+    return distinct([lemma(w) for w in distinct([w for w in words(text) if w not in STOPWORDS], MAX_WORDS * 2)])
 
 
 def title_score(query: str, title: str, **kwargs: Any) -> float:
     """rapidfuzz's WRatio, or word-by-word similarity when that is higher ("grocerys" ~ "groceries")."""
+    query, title = query[:MAX_REFERENCE_CHARS], title[:MAX_REFERENCE_CHARS]
     whole = fuzz.WRatio(query, title, **kwargs)
-    query_words, title_words = query.split(), title.split()
+    query_words, title_words = distinct(query.split()), distinct(title.split())
     if not query_words or not title_words:
         return whole
     by_word = sum(max(fuzz.ratio(q, t) for t in title_words) for q in query_words) / len(query_words)
@@ -64,7 +77,7 @@ def match_title(query: str, titles: dict[int, str]) -> list[int]:
     """Numbers whose title the query names: exact title, then every word held, then by lemma, then fuzzy."""
     wanted = query.lower().strip()
     exact = [number for number, title in titles.items() if title.lower() == wanted]
-    if exact:
+    if exact or len(wanted) > MAX_REFERENCE_CHARS:
         return exact
     query_words = set(words(wanted))
     holding = [n for n, title in titles.items() if query_words and query_words <= set(words(title))]
@@ -87,7 +100,7 @@ def match_title(query: str, titles: dict[int, str]) -> list[int]:
 
 def pick(answer: str, candidates: Sequence[int], titles: Sequence[str]) -> int | None:
     """The candidate an answer to "which one?" names by (part of) its title, if one clearly wins."""
-    if not answer or not titles:
+    if not answer or not titles or len(answer) > MAX_REFERENCE_CHARS:
         return None
     named = dict(zip(candidates, titles, strict=False))
     holding = match_title(answer, named)
@@ -115,7 +128,7 @@ def _shared(mine: Sequence[str], theirs: Sequence[str]) -> set[str]:
 
 def search_by_lemma(query: str, titles: dict[int, str]) -> list[int]:
     """Tasks sharing at least half the query's lemmas ("feeding the fish" finds "Feed the fish")."""
-    wanted = set(content_lemmas(query))
+    wanted = set(content_lemmas(query[: MAX_REFERENCE_CHARS * 4]))
     if not wanted:
         return []
     need = max(1, (len(wanted) + 1) // 2)

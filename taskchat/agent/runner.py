@@ -296,6 +296,7 @@ def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Tur
         else:
             turn = Turn(_in_this_session(loaded), start.conversation_id, start.state, now, start.title)
             parsed = parse(turn)  # before the write transaction: the parser reads no rows
+            turn.prepare(parsed)  # and the references are matched before it too
             yield from _run(turn, lambda turn: act(turn, parsed), start.user_message_id, started)
 
     if model:

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Task, User, utcnow
 from ..transactions import writing
 from .events import ToolFinished, ToolStarted, TurnEvent
-from .matching import match_title
+from .matching import done_fits, match_title
 from .references import TaskRef
 from .tools import TOOLS, ToolContext, call_tool
 
@@ -140,6 +140,9 @@ class Turn:
         self.touched: list[int] = []
         # Set by a model turn that is cancelled mid-stream: what to store (see ``runner``).
         self.interrupted: Any = None
+        # What references meant, found once (``prepare``, before the write transaction).
+        self._resolved: dict[tuple[TaskRef, bool | None], list[int]] = {}
+        self._fits: dict[str, list[int]] = {}
 
     @property
     def tz(self):
@@ -184,11 +187,34 @@ class Turn:
     def user_tasks(self) -> list[Task]:
         return tasks.all_of(self.user)
 
+    def prepare(self, parsed: Any) -> None:
+        """Resolve the message's title references and done-statements now, before the write
+        transaction: matching words against every title is the costly part of a turn, and
+        inside the transaction it held the database's write lock (on SQLite, every writer's).
+        The turn then reads the tasks as they were when the message came."""
+        for step in (parsed, parsed.then):
+            if step is None:
+                continue
+            prefer = {"COMPLETE": False, "UNCOMPLETE": True}.get(step.intent)
+            for ref in step.refs:
+                if step.statement:
+                    self.fits(ref.title or "")
+                elif ref.title:
+                    self.resolve(ref, prefer)
+
+    def fits(self, statement: str) -> list[int]:
+        """Open tasks a statement that something is done fits (``matching.done_fits``)."""
+        if statement not in self._fits:
+            open_tasks = {task.number: task.title for task in self.user_tasks() if not task.completed}
+            self._fits[statement] = done_fits(statement, open_tasks)
+        return list(self._fits[statement])
+
     def resolve(self, ref: TaskRef, prefer_completed: bool | None = None) -> list[int]:
         """Task numbers a reference may mean: one, several (ask which), or none.
 
         ``prefer_completed`` narrows a title match to open (False) or done (True) tasks when
         any of those match, so "check off milk" skips the milk task already checked off.
+        A title's answer is kept for the turn (see ``prepare``).
         """
         if ref.number is not None:
             return [ref.number]
@@ -203,13 +229,19 @@ class Turn:
             return [shown[ref.ordinal - 1]] if 0 < ref.ordinal <= len(shown) else []
         if not ref.title:
             return []
+        key = (ref, prefer_completed)
+        if key not in self._resolved:
+            self._resolved[key] = self._match(ref.title, prefer_completed)
+        return list(self._resolved[key])
+
+    def _match(self, title: str, prefer_completed: bool | None) -> list[int]:
         every = self.user_tasks()
         if prefer_completed is not None:
             preferred = {task.number: task.title for task in every if task.completed == prefer_completed}
-            found = match_title(ref.title, preferred)
+            found = match_title(title, preferred)
             if found:
                 return found
-        return match_title(ref.title, {task.number: task.title for task in every})
+        return match_title(title, {task.number: task.title for task in every})
 
     def listed(self) -> list[int]:
         """The user's task numbers in the order "show my tasks" lists them."""

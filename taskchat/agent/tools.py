@@ -23,9 +23,9 @@ from pydantic import BaseModel, ValidationError
 from .. import tasks
 from ..models import Task, User
 from ..schemas import TaskChange, TaskCreate, TaskNumber, TaskQuery, TaskRestore, TaskSearch
-from ..tasks import TaskError, TaskNotFound
+from ..tasks import TaskError, TaskNotFound, TaskQuotaReached
 
-__all__ = ["TOOLS", "TaskError", "TaskNotFound", "Tool", "ToolContext", "ToolError", "call_tool", "offered_tools"]
+__all__ = ["TOOLS", "TaskError", "TaskNotFound", "TaskQuotaReached", "Tool", "ToolContext", "ToolError", "call_tool", "offered_tools"]
 
 
 class ToolError(TaskError):

@@ -1,9 +1,9 @@
 """Register, sign in, sign out, who am I."""
 
 from flask import jsonify
-from flask_jwt_extended import create_access_token, current_user, jwt_required, set_access_cookies
+from flask_jwt_extended import create_access_token, current_user, jwt_required
 
-from ..auth import revoke_current_token
+from ..auth import revoke_all_tokens, revoke_current_token, sign_in
 from ..errors import APIError
 from ..models import User
 from ..services import EmailTaken, create_user
@@ -15,7 +15,7 @@ from .validation import documented, json_body
 def _signed_in(user: User, status: int):
     token = create_access_token(identity=user)
     response = jsonify(user=user.to_dict(), access_token=token)
-    set_access_cookies(response, token)
+    sign_in(response, user, token)
     return response, status
 
 
@@ -35,8 +35,8 @@ def register():
 @documented(summary="Sign in", body=LoginRequest, response=AuthResponse, auth=False, errors=(401, 422))
 def login():
     data = json_body(LoginRequest)
-    user = User.by_email(data.email)
-    if user is None or not user.check_password(data.password):
+    user = User.authenticate(data.email, data.password)
+    if user is None:
         raise APIError(401, "invalid_credentials", "Wrong email or password.")
     return _signed_in(user, 200)
 
@@ -47,6 +47,16 @@ def login():
 def logout():
     response = jsonify(ok=True)
     revoke_current_token(response)
+    return response
+
+
+@bp.post("/auth/logout-all")
+@jwt_required()
+@documented(summary="Sign out everywhere: revoke every token of the account and clear the cookie",
+            response=OkResponse)
+def logout_all():
+    response = jsonify(ok=True)
+    revoke_all_tokens(current_user, response)
     return response
 
 

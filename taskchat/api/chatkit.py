@@ -123,7 +123,10 @@ def delete_thread(req: ck.ThreadsDeleteReq) -> Response:
 
 def give_feedback(req: ck.ItemsFeedbackReq) -> Response:
     conversation = store.conversation_for(current_user.id, req.params.thread_id)
-    store.record_feedback(conversation, req.params.item_ids, req.params.kind)
+    try:
+        store.record_feedback(conversation, req.params.item_ids, req.params.kind)
+    except store.TooManyItems as exc:
+        raise APIError(422, "invalid_fields", str(exc)) from exc
     return json_answer()
 
 

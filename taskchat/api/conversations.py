@@ -14,14 +14,14 @@ from .validation import documented, query_args
 @bp.get("/conversations")
 @jwt_required()
 @documented(summary="The user's conversations, newest first", query=ConversationQuery,
-            response=ConversationPage, errors=(404, 422))
+            response=ConversationPage, errors=(400, 422))
 def conversations_index():
     query = query_args(ConversationQuery)
     try:
         rows, next_cursor = conversations_page(current_user.id, query.limit, query.cursor)
     except InvalidCursor as exc:
-        # Well-formed (the schema's pattern) but not one this API handed out: no such page.
-        raise APIError(404, "cursor_not_found", "No page at this cursor; use next_cursor from a page.") from exc
+        # Well-formed (the schema's pattern) but not one this API handed out (its signature fails).
+        raise APIError(400, "invalid_cursor", "Not a cursor of this API; use next_cursor from a page.") from exc
     return {"conversations": [row.to_dict() for row in rows], "next_cursor": next_cursor}
 
 

@@ -84,14 +84,14 @@ def error_statuses_of(doc: dict[str, Any]) -> set[int]:
     """Every error status a documented view can answer.
 
     From what the view declares, plus what the app adds around every view: 401 for a missing
-    or bad token, 400/413/415/422 for a body, 422 for a query, 404 for a path that names
+    or bad token, 400/408/413/415/422 for a body (408: it did not arrive in time), 422 for a query, 404 for a path that names
     nothing, 429 where a rate limit applies, 503 when the database is unreachable.
     """
     statuses = set(doc["errors"]) | {503}
     if doc["auth"]:
         statuses.add(401)
     if doc["body"] is not None:
-        statuses |= {400, 413, 415, 422}
+        statuses |= {400, 408, 413, 415, 422}
     if doc["query"] is not None:
         statuses.add(422)
     if doc.get("has_path_params"):

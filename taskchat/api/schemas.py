@@ -167,7 +167,8 @@ class ConversationPage(Out):
 
 
 class MessageOut(Out):
-    id: int
+    # Opaque (a keyed permutation of the row id): it neither counts up nor says how many exist.
+    id: str = Field(pattern=r"^msg_[0-9a-f]{16}$")
     role: Literal["user", "assistant"]
     content: str
     sequence_number: int

@@ -17,6 +17,8 @@ def _run(change, *args, **fields):
             return change(current_user, *args, **fields)
     except tasks.TaskNotFound as exc:
         raise APIError(404, "task_not_found", str(exc)) from exc
+    except tasks.TaskQuotaReached as exc:
+        raise APIError(422, "task_limit_reached", str(exc)) from exc
     except tasks.TaskError as exc:
         raise APIError(422, "invalid_fields", str(exc)) from exc
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from flask import Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from .. import sse
+from .. import public_ids, sse
 from ..agent import TextDelta, TurnDone, model_answers, process_request, run_turn, start_turn
 from ..errors import APIError, validation_details
 from ..services import check_message
@@ -133,7 +133,7 @@ def complete(user_id: str, body: dict[str, Any]) -> Response:
     if data.stream:
         start = start_turn(user_id, text, conversation_id)
         events = run_turn(user_id, start).before(Opening())
-        encoder = CompletionEncoder(f"chatcmpl-{start.user_message_id}")
+        encoder = CompletionEncoder(f"chatcmpl-{public_ids.opaque(start.user_message_id)}")
         return sse.stream_response(
             events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)},
             background=model_answers(),  # a client that hangs up stops the model, as ChatKit's Stop does
@@ -141,7 +141,7 @@ def complete(user_id: str, body: dict[str, Any]) -> Response:
 
     reply = process_request(user_id, text, conversation_id)
     completion = ChatCompletion(
-        id=str(reply.message_id),
+        id=f"chatcmpl-{public_ids.opaque(reply.message_id)}",
         created=int(time.time()),
         choices=[CompletionChoice(message=CompletionChoiceMessage(content=reply.response))],
     )

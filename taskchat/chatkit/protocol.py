@@ -14,6 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from .. import public_ids
+from ..sse import json_line
+
 # The package deprecates direct use of its named widget classes and warns while defining
 # them; we build widgets through ``DynamicWidgetRoot`` and never use those classes.
 with warnings.catch_warnings():
@@ -31,13 +34,14 @@ UNSUPPORTED_TYPES = frozenset(
 )
 
 THREAD_PREFIX = "thr_"
-MESSAGE_PREFIX = "msg_"
+MESSAGE_PREFIX = public_ids.MESSAGE_PREFIX
 WIDGET_PREFIX = "wdg_"
 
 
 def dump(model: BaseModel) -> str:
-    """JSON as the ChatKit SDK writes it: by alias, without null fields."""
-    return model.model_dump_json(by_alias=True, exclude_none=True, context={"exclude_metadata": True})
+    """JSON as the ChatKit SDK writes it: by alias, without null fields; on one line, so that
+    an SSE frame (split with ``splitlines``) never cuts it."""
+    return json_line(model.model_dump_json(by_alias=True, exclude_none=True, context={"exclude_metadata": True}))
 
 
 def thread_id(conversation_id: uuid.UUID) -> str:
@@ -55,20 +59,19 @@ def parse_thread_id(value: str) -> uuid.UUID | None:
 
 
 def message_item_id(message_id: int) -> str:
-    return f"{MESSAGE_PREFIX}{message_id}"
+    return public_ids.message_ref(message_id)
 
 
 def widget_item_id(message_id: int) -> str:
-    return f"{WIDGET_PREFIX}{message_id}"
+    return f"{WIDGET_PREFIX}{public_ids.opaque(message_id)}"
 
 
 def parse_item_id(value: str) -> tuple[int, bool] | None:
     """``(message id, is the widget item)`` behind an item id, or None when it cannot be one."""
     for prefix, widget in ((MESSAGE_PREFIX, False), (WIDGET_PREFIX, True)):
         if value.startswith(prefix):
-            digits = value[len(prefix):]
-            if digits.isascii() and digits.isdigit() and len(digits) < 19:
-                return int(digits), widget
+            found = public_ids.row_id(value[len(prefix):])
+            return None if found is None else (found, widget)
     return None
 
 

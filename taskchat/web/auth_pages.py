@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_jwt_extended import create_access_token, jwt_required, set_access_cookies
+from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
-from ..auth import revoke_current_token
+from ..auth import revoke_all_tokens, revoke_current_token, sign_in
 from ..models import User
 from ..schemas import LoginRequest, RegisterRequest, known_timezones
 from ..services import EmailTaken, create_user
@@ -18,7 +18,7 @@ FIELD_LABELS = {"email": "Email", "password": "Password", "timezone": "Time zone
 
 def _signed_in(user: User, next_path: str | None):
     response = redirect(safe_next(next_path), code=303)
-    set_access_cookies(response, create_access_token(identity=user))
+    sign_in(response, user)
     return response
 
 
@@ -49,8 +49,8 @@ def login():
     except ValidationError:
         flash("Enter your email and password.", "error")
         return render_template("login.html", next=next_path, email=email), 422
-    user = User.by_email(data.email)
-    if user is None or not user.check_password(data.password):
+    user = User.authenticate(data.email, data.password)
+    if user is None:
         flash("Wrong email or password.", "error")
         return render_template("login.html", next=next_path, email=email), 401
     return _signed_in(user, next_path)
@@ -93,4 +93,14 @@ def logout():
     response = redirect(url_for("web.login_form"), code=303)
     revoke_current_token(response)
     flash("You are signed out.", "info")
+    return response
+
+
+@bp.post("/logout-all")
+@jwt_required()
+def logout_all():
+    """Sign out on every device: every token of the account is revoked; to the sign-in page."""
+    response = redirect(url_for("web.login_form"), code=303)
+    revoke_all_tokens(current_user, response)
+    flash("You are signed out everywhere.", "info")
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import public_ids
 from ..agent.replies import format_due
 from ..models import UTC_ZONE, zone
 from . import bp
@@ -25,3 +26,10 @@ def overdue(task: dict[str, Any]) -> bool:
     if not task.get("due_has_time"):
         deadline += timedelta(days=1)  # stored at local midnight: due until the day ends
     return deadline < datetime.now(tz=UTC_ZONE)
+
+
+
+@bp.app_template_filter("message_ref")
+def message_ref(message_id: int | str) -> str:
+    """A message's shown id (``msg_…``), for element ids the stream's fragments aim at."""
+    return message_id if isinstance(message_id, str) else public_ids.message_ref(message_id)

@@ -1,4 +1,5 @@
-"""What every page answer carries: a strict Content-Security-Policy, ``Vary: HX-Request``,
+"""What every page answer carries: a strict Content-Security-Policy, ``Vary: HX-Request``
+(``nosniff`` and ``Referrer-Policy`` are on every answer of the app, see ``http_headers``),
 and the checks for forms that are posted before anyone is signed in."""
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, render_template, request
 from flask_jwt_extended import current_user, get_jwt
 from flask_jwt_extended.exceptions import CSRFError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from . import bp
 
@@ -67,7 +69,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
     Only local paths: no scheme, no host, no ``//evil.example`` or ``/\\evil.example``
     (browsers read both as another host). A path that only takes POST (the sign-in redirect
-    after an expired form post carries one) would answer 405, so it falls back too.
+    after an expired form post carries one) would answer 405, so it falls back too. So does a
+    path the router would redirect (``/static//evil.example/x`` merges its slashes with a 308
+    to an absolute URL on the bound host): a redirect is never followed, and a 308 after a
+    sign-in post would make the browser send the password again to wherever it points.
     """
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
@@ -77,7 +82,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
     adapter = current_app.url_map.bind("localhost")
     try:
         adapter.match(parts.path, method="GET")
-    except (NotFound, MethodNotAllowed):
+    except (HTTPException, RoutingException):  # 404, 405, and RequestRedirect (308)
         return default
     return target
 
@@ -136,8 +141,6 @@ def page_headers(response):
     response.vary.add("HX-Request")
     if response.mimetype in ("text/html", "text/event-stream") and not _is_chatkit_page():
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
     if response.mimetype == "text/html":
         # Pages show one user's data: no shared caches, and no stale copy after sign-out.
         response.headers.setdefault("Cache-Control", "no-store")

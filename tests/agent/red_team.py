@@ -41,14 +41,16 @@ def message(verb: str, unit: str, tail: str, length: int = MAX_MESSAGE_CHARS) ->
 
 
 def corpus() -> list[str]:
-    """Every unit and every verb at full length, each with every tail: the unit runs after a
-    verb that changes with it, and the verbs before a unit that changes with them."""
+    """Every unit and every verb at full length, each with the first three tails: the unit
+    runs after a verb that changes with it, and the verbs before a unit that changes with them
+    (hypothesis tries the other pairings)."""
     found = []
+    tails = TAILS[:3]
     for index, unit in enumerate(UNITS):
-        for offset, tail in enumerate(TAILS):
+        for offset, tail in enumerate(tails):
             found.append(message(VERBS[(index + offset * 7) % len(VERBS)], unit, tail))
     for index, verb in enumerate(VERBS):
-        for offset, tail in enumerate(TAILS):
+        for offset, tail in enumerate(tails):
             found.append(message(verb, UNITS[(index * 3 + offset * 11) % len(UNITS)], tail))
     return found
 

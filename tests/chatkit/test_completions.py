@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from taskchat import public_ids
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message
 from tests.helpers.chatkit import parse_sse
@@ -39,7 +40,7 @@ def test_non_streaming_answer_is_the_seed_shape(app, client, auth, path):
         assert conversation.user_id == account.user_id
         messages = list(db.session.scalars(select(Message).order_by(Message.sequence_number)))
         assert [m.role for m in messages] == ["user", "assistant"]
-        assert data["id"] == str(messages[1].id)
+        assert data["id"] == f"chatcmpl-{public_ids.opaque(messages[1].id)}"
 
 
 def test_conversation_header_continues_and_last_user_message_is_the_turn(app, client, auth):

@@ -8,6 +8,7 @@ import warnings
 import pytest
 from sqlalchemy import func, select
 
+from taskchat.chatkit import protocol
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message, Task, ToolCall
 from tests.helpers.chatkit import (
@@ -83,8 +84,8 @@ def test_threads_create_streams_the_reply_in_order(app, chatkit):
     with app.app_context():
         rows = messages_of(conversation_uuid(thread_id))
         assert [(m.role, m.sequence_number) for m in rows] == [("user", 1), ("assistant", 2)]
-        assert user_done.item.id == f"msg_{rows[0].id}"
-        assert stream.events[3].item.id == f"msg_{rows[1].id}"
+        assert user_done.item.id == protocol.message_item_id(rows[0].id)
+        assert stream.events[3].item.id == protocol.message_item_id(rows[1].id)
         assert rows[1].content == stream.text()
         assert [c.tool_name for c in db.session.scalars(select(ToolCall))] == ["add_task"]
 
@@ -293,14 +294,14 @@ def test_threads_update_delete_and_feedback(app, chatkit):
     chatkit.json({"type": "items.feedback",
                   "params": {"thread_id": thread_id, "item_ids": [assistant], "kind": "positive"}})
     with app.app_context():
-        message = db.session.get(Message, int(assistant[4:]))
+        message = db.session.get(Message, protocol.parse_item_id(assistant)[0])
         assert message.feedback == "positive"
     response = chatkit.send({"type": "items.feedback",
                              "params": {"thread_id": thread_id, "item_ids": [assistant, "msg_424242"],
                                         "kind": "negative"}})
     assert response.status_code == 404
     with app.app_context():
-        assert db.session.get(Message, int(assistant[4:])).feedback == "positive"  # all or nothing
+        assert db.session.get(Message, protocol.parse_item_id(assistant)[0]).feedback == "positive"  # all or nothing
 
     chatkit.json({"type": "threads.delete", "params": {"thread_id": thread_id}})
     response = chatkit.send({"type": "threads.get_by_id", "params": {"thread_id": thread_id}})
@@ -341,9 +342,9 @@ def test_items_list_walks_a_45_message_thread_without_loss_or_repeat(app, chatki
         assert len(rows) == 45
         expected = []
         for row in rows:
-            expected.append(f"msg_{row.id}")
+            expected.append(protocol.message_item_id(row.id))
             if row.display and row.display.get("tasks"):
-                expected.append(f"wdg_{row.id}")
+                expected.append(protocol.widget_item_id(row.id))
     assert len(expected) == 45 + 5  # five task lists drawn as widgets
 
     for order, want in (("asc", expected), ("desc", expected[::-1])):
@@ -395,7 +396,7 @@ def test_someone_elses_thread_is_not_found(app, client, auth, chatkit):
         conversation = db.session.get(Conversation, conversation_uuid(thread_id))
         assert conversation.title == "add secret plan"
         assert db.session.scalar(select(Task.completed)) is False
-        assert db.session.scalar(select(Message.feedback).where(Message.id == int(item[4:]))) is None
+        assert db.session.scalar(select(Message.feedback).where(Message.id == protocol.parse_item_id(item)[0])) is None
 
 
 def test_client_tool_output_answers_an_error_event(chatkit):
@@ -436,3 +437,26 @@ def test_custom_action_without_a_sender_widget(app, chatkit):
         # a button press is a turn without a user message: only assistant messages were added
         assert [m.role for m in messages_of(conversation_uuid(thread_id))] == [
             "user", "assistant", "assistant", "assistant"]
+
+
+def test_feedback_caps_its_item_ids_and_looks_them_up_in_one_query(app, chatkit):
+    from tests.test_statement_budget import counting
+
+    thread_id, _ = chatkit.create("add milk")
+    chatkit.say(thread_id, "show my tasks")
+    items = [item.id for item in chatkit.items(thread_id, limit=20).data]
+    assert len(items) == 5  # two messages each turn, and the task list's widget
+    too_many = chatkit.send({"type": "items.feedback",
+                             "params": {"thread_id": thread_id, "item_ids": items * 21, "kind": "positive"}})
+    assert too_many.status_code == 422, too_many.get_data(as_text=True)
+    assert "at most 100" in too_many.get_json()["error"]["message"]
+
+    with counting(app) as statements:
+        chatkit.json({"type": "items.feedback",
+                      "params": {"thread_id": thread_id, "item_ids": items * 20, "kind": "negative"}})
+    lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM messages" in s]
+    writes = [s for s in statements if s.lstrip().upper().startswith("UPDATE MESSAGES")]
+    assert len(lookups) == 1 and len(writes) == 1, statements
+    with app.app_context():
+        stored = db.session.scalars(select(Message.feedback).where(Message.conversation_id == conversation_uuid(thread_id)))
+        assert set(stored) == {"negative"}

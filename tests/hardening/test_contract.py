@@ -53,7 +53,7 @@ def test_the_document_states_the_enforced_constraints(client):
     assert {link["operationId"] for link in links.values()} == {
         "get_api_v1_tasks_number", "patch_api_v1_tasks_number", "delete_api_v1_tasks_number"
     }
-    assert set(task["patch"]["responses"]) == {"200", "400", "401", "404", "413", "415", "422", "503"}
+    assert set(task["patch"]["responses"]) == {"200", "400", "401", "404", "408", "413", "415", "422", "503"}
     assert set(spec["paths"]["/api/v1/auth/login"]["post"]["responses"]) >= {"401", "429"}
     # chat messages must include a user message (the turn); the ChatKit endpoint needs a body,
     # a ChatKit request or chat messages
@@ -125,10 +125,11 @@ def test_schemathesis_finds_nothing(live_server, tmp_path):
         "--workers", "1",
         "--no-shrink",
         "--request-timeout", "30",
-        # Signing out would revoke the one token every other case uses (tests/test_auth.py
-        # covers it). The ChatKit endpoint and chat/completions speak other vendors' protocols:
+        # Signing out (here, or everywhere) would revoke the one token every other case uses
+        # (tests/test_auth.py and tests/hardening/test_probes.py cover them). The ChatKit endpoint and chat/completions speak other vendors' protocols:
         # tests/chatkit checks them against the openai-chatkit types and the openai client.
         "--exclude-path", "/api/v1/auth/logout",
+        "--exclude-path", "/api/v1/auth/logout-all",
         "--exclude-path", "/api/v1/chatkit",
         "--exclude-path", "/api/v1/chat/completions",
     ]

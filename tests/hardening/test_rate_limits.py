@@ -1,5 +1,6 @@
 """Rate limits: sign-in and sign-up per address and per email, chat turns per user, on every
-surface; counters in memory and in Redis (the one running on this machine, or ``REDIS_URL``)."""
+surface; counters in memory, in the SQLite file the workers share when there is no Redis, and
+in Redis (the one running on this machine, or ``REDIS_URL``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import requests
 from taskchat import create_app
 from taskchat.config import from_environment
 from taskchat.extensions import db, limiter
+from taskchat.rate_limit_storage import storage_uri
 from tests.helpers.app import gunicorn_server, release
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -50,10 +52,14 @@ def limited_app(database_url: str, storage: str, tmp_path, **limits):
     return app
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "file", "redis"])
 def app(request, database_url, _schema, tmp_path):
-    """The app with small limits, counting in memory or in Redis."""
-    storage = "memory://" if request.param == "memory" else REDIS_URL
+    """The app with small limits, counting in memory, in a shared SQLite file or in Redis."""
+    storage = {
+        "memory": "memory://",
+        "file": storage_uri(str(tmp_path / "rate-limits.sqlite3")),
+        "redis": REDIS_URL,
+    }[request.param]
     app = limited_app(database_url, storage, tmp_path)
     with app.app_context():
         assert limiter.storage.check(), f"rate-limit storage {storage} does not answer"
@@ -178,6 +184,22 @@ def test_chat_turns_are_limited_per_user_across_every_surface(app, client):
     assert client.post("/api/v1/chat", json={"message": "add milk"}, headers=bob).status_code == 200
 
 
+def test_a_sync_action_counts_as_a_chat_turn(client):
+    alice = sign_up(client, fresh("alice"))
+    stream = client.post("/api/v1/chatkit", json=chatkit_create("add milk"), headers=alice)
+    assert stream.status_code == 200
+    stream.get_data()
+    thread_id = client.post("/api/v1/chatkit", json={"type": "threads.list", "params": {}},
+                            headers=alice).get_json()["data"][0]["id"]
+    tick = {"type": "threads.sync_custom_action",
+            "params": {"thread_id": thread_id, "action": {"type": "task.complete", "payload": {"number": 1}}}}
+    for _ in range(2):  # the task card's checkbox runs a turn (complete, reopen…): turns two and three
+        assert client.post("/api/v1/chatkit", json=tick, headers=alice).status_code == 200
+    # it answers JSON, so its refusal is the JSON 429, not a stream's error event
+    assert_429(client.post("/api/v1/chatkit", json=tick, headers=alice))
+    assert_429(client.post("/api/v1/chat", json={"message": "add jam"}, headers=alice))
+
+
 def test_the_page_shows_the_chat_limit_as_a_flash(app):
     page = app.test_client()
     response = page.post("/register", data={"email": fresh("page"), "password": PASSWORD},
@@ -245,6 +267,40 @@ def test_gunicorn_workers_share_the_counters_in_redis(database_url, _schema, tmp
                                      headers={"Connection": "close"}, timeout=10)
             statuses.append(response.status_code)
         assert statuses == [401] * 5 + [429] * 7, statuses
+
+
+@pytest.mark.live
+def test_gunicorn_workers_share_the_counters_without_redis(database_url, _schema, tmp_path):
+    """Two workers and no Redis (``make run``): the counters are in one file both workers use,
+    so the limit holds for the total, not for each worker."""
+    with gunicorn_server(
+        database_url,
+        tmp_path,
+        TASKCHAT_ENV="development",
+        SECRET_KEY="s" * 40,
+        JWT_SECRET_KEY="j" * 40,
+        RATELIMIT_ENABLED="true",
+        RATELIMIT_SIGNIN_PER_EMAIL="5 per minute",
+        RATELIMIT_CHAT_PER_USER="4 per minute",
+        WEB_CONCURRENCY="2",
+        REDIS_URL="",  # none, even when the environment names one
+    ) as server:
+        email = f"victim-{uuid.uuid4().hex[:8]}@example.com"
+        statuses = []
+        for _ in range(12):
+            # a new connection each time, so both workers take requests
+            response = requests.post(server.url + "/api/v1/auth/login", json={"email": email, "password": "nope"},
+                                     headers={"Connection": "close"}, timeout=10)
+            statuses.append(response.status_code)
+        assert statuses == [401] * 5 + [429] * 7, statuses
+
+        token = requests.post(server.url + "/api/v1/auth/register", timeout=10,
+                              json={"email": fresh("turns"), "password": PASSWORD}).json()["access_token"]
+        turns = [requests.post(server.url + "/api/v1/chat", json={"message": f"add thing {n}"},
+                               headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+                               timeout=10).status_code
+                 for n in range(8)]
+        assert turns == [200] * 4 + [429] * 4, turns
 
 
 def test_bodies_the_json_reader_refuses_get_its_answer_with_limits_on(client):

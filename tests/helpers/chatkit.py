@@ -14,7 +14,7 @@ import pytest
 import requests
 from pydantic import TypeAdapter
 
-from tests.conftest import Account
+from tests.helpers.app import Account
 
 # The package warns while defining its (deprecated) named widget classes; see the marker below.
 with warnings.catch_warnings():
