@@ -30,7 +30,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import passwords, public_ids, transactions
 from .extensions import db
@@ -124,18 +123,6 @@ class User(db.Model):
             return None
         return user if user.check_password(password) else None
 
-    def allocate_task_number(self) -> int:
-        """Reserve the user's next task number; numbers are never reused.
-
-        An atomic ``UPDATE … RETURNING`` so that two workers adding tasks at once get
-        different numbers (PostgreSQL locks the row until commit; SQLite serialises writers).
-        """
-        # Core on the session's connection (same transaction): cheaper than ORM bulk UPDATE.
-        number = transactions.connection().execute(_NEXT_TASK_NUMBER, {"b_id": self.id}).scalar_one()
-        # Known, not changed: assigning would make the flush write the row a second time.
-        set_committed_value(self, "last_task_number", number)
-        return number
-
     @property
     def zone(self) -> ZoneInfo:
         """The user's time zone (UTC when unset or unknown)."""
@@ -159,13 +146,6 @@ _NEXT_TOKEN_GENERATION = (
     update(_USERS)
     .where(_USERS.c.id == bindparam("b_id"))
     .values(token_generation=_USERS.c.token_generation + 1)
-)
-# Built once: a turn only looks up its compiled form.
-_NEXT_TASK_NUMBER = (
-    update(_USERS)
-    .where(_USERS.c.id == bindparam("b_id"))
-    .values(last_task_number=_USERS.c.last_task_number + 1)
-    .returning(_USERS.c.last_task_number)
 )
 
 
