@@ -17,7 +17,7 @@ def create_user_command(email: str, password: str, timezone: str) -> None:
     """Create a user who can sign in with EMAIL and the password."""
     from pydantic import ValidationError
 
-    from .api.schemas import RegisterRequest
+    from .schemas import RegisterRequest
 
     try:
         data = RegisterRequest(email=email, password=password, timezone=timezone)

@@ -6,8 +6,10 @@ SQLAlchemy 2.0 typed models that run unchanged on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     JSON,
@@ -29,7 +31,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import passwords, public_ids, transactions
 from .extensions import db
@@ -45,6 +46,20 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A time zone by IANA name; UTC when unset or unknown (a name stored before its zone
+    left the system's database must not break the user's pages)."""
+    if not name:
+        return UTC_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # unknown, or not a zone name at all ("../x")
+        return UTC_ZONE
 
 
 class UTCDateTime(TypeDecorator):
@@ -117,17 +132,10 @@ class User(db.Model):
             return None
         return user if user.check_password(password) else None
 
-    def allocate_task_number(self) -> int:
-        """Reserve the user's next task number; numbers are never reused.
-
-        An atomic ``UPDATE … RETURNING`` so that two workers adding tasks at once get
-        different numbers (PostgreSQL locks the row until commit; SQLite serialises writers).
-        """
-        # Core on the session's connection (same transaction): cheaper than ORM bulk UPDATE.
-        number = transactions.connection().execute(_NEXT_TASK_NUMBER, {"b_id": self.id}).scalar_one()
-        # Known, not changed: assigning would make the flush write the row a second time.
-        set_committed_value(self, "last_task_number", number)
-        return number
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone (UTC when unset or unknown)."""
+        return zone(self.timezone)
 
     def revoke_all_tokens(self) -> None:
         """Make every token handed out so far invalid (inside a write transaction)."""
@@ -147,13 +155,6 @@ _NEXT_TOKEN_GENERATION = (
     update(_USERS)
     .where(_USERS.c.id == bindparam("b_id"))
     .values(token_generation=_USERS.c.token_generation + 1)
-)
-# Built once: a turn only looks up its compiled form.
-_NEXT_TASK_NUMBER = (
-    update(_USERS)
-    .where(_USERS.c.id == bindparam("b_id"))
-    .values(last_task_number=_USERS.c.last_task_number + 1)
-    .returning(_USERS.c.last_task_number)
 )
 
 
@@ -209,12 +210,44 @@ class Task(db.Model):
         }
 
 
+@dataclass(frozen=True)
+class TaskList:
+    """A list of tasks a reply shows besides its text (ChatKit's widget, the page's list).
+
+    ``tasks`` are the tasks' JSON (``Task.to_dict``), as they were when the reply was made;
+    ``stored`` / ``from_stored`` are the message's ``display`` column.
+    """
+
+    title: str
+    tasks: list[dict[str, Any]]
+    kind: str = "task_list"
+
+    def stored(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "tasks": self.tasks}
+
+    @classmethod
+    def from_stored(cls, display: dict[str, Any] | None) -> TaskList | None:
+        """The message's display as a task list (None for no display or another kind)."""
+        if not display or display.get("kind") != "task_list":
+            return None
+        return cls(display.get("title") or "", list(display.get("tasks") or []))
+
+    def with_tasks(self, tasks: list[dict[str, Any]]) -> TaskList:
+        return TaskList(self.title, tasks)
+
+
+
+# The most characters a conversation's title holds (a title set by hand; one made from the first
+# message is shorter, see ``agent.persistence.AUTO_TITLE_CHARS``).
+TITLE_CHARS = 255
+
+
 class Conversation(db.Model):
     __tablename__ = "conversations"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(TITLE_CHARS))
     # What the agent remembers between turns: tasks last referenced, a pending clarification
     # or confirmation. Kept in the database so every worker and every surface sees it.
     state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -275,6 +308,11 @@ class Message(db.Model):
         passive_deletes=True,
         order_by="ToolCall.id",
     )
+
+    @property
+    def task_list(self) -> TaskList | None:
+        """The task list the message shows besides its text, if any."""
+        return TaskList.from_stored(self.display)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,14 +1,18 @@
-"""The task fields as pydantic models, shared by the REST API and the task tools.
+"""The request bodies more than one surface reads, as pydantic models: the task fields (the REST
+API and the agent's tools), and signing up / in (the JSON API, the pages and the CLI).
 
-One source: ``api/schemas.py`` validates request bodies with these, and the agent's tools
-(offered to a language model and over MCP) take their JSON schemas from them. This module
-sits below both so the agent need not import the API package.
+One source: ``api/schemas.py`` validates request bodies with these and documents them, and the
+agent's tools (offered to a language model and over MCP) take their JSON schemas from them.
+This module sits below every surface, so none of them imports another's.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +25,9 @@ from pydantic import (
 )
 
 from . import recurrence as _recurrence
+from .passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from .passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from .passwords import check_new_password
 
 Priority = Literal["none", "low", "medium", "high"]
 
@@ -100,7 +107,10 @@ class TaskCreate(Strict):
     description: str | None = Field(default=None, max_length=10_000)
     priority: Priority = "none"
     due_at: AwareDatetime | None = None
-    due_has_time: bool = True
+    # Not given: the due moment has a time of day when there is one (the task service's rule).
+    due_has_time: bool | None = Field(
+        default=None, description="false when due_at stands for a whole day; default: true when due_at is given"
+    )
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     recurrence: Recurrence | None = None
 
@@ -204,3 +214,64 @@ class RemindersQuery(Strict):
 
 class ReminderRef(Strict):
     reminder_id: int = Field(ge=1, description="The reminder's id, as list_reminders gives it.")
+
+
+# --- signing up and in ---------------------------------------------------------------
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
+    return frozenset(available_timezones())
+
+
+# An address is something@domain.tld without spaces; whether it exists is the mail's business.
+# (A validator library's finer rules, such as refusing the reserved .test domain, could not be
+# stated in the OpenAPI document, and so would refuse requests the document allows.)
+# The class names the characters where Python's \s and JavaScript's (the document's readers)
+# differ — \x1c-\x1f and \x85 are spaces to Python only, \ufeff to JavaScript only — so both
+# refuse the same addresses; control characters have no place in an address either.
+EMAIL = r"^[^@\s\x00-\x1f\x85\ufeff]+@[^@\s\x00-\x1f\x85\ufeff.]+(\.[^@\s\x00-\x1f\x85\ufeff.]+)+$"
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(EMAIL, value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
+
+# A new password: the length and "not blank" are in the document; the list of common
+# passwords and "not one character repeated" cannot be, and are 422s like the rest.
+NewPassword = Annotated[
+    str,
+    AfterValidator(check_new_password),
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        json_schema_extra={
+            "pattern": NOT_BLANK,
+            "description": f"At least {MIN_PASSWORD_LENGTH} characters, not blank, not one character "
+            "repeated, and not one of the 30 000 most common passwords.",
+        },
+    ),
+]
+
+
+class RegisterRequest(Strict):
+    email: Email = Field(max_length=320)
+    password: NewPassword
+    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        if value not in known_timezones():
+            raise ValueError("unknown IANA time zone")
+        return value
+
+
+class LoginRequest(Strict):
+    email: NonBlank = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=256)

@@ -16,14 +16,16 @@ import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import reminders as reminder_rules
 from .dates import find_due
-from .events import TurnContext as Turn
 from .events import TurnEvent
 from .parser import ParseContext, ParsedIntent, parse_intent
 from .references import TaskRef, parse_refs
+
+if TYPE_CHECKING:  # the runner's Turn imports the tools, which import the reminders
+    from .state import Turn
 
 _AMOUNT = r"(?P<n>\d{1,4}|an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty[\s-]five|half\s+an?)"
 _UNIT = r"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)"
@@ -171,11 +173,11 @@ def _one_task(turn: Turn, refs: list[TaskRef]) -> int | str:
 
 def act(turn: Turn, request: ReminderRequest) -> Generator[TurnEvent, None, Any]:
     """Carry out a reminder request with the tools; the turn's ``Outcome``."""
-    from .actions import Outcome
     from .actions import act as act_on_intent
+    from .events import Outcome
 
-    turn.state.pop("pending", None)
-    turn.state.pop("last_action", None)
+    turn.state.pending = None
+    turn.state.last_action = None
     if request.kind == "create":
         outcome = yield from act_on_intent(turn, request.create)
         created = [number for number in turn.touched]
@@ -244,13 +246,13 @@ def act(turn: Turn, request: ReminderRequest) -> Generator[TurnEvent, None, Any]
 
 def _undo_also(turn: Turn, reminder_id: int) -> None:
     """"undo" after setting a reminder removes it (with whatever else the turn did)."""
-    steps = turn.state.get("undo") or []
+    steps = turn.state.undo or []
     steps.append({"tool": "delete_reminder", "args": {"reminder_id": reminder_id}})
-    turn.state["undo"] = steps
+    turn.state.undo = steps
 
 
 def _snooze(turn: Turn, request: ReminderRequest) -> Generator[TurnEvent, None, Any]:
-    from .actions import Outcome
+    from .events import Outcome
 
     notice = reminder_rules.last_fired(turn.ctx.user)
     if notice is None:

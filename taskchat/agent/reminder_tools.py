@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .. import reminders
+from .. import reminders, tasks
 from ..recurrence import describe
 from ..schemas import ReminderRef, RemindersQuery, TaskReminderCreate
-from .tools import ToolContext, ToolError, get_task, tool
+from .tools import ToolContext, ToolError, tool
 
 
 def _shown(reminder, ctx: ToolContext) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def _shown(reminder, ctx: ToolContext) -> dict[str, Any]:
 def add_reminder(
     ctx: ToolContext, number: int, remind_at: str | datetime | None = None, before_due_minutes: int | None = None
 ) -> dict[str, Any]:
-    task = get_task(ctx, number)
+    task = tasks.get(ctx.user, number)
     try:
         reminder = reminders.add(ctx.user, task, remind_at=remind_at, before_due_minutes=before_due_minutes, now=ctx.now)
     except reminders.ReminderError as exc:
@@ -40,7 +40,7 @@ def add_reminder(
 @tool("List the user's pending reminders (of one task when number is given).", RemindersQuery)
 def list_reminders(ctx: ToolContext, number: int | None = None) -> dict[str, Any]:
     if number is not None:
-        found = [r for r in reminders.of_task(get_task(ctx, number)) if r.state == "pending"]
+        found = [r for r in reminders.of_task(tasks.get(ctx.user, number)) if r.state == "pending"]
     else:
         found = reminders.of_user(ctx.user)
     return {"reminders": [_shown(r, ctx) for r in found], "count": len(found)}

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask_jwt_extended import current_user, jwt_required
 
-from .. import account, reminders
-from ..agent.tools import TaskNotFound, ToolContext, get_task
+from .. import account, reminders, tasks
 from ..errors import APIError
 from ..schemas import ReminderCreate
 from ..transactions import writing
@@ -27,8 +24,8 @@ from .validation import documented, json_body, query_args
 
 def _task(number: int):
     try:
-        return get_task(ToolContext(user=current_user, now=datetime.now(UTC)), number)
-    except TaskNotFound as exc:
+        return tasks.get(current_user, number)
+    except tasks.TaskNotFound as exc:
         raise APIError(404, "task_not_found", str(exc)) from exc
 
 

@@ -2,84 +2,38 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
-from functools import cache
-from typing import Annotated, Any, Literal
-from zoneinfo import available_timezones
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     field_validator,
 )
 
-from ..passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
-from ..passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
-from ..passwords import check_new_password
+from ..agent.intents import Intent
 
-# The task bodies live below the API so the agent's tools share them (see taskchat/schemas.py).
+# The request bodies the pages, the CLI and the agent's tools share live below the API (see
+# taskchat/schemas.py); they are part of the API's document all the same.
 from ..schemas import (  # noqa: F401
+    EMAIL,
     NOT_BLANK,
+    Email,
+    LoginRequest,
     NonBlank,
     Priority,
     Query,
+    RegisterRequest,
     Strict,
     Tag,
     TaskCreate,
     TaskQuery,
     TaskUpdate,
+    known_timezones,
 )
 from ..services import MAX_MESSAGE_CHARS, check_message
-
-Intent = Literal[
-    "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
-    "SEARCH", "UNDO", "REMIND", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
-]
-
-
-@cache
-def known_timezones() -> frozenset[str]:
-    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
-    return frozenset(available_timezones())
-
-
-# An address is something@domain.tld without spaces; whether it exists is the mail's business.
-# (A validator library's finer rules, such as refusing the reserved .test domain, could not be
-# stated in the OpenAPI document, and so would refuse requests the document allows.)
-# The class names the characters where Python's \s and JavaScript's (the document's readers)
-# differ — \x1c-\x1f and \x85 are spaces to Python only, \ufeff to JavaScript only — so both
-# refuse the same addresses; control characters have no place in an address either.
-EMAIL = r"^[^@\s\x00-\x1f\x85\ufeff]+@[^@\s\x00-\x1f\x85\ufeff.]+(\.[^@\s\x00-\x1f\x85\ufeff.]+)+$"
-
-
-def _email(value: str) -> str:
-    if not re.fullmatch(EMAIL, value):
-        raise ValueError("must be an email address such as name@example.com")
-    return value
-
-
-Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
-
-# A new password: the length and "not blank" are in the document; the list of common
-# passwords and "not one character repeated" cannot be, and are 422s like the rest.
-NewPassword = Annotated[
-    str,
-    AfterValidator(check_new_password),
-    Field(
-        min_length=MIN_PASSWORD_LENGTH,
-        max_length=MAX_PASSWORD_LENGTH,
-        json_schema_extra={
-            "pattern": NOT_BLANK,
-            "description": f"At least {MIN_PASSWORD_LENGTH} characters, not blank, not one character "
-            "repeated, and not one of the 30 000 most common passwords.",
-        },
-    ),
-]
-
 
 
 class Out(BaseModel):
@@ -99,24 +53,6 @@ class ErrorBody(Out):
 
 
 # --- auth -------------------------------------------------------------------------------
-
-
-class RegisterRequest(Strict):
-    email: Email = Field(max_length=320)
-    password: NewPassword
-    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        if value not in known_timezones():
-            raise ValueError("unknown IANA time zone")
-        return value
-
-
-class LoginRequest(Strict):
-    email: NonBlank = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=256)
 
 
 class UserOut(Out):
@@ -334,6 +270,3 @@ class ConversationQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
-
-class Health(Out):
-    status: str

@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
-from ..api.schemas import LoginRequest, RegisterRequest, known_timezones
 from ..auth import revoke_all_tokens, revoke_current_token, sign_in
 from ..models import User
+from ..schemas import LoginRequest, RegisterRequest, known_timezones
 from ..services import EmailTaken, create_user
 from . import bp
 from .page_security import require_same_origin, safe_next

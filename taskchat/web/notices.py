@@ -12,13 +12,11 @@ from datetime import UTC, datetime
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from .. import account, reminders
-from ..agent.tools import TaskNotFound, ToolContext, complete_task
-from ..api.schemas import known_timezones
+from .. import account, reminders, tasks
+from ..schemas import known_timezones
 from ..transactions import writing
 from . import bp
 from .page_security import safe_next
-from .routes import page_context
 
 SNOOZE_MINUTES = {"10": 10, "60": 60, "1440": 24 * 60}
 OFFSETS = [("", "No reminder unless I ask"), ("0", "At the due time"), ("10", "10 minutes before"),
@@ -36,10 +34,10 @@ def notices_context() -> dict:
 def notices():
     """Every recent notice (read ones too); ``?fragment=1``: the notices area alone (app.js)."""
     if request.args.get("fragment"):
-        return render_template("_notices.html", **page_context(page_path=safe_next(request.args.get("next")),
+        return render_template("_notices.html", **dict(page_path=safe_next(request.args.get("next")),
                                                                **notices_context()))
     found = [n.to_dict() for n in reminders.notifications(current_user, limit=100)]
-    return render_template("notices.html", **page_context(all_notices=found, **notices_context()))
+    return render_template("notices.html", **dict(all_notices=found, **notices_context()))
 
 
 @bp.get("/notices/count")
@@ -68,9 +66,9 @@ def act_on_notice(notification_id: int):
                 flash(f"I'll remind you again in {minutes // 60} hour{'s' if minutes != 60 else ''}." if minutes >= 60
                       else f"I'll remind you again in {minutes} minutes.", "info")
             elif action == "done":
-                complete_task(ToolContext(current_user, now), notice.task.number)
+                tasks.set_completed(current_user, notice.task.number, True, now=now)
                 flash(f"Marked '{notice.title}' as complete.", "info")
-    except (reminders.ReminderError, TaskNotFound):
+    except (reminders.ReminderError, tasks.TaskNotFound):
         abort(404, "There is no such notice.")
     return redirect(safe_next(request.form.get("next"), url_for("web.index")), code=303)
 
@@ -81,7 +79,7 @@ def settings():
     """Time zone, reminder email, default reminder, calendar feed."""
     return render_template(
         "settings.html",
-        **page_context(settings=account.settings(current_user), zones=sorted(known_timezones()), offsets=OFFSETS,
+        **dict(settings=account.settings(current_user), zones=sorted(known_timezones()), offsets=OFFSETS,
                        **notices_context()),
     )
 

@@ -23,8 +23,7 @@ from flask_jwt_extended import create_access_token
 
 from taskchat.extensions import db
 from taskchat.models import User
-
-from .conftest import count_rows
+from tests.helpers.http import count_rows
 
 PUBLIC = {"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/openapi.json"}
 UNSAFE = {"POST", "PATCH", "PUT", "DELETE"}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
-from tests.llm.fake_openai import MODEL, Step
+from tests.helpers.fake_openai import MODEL, Step
 
 
 def rows(app, conversation_id):
@@ -190,8 +190,7 @@ def test_failure_after_a_tool_call_keeps_it_and_says_so(app, auth, chat, fake_ll
 
 
 def test_closing_a_model_turn_stores_the_partial_text_and_stops_the_model(app, auth, chat, fake_llm):
-    from taskchat.agent import TextDelta, start_turn
-    from taskchat.agent.turn import run_turn
+    from taskchat.agent import TextDelta, run_turn, start_turn
 
     me = auth.register()
     fake_llm.add(

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port
-from tests.web.conftest import browser, new_context, page_user, screenshot  # noqa: F401  (the page fixtures)
+from tests.helpers.app import free_port
+from tests.web.conftest import browser, new_context, page_user  # noqa: F401  (the page fixtures; screenshot is in tests/conftest.py)
 
 
 @dataclass

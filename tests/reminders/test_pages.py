@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from taskchat import delivery
 from taskchat.extensions import db
 from taskchat.models import User
-from tests.web.conftest import form_token
+from tests.helpers.pages import form_token
 
 
 def _due_notice(app, client, title="Call mom"):

@@ -6,10 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from taskchat import recurrence, reminders
+from taskchat import recurrence, reminders, tasks
 from taskchat.agent.tools import (
     ToolContext,
-    ToolError,
     add_task,
     complete_task,
     undo_completion,
@@ -97,10 +96,8 @@ def test_completing_a_repeating_task_moves_it_and_its_reminders_and_undo_puts_th
         now = datetime(2026, 3, 27, 5, 0, tzinfo=UTC)  # Friday 6:00 in Berlin
         ctx = ToolContext(user, now)
         with writing():
-            task = add_task(ctx, "Vitamins", due_at="2026-03-27T08:00:00+01:00", due_has_time=True, recurrence="FREQ=DAILY")
-            from taskchat.agent.tools import get_task
-
-            stored = get_task(ctx, task["number"])
+            task = add_task(ctx, title="Vitamins", due_at="2026-03-27T08:00:00+01:00", due_has_time=True, recurrence="FREQ=DAILY")
+            stored = tasks.get(user, task["number"])
             relative = reminders.add(user, stored, before_due_minutes=30, now=now)
             absolute = reminders.add(user, stored, remind_at="2026-03-27T07:45:00+01:00", now=now)
         # The absolute reminder fired (delivery marks it sent).
@@ -128,7 +125,7 @@ def test_completing_a_repeating_task_moves_it_and_its_reminders_and_undo_puts_th
         with writing():
             undo_completion(ToolContext(user, later), task["number"], again["repeated"])
         db.session.expire_all()
-        back = get_task(ctx, task["number"])
+        back = tasks.get(user, task["number"])
         assert back.due_at.astimezone(tz) == datetime(2026, 3, 28, 8, 0, tzinfo=tz) and back.completion_count == 1
         assert db.session.get(Reminder, relative.id).remind_at.astimezone(tz) == datetime(2026, 3, 28, 7, 30, tzinfo=tz)
 
@@ -139,17 +136,17 @@ def test_count_ends_the_series_and_stop_repeating_completes_for_good(app):
         now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
         ctx = ToolContext(user, now)
         with writing():
-            task = add_task(ctx, "Physio", due_at="2026-06-01T10:00:00+00:00", due_has_time=True, recurrence="FREQ=DAILY;COUNT=2")
+            task = add_task(ctx, title="Physio", due_at="2026-06-01T10:00:00+00:00", due_has_time=True, recurrence="FREQ=DAILY;COUNT=2")
             first = complete_task(ctx, task["number"])
             second = complete_task(ToolContext(user, now + timedelta(days=1)), task["number"])
         assert first["completed"] is False and first["due_at"].startswith("2026-06-02T10:00")
         assert second["completed"] is True and second["completion_count"] == 2
         with writing():
-            other = add_task(ctx, "Trash", due_at="2026-06-01T07:00:00+00:00", due_has_time=True, recurrence="FREQ=WEEKLY")
+            other = add_task(ctx, title="Trash", due_at="2026-06-01T07:00:00+00:00", due_has_time=True, recurrence="FREQ=WEEKLY")
             update_task(ctx, other["number"], recurrence=None)
             done = complete_task(ctx, other["number"])
         assert done["completed"] is True and done["recurrence"] is None
-        with pytest.raises(ToolError), writing():
+        with pytest.raises(tasks.TaskError, match="recurrence"), writing():
             update_task(ctx, other["number"], recurrence="whenever lol")
 
 
