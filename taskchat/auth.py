@@ -24,14 +24,18 @@ from sqlalchemy.orm import make_transient_to_detached
 from . import transactions, turn_slots
 from .errors import error_response, wants_json
 from .extensions import db, jwt
-from .models import RevokedToken, User
+from .models import Notification, RevokedToken, User
 from .transactions import writing
 
 # Every authenticated request runs this: built once, with bind parameters, and read with Core
 # (loading the row through the ORM cost four times the query; see ``_as_loaded``).
 _USER_COLUMNS = tuple(User.__table__.columns)
+# The last column says whether the user has reminder notices unread: a chat reply opens with
+# them (ChatKit's ``notice`` events), and asking here saves every turn a query of its own.
 _USER_AND_REVOKED = select(
-    *_USER_COLUMNS, select(RevokedToken.id).where(RevokedToken.jti == bindparam("b_jti")).exists()
+    *_USER_COLUMNS,
+    select(RevokedToken.id).where(RevokedToken.jti == bindparam("b_jti")).exists(),
+    select(Notification.id).where(Notification.user_id == bindparam("b_sub"), Notification.read_at.is_(None)).exists(),
 ).where(User.id == bindparam("b_sub"))
 
 
@@ -88,8 +92,9 @@ def register_jwt_handlers(app: Flask) -> None:
             g.taskchat_user = None
             return False
         user = g.taskchat_user = _as_loaded(row)
+        g.taskchat_unread_notices = {user.id: bool(row[-1])}
         # Tokens from before generations existed carry none: generation 0.
-        return bool(row[-1]) or payload.get("gen", 0) != (user.token_generation or 0)
+        return bool(row[-2]) or payload.get("gen", 0) != (user.token_generation or 0)
 
     @jwt.user_lookup_loader
     def load_user(_header: dict, payload: dict) -> User | None:

@@ -184,11 +184,17 @@ def respond(
 def due_notices(user_id: str) -> list[ck.NoticeEvent]:
     """Reminders that came due since the user last looked, as ``notice`` events at the start of
     the next reply (then read: the page's notices area shows them no more either)."""
+    from flask import g, has_request_context
+
     from .. import reminders
     from ..extensions import db
     from ..models import User
     from ..transactions import writing
 
+    # The sign-in check of this request said whether any are unread (``auth``): none, no query.
+    # One delivered since is shown with the next reply.
+    if has_request_context() and g.get("taskchat_unread_notices", {}).get(user_id) is False:
+        return []
     user = db.session.get(User, user_id)
     found = reminders.notifications(user, unread_only=True, limit=5) if user is not None else []
     if not found:
