@@ -71,7 +71,8 @@ def test_typed_results(app, auth):
         change = tasks.update(user, 1, title="Buy oat milk", priority="high")
         assert isinstance(change, tasks.Change) and change.changed == ("priority", "title")
         assert [task.number for task in tasks.find(user, status="completed")] == [1]
-        assert tasks.delete(user, 1).title == "Buy oat milk"
+        removed = tasks.delete(user, 1)
+        assert removed.task.title == "Buy oat milk" and removed.reminders == []
         with pytest.raises(tasks.TaskNotFound, match="There is no task 1."):
             tasks.get(user, 1)
 
