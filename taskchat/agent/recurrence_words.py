@@ -45,9 +45,10 @@ _FORMS = [
     # "every last friday of the month", "the first monday of every month"
     ("monthly_day", re.compile(
         rf"\b{_LEAD}(?:every|each|on\s+the|the)\s+(?P<ord>{_ORD})\s+(?P<day>{_DAY})s?\s+of\s+(?:the|every|each)\s+month\b", re.I)),
-    # "on the 1st of every month", "the 15th of each month", "every month on the 1st"
+    # "on the 1st of every month", "the 15th of each month", "every month on the 1st"; the
+    # normalisation stage has already turned "the 1st of every month" into "the 1st every month"
     ("monthday", re.compile(
-        rf"\b{_LEAD}(?:on\s+)?(?:the\s+)?{_MDAY}\s+(?:day\s+)?of\s+(?:every|each|the)\s+month\b"
+        rf"\b{_LEAD}(?:on\s+)?(?:the\s+)?{_MDAY}\s+(?:day\s+)?(?:of\s+(?:every|each|the)|every|each)\s+month\b"
         rf"|\b{_LEAD}(?:every|each)\s+month\s+on\s+the\s+(?P<mday2>[12]?\d|3[01])(?:st|nd|rd|th)?\b", re.I)),
     # "every year on march 3", "every march 3rd", "each year on 3 march"
     ("yearday", re.compile(
