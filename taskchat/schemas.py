@@ -55,11 +55,14 @@ def _rrule(value: str | None) -> str | None:
 # Stated in the document as an RRULE-shaped pattern; ``recurrence.normalize`` checks the rest
 # (that dateutil reads it and that it ever happens).
 RRULE_PATTERN = _recurrence.RRULE_PATTERN
+# The length limit comes before the check: the check reads "" as None (no repeat), and a
+# constraint applied after it would meet None and fail with a TypeError (a 500).
 Recurrence = Annotated[
     str,
-    AfterValidator(_rrule),
     Field(max_length=_recurrence.MAX_LENGTH, json_schema_extra={"pattern": RRULE_PATTERN},
-          description="An RFC 5545 RRULE without DTSTART, anchored at the due time, e.g. FREQ=WEEKLY;BYDAY=MO."),
+          description="An RFC 5545 RRULE without DTSTART, anchored at the due time, e.g. FREQ=WEEKLY;BYDAY=MO; "
+                      "an empty string means no repeat."),
+    AfterValidator(_rrule),
 ]
 
 NonBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]

@@ -110,3 +110,18 @@ def test_feed_of_one_user_never_shows_another(client, auth):
     body = client.get("/" + url.split("://", 1)[1].split("/", 1)[1]).get_data(as_text=True)
     assert "Mine" in body and "Theirs" not in body
     assert datetime.now(UTC)  # the feed is built at request time
+
+
+def test_an_empty_recurrence_means_no_repeat(client, auth):
+    account = auth.register()
+    created = client.post("/api/v1/tasks", json={"title": "Rent", "recurrence": ""}, headers=account.headers)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["recurrence"] is None
+    number = created.get_json()["number"]
+    weekly = client.patch(f"/api/v1/tasks/{number}", json={"recurrence": "FREQ=WEEKLY"}, headers=account.headers)
+    assert weekly.get_json()["recurrence"] == "FREQ=WEEKLY"
+    cleared = client.patch(f"/api/v1/tasks/{number}", json={"recurrence": ""}, headers=account.headers)
+    assert cleared.status_code == 200, cleared.get_json()
+    assert cleared.get_json()["recurrence"] is None
+    too_long = client.post("/api/v1/tasks", json={"title": "Rent", "recurrence": "FREQ=DAILY;" * 30}, headers=account.headers)
+    assert too_long.status_code == 422 and too_long.get_json()["error"]["code"] == "invalid_fields"
