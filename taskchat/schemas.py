@@ -176,7 +176,11 @@ MAX_BEFORE_DUE_MINUTES = 60 * 24 * 366
 
 
 class ReminderCreate(Strict):
-    """A reminder at a moment, or some minutes before the task's due time (exactly one)."""
+    """A reminder at a moment, or some minutes before the task's due time (exactly one).
+
+    A well-formed request can still answer 422 because of the task it names: a completed task,
+    ``before_due_minutes`` on a task with no due time, or a task that already has the most
+    pending reminders."""
 
     # The document says "exactly one of the two" (oneOf), as the validator below enforces.
     model_config = ConfigDict(
