@@ -25,7 +25,11 @@ def page_user(app):
     return make
 
 
-@pytest.fixture(scope="session")
+# One per package, not per session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and tests/reminders imports these fixtures, so a session-wide one
+# started there stayed open through tests/test_mcp.py (whose anyio.run met that loop) and
+# tests/web (whose own sync_playwright refused to start inside it).
+@pytest.fixture(scope="package")
 def browser():
     chromium = find_chromium()
     if chromium is None:
