@@ -9,8 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.helpers.app import free_port
-# The page fixtures; the browser is package-scoped, so it closes when this package is done.
-from tests.web.conftest import browser, new_context, page_user  # noqa: F401  (screenshot is in tests/conftest.py)
+from tests.web.conftest import browser, new_context, page_user  # noqa: F401  (package-scoped browser; screenshot is in tests/conftest.py)
 
 
 @dataclass
