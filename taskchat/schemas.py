@@ -59,7 +59,7 @@ RRULE_PATTERN = _recurrence.RRULE_PATTERN
 # constraint applied after it would meet None and fail with a TypeError (a 500).
 Recurrence = Annotated[
     str,
-    Field(max_length=_recurrence.MAX_LENGTH, json_schema_extra={"pattern": RRULE_PATTERN},
+    Field(max_length=_recurrence.MAX_LENGTH, json_schema_extra={"pattern": "^$|" + RRULE_PATTERN},
           description="An RFC 5545 RRULE without DTSTART, anchored at the due time, e.g. FREQ=WEEKLY;BYDAY=MO; "
                       "an empty string means no repeat."),
     AfterValidator(_rrule),
