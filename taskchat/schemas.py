@@ -18,6 +18,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -64,6 +65,13 @@ Recurrence = Annotated[
                       "an empty string means no repeat."),
     AfterValidator(_rrule),
 ]
+
+def _whole(value: Any) -> Any:
+    # JSON Schema's "integer" includes 60.0; strict mode alone would refuse it.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 
 NonBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": NOT_BLANK})]
 Tag = Annotated[NonBlank, Field(max_length=64)]
@@ -190,7 +198,7 @@ class ReminderCreate(Strict):
 
     # Typed without None: either field is given with a value or left out.
     remind_at: AwareDatetime = Field(default=None, description="ISO 8601 with an offset.")  # type: ignore[assignment]
-    before_due_minutes: int = Field(default=None, ge=0, le=MAX_BEFORE_DUE_MINUTES)  # type: ignore[assignment]
+    before_due_minutes: WholeNumber = Field(default=None, ge=0, le=MAX_BEFORE_DUE_MINUTES)  # type: ignore[assignment]
 
     @field_validator("remind_at", mode="before")
     @classmethod

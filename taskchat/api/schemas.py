@@ -31,6 +31,7 @@ from ..schemas import (  # noqa: F401
     TaskCreate,
     TaskQuery,
     TaskUpdate,
+    WholeNumber,
     known_timezones,
 )
 from ..services import MAX_MESSAGE_CHARS, check_message
@@ -89,7 +90,7 @@ def _zone_enum(schema: dict[str, Any]) -> None:
 class MeUpdate(Strict):
     timezone: str = Field(default=None, json_schema_extra=_zone_enum)  # type: ignore[assignment]
     email_reminders: bool = None  # type: ignore[assignment]
-    default_reminder_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 366)
+    default_reminder_minutes: WholeNumber | None = Field(default=None, ge=0, le=60 * 24 * 366)
     calendar: Literal["rotate", "revoke"] = Field(
         default=None, description="rotate: a new feed URL (the old one stops working); revoke: no feed."
     )  # type: ignore[assignment]

@@ -125,3 +125,12 @@ def test_an_empty_recurrence_means_no_repeat(client, auth):
     assert cleared.get_json()["recurrence"] is None
     too_long = client.post("/api/v1/tasks", json={"title": "Rent", "recurrence": "FREQ=DAILY;" * 30}, headers=account.headers)
     assert too_long.status_code == 422 and too_long.get_json()["error"]["code"] == "invalid_fields"
+
+
+def test_a_whole_number_written_as_a_float_is_an_integer(client, auth):
+    account = auth.register()
+    answer = client.patch("/api/v1/me", json={"default_reminder_minutes": 30.0}, headers=account.headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["default_reminder_minutes"] == 30
+    half = client.patch("/api/v1/me", json={"default_reminder_minutes": 30.5}, headers=account.headers)
+    assert half.status_code == 422
