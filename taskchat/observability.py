@@ -233,10 +233,8 @@ def register_metrics(app: Flask) -> None:
 
         return guarded
 
-    from .delivery import METRICS as DELIVERY_METRICS
-
     registry = CollectorRegistry()
-    for metric in TURN_METRICS + DELIVERY_METRICS:
+    for metric in TURN_METRICS:
         registry.register(metric)
     options: dict[str, Any] = {
         "group_by": "url_rule",  # /c/<conversation_id>, not one series per conversation

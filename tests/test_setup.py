@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers.app import ROOT
+from .conftest import ROOT
 
 HIDDEN = {"node", "nodejs", "npm", "npx", "corepack"}
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from taskchat import public_ids
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message
-from tests.helpers.chatkit import parse_sse
+
+from .conftest import parse_sse
 
 PATHS = ["/api/v1/chatkit", "/api/v1/chat/completions"]
 

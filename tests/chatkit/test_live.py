@@ -18,7 +18,8 @@ from sqlalchemy import select
 from taskchat.agent.replies import HELP_TEXT
 from taskchat.extensions import db
 from taskchat.models import Message, ToolCall
-from tests.helpers.chatkit import (
+
+from .conftest import (
     EVENT,
     IGNORE_WIDGET_DEPRECATION,
     conversation_uuid,

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from taskchat.chatkit import protocol
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message, Task, ToolCall
-from tests.helpers.chatkit import (
+
+from .conftest import (
     IGNORE_WIDGET_DEPRECATION,
     ITEM_PAGE,
     THREAD,

@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from taskchat.extensions import db
-from tests.helpers.http import KeptAliveConnection, assert_envelope, count_rows
+
+from .conftest import KeptAliveConnection, assert_envelope, count_rows
 
 pytestmark = pytest.mark.live
 

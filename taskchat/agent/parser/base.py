@@ -10,10 +10,22 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..intents import Intent
 from ..references import TaskRef
 
-INTENTS = tuple(Intent)
+INTENTS = (
+    "CREATE",
+    "LIST",
+    "COMPLETE",
+    "UNCOMPLETE",
+    "UPDATE",
+    "DELETE",
+    "SEARCH",
+    "HELP",
+    "GREETING",
+    "CLARIFY",
+    "UNDO",
+    "UNKNOWN",
+)
 
 
 @dataclass(frozen=True)

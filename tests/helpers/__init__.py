@@ -1,1 +1,0 @@
-"""Helpers the tests share: import them from here, never from a conftest or another test module."""
