@@ -19,7 +19,7 @@ NODE_EXTRA := ,node
 NODE_TOOLS := $(BIN)/npm
 endif
 
-.PHONY: run test test-deploy install install-dev vendor chromium lint bench bench-http clean
+.PHONY: run test test-fast test-deploy install install-dev vendor chromium lint bench bench-http clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ chromium: install-dev
 
 test: install-dev chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick lane, while working: no gunicorn, no browser, no npm, no slow corpus (setup.cfg
+# lists the markers); two processes. `make test` stays the command that runs everything.
+FAST_LANE := not browser and not live and not deploy and not npm and not slow
+test-fast: install-dev
+	$(BIN)/pytest -m "$(FAST_LANE)" -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 # nginx → two gunicorn instances → PostgreSQL, with Redis (installs Debian's nginx when missing).
 test-deploy: install-dev

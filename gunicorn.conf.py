@@ -62,6 +62,37 @@ def on_starting(server):
         os.remove(name)
 
 
+# Reminder delivery: unless TASKCHAT_JOBS=off (several app servers with their own worker
+# units, deploy/systemd/taskchat-worker.service), the server starts one consumer of the job
+# queue (taskchat.jobs: Huey) beside its workers, so `make run` delivers reminders with no
+# other service. A process of its own, not a thread in the master: the master stays small,
+# and the consumer's metrics go to the same multiprocess directory /metrics reads.
+_consumer = None
+
+
+def when_ready(server):
+    global _consumer
+    if os.environ.get("TASKCHAT_JOBS", "embedded").strip().lower() in {"off", "0", "false", "no"}:
+        return
+    import subprocess
+
+    from taskchat.jobs import consumer_command
+
+    _consumer = subprocess.Popen(consumer_command(int(os.environ.get("TASKCHAT_JOB_WORKERS", "1"))))
+    server.log.info("job consumer started (pid %s)", _consumer.pid)
+
+
+def _stop_consumer(server):
+    global _consumer
+    if _consumer is not None and _consumer.poll() is None:
+        _consumer.terminate()
+        try:
+            _consumer.wait(timeout=15)
+        except Exception:  # noqa: BLE001 - a consumer that does not stop is killed
+            _consumer.kill()
+    _consumer = None
+
+
 def post_worker_init(worker):
     """Load what the agent loads lazily, then freeze the heap the worker starts with.
 
@@ -87,6 +118,8 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
-    """Remove the metrics directory this file made (one given in the environment stays)."""
+    """Stop the job consumer; remove the metrics directory this file made (one given in the
+    environment stays)."""
+    _stop_consumer(server)
     if _own_metrics_dir:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

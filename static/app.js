@@ -78,10 +78,63 @@
     }
   });
 
+  // Reminders that came due: a light poll of the unread count (every 30 s, and when the tab
+  // comes back); a change reloads the notices area, and the browser shows a notification of
+  // its own when the user allowed it. Without JavaScript the next page load shows them.
+  var POLL_MS = 30000;
+
+  function offerBrowserNotifications(link) {
+    if (!("Notification" in window) || Notification.permission !== "default") return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = "Notify me";
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { button.remove(); });
+    });
+    link.insertAdjacentElement("afterend", button);
+  }
+
+  function pollNotices(link) {
+    var badge = link.querySelector("[data-notice-count]");
+    var known = Number(badge.textContent) || 0;
+    function poll() {
+      if (document.hidden) return;
+      fetch(link.dataset.noticeCountUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          if (!body || body.count === known) return;
+          var grew = body.count > known;
+          known = body.count;
+          badge.textContent = String(body.count);
+          link.setAttribute("aria-label", "Reminders: " + body.count + " unread");
+          var area = byId("notices");
+          if (area) {
+            var url = link.getAttribute("href") + "?fragment=1&next=" + encodeURIComponent(location.pathname);
+            fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; })
+              .then(function (html) { if (html !== null) area.outerHTML = html; });
+          }
+          if (grew && body.latest.length && "Notification" in window && Notification.permission === "granted") {
+            new Notification("Reminder", { body: body.latest[0].title });
+          }
+        })
+        .catch(function () {});
+    }
+    setInterval(poll, POLL_MS);
+    document.addEventListener("visibilitychange", poll);
+    window.taskchatPollNotices = poll;  // the browser tests call it instead of waiting 30 s
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var zone = document.querySelector("[data-browser-timezone]");
-    if (zone && window.Intl) {
-      zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    var browserZone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && browserZone && zone.querySelector('option[value="' + browserZone + '"]')) {
+      zone.value = browserZone;
+    }
+    var link = document.querySelector("[data-notice-count-url]");
+    if (link) {
+      offerBrowserNotifications(link);
+      pollNotices(link);
     }
     scrollToNewest();
   });

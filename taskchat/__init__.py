@@ -125,9 +125,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, health, web
+    from . import api, calendar_feed, health, web
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
 
@@ -141,8 +142,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import create_user_command, mcp_command, seed_demo_command
+    from .cli import create_user_command, deliver_reminders_command, mcp_command, seed_demo_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mcp_command)
+    app.cli.add_command(deliver_reminders_command)

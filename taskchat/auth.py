@@ -22,16 +22,20 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import transactions, turn_slots
-from .errors import error_response
+from .errors import error_response, wants_json
 from .extensions import db, jwt
-from .models import RevokedToken, User
+from .models import Notification, RevokedToken, User
 from .transactions import writing
 
 # Every authenticated request runs this: built once, with bind parameters, and read with Core
 # (loading the row through the ORM cost four times the query; see ``_as_loaded``).
 _USER_COLUMNS = tuple(User.__table__.columns)
+# The last column says whether the user has reminder notices unread: a chat reply opens with
+# them (ChatKit's ``notice`` events), and asking here saves every turn a query of its own.
 _USER_AND_REVOKED = select(
-    *_USER_COLUMNS, select(RevokedToken.id).where(RevokedToken.jti == bindparam("b_jti")).exists()
+    *_USER_COLUMNS,
+    select(RevokedToken.id).where(RevokedToken.jti == bindparam("b_jti")).exists(),
+    select(Notification.id).where(Notification.user_id == bindparam("b_sub"), Notification.read_at.is_(None)).exists(),
 ).where(User.id == bindparam("b_sub"))
 
 
@@ -48,7 +52,7 @@ def _as_loaded(row) -> User:
 
 
 def _unauthorized(code: str, message: str):
-    if request.path.startswith("/api/"):
+    if wants_json():
         return error_response(401, code, message)
     target = request.full_path.rstrip("?") if request.method == "GET" else request.path
     return redirect("/login?" + urlencode({"next": target}), code=303)
@@ -68,22 +72,29 @@ def register_jwt_handlers(app: Flask) -> None:
     def generation_claim(user: User | str) -> dict:
         return {"gen": user.token_generation or 0} if isinstance(user, User) else {}
 
-    # flask-jwt-extended asks "revoked?" and then "which user?"; one query answers both.
+    # flask-jwt-extended asks "revoked?" and then "which user?"; one query answers both. A
+    # request verifies its token more than once (the rate limiter's key, then the view), and
+    # asks the database once: the answer is kept for the request.
     @jwt.token_in_blocklist_loader
     def token_revoked(_header: dict, payload: dict) -> bool:
         # The token's signature holds (it is one we issued) and the body is in (read before any
         # view): a request that writes may queue for a slot now — before the query, so a
         # request waiting for one does not hold a pooled connection meanwhile.
         turn_slots.take()
-        row = transactions.connection().execute(
-            _USER_AND_REVOKED, {"b_sub": payload["sub"], "b_jti": payload["jti"]}
-        ).first()
+        checked = g.setdefault("taskchat_token_rows", {})
+        key = (payload["sub"], payload["jti"])
+        if key not in checked:
+            checked[key] = transactions.connection().execute(
+                _USER_AND_REVOKED, {"b_sub": payload["sub"], "b_jti": payload["jti"]}
+            ).first()
+        row = checked[key]
         if row is None:
             g.taskchat_user = None
             return False
         user = g.taskchat_user = _as_loaded(row)
+        g.taskchat_unread_notices = {user.id: bool(row[-1])}
         # Tokens from before generations existed carry none: generation 0.
-        return bool(row[-1]) or payload.get("gen", 0) != (user.token_generation or 0)
+        return bool(row[-2]) or payload.get("gen", 0) != (user.token_generation or 0)
 
     @jwt.user_lookup_loader
     def load_user(_header: dict, payload: dict) -> User | None:
@@ -114,7 +125,7 @@ def register_jwt_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):
-        if request.path.startswith("/api/"):
+        if wants_json():
             return error_response(
                 401, "csrf_failed", "Missing or wrong CSRF token for a cookie-authenticated request."
             )

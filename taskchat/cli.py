@@ -17,7 +17,7 @@ def create_user_command(email: str, password: str, timezone: str) -> None:
     """Create a user who can sign in with EMAIL and the password."""
     from pydantic import ValidationError
 
-    from .api.schemas import RegisterRequest
+    from .schemas import RegisterRequest
 
     try:
         data = RegisterRequest(email=email, password=password, timezone=timezone)
@@ -82,3 +82,20 @@ def mcp_command(email: str) -> None:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(sys.stderr)
     serve_stdio(current_app._get_current_object(), user.id)
+
+
+@click.command("deliver-reminders")
+@click.option("--queue", is_flag=True, help="Hand the sweep to the job queue's consumer instead of running it here.")
+@with_appcontext
+def deliver_reminders_command(queue: bool) -> None:
+    """Deliver every reminder that is due now (what the job engine does every minute)."""
+    if queue:
+        from .jobs import deliver_now
+
+        deliver_now()
+        click.echo("Queued.")
+        return
+    from .delivery import deliver_due
+
+    done = deliver_due()
+    click.echo(f"Delivered {done.notices} notices, {done.emails} emails; {done.retries} to retry, {done.failed} failed.")

@@ -76,6 +76,16 @@ def from_environment() -> dict[str, Any]:
     for name in RATE_LIMITS:
         if env.get(name, "").strip():
             settings[name] = env[name].strip()
+    # Reminder email (Flask-Mailman's setting names) and the job engine.
+    for name in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "TASKCHAT_BASE_URL", "REDIS_URL"):
+        if env.get(name, "").strip():
+            settings[name] = env[name].strip()
+    for name in ("MAIL_PORT", "MAIL_TIMEOUT"):
+        if env.get(name, "").strip():
+            settings[name] = int(env[name])
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if env.get(name, "").strip():
+            settings[name] = env[name].strip().lower() in {"1", "true", "yes", "on"}
     if env.get("JWT_ACCESS_TOKEN_EXPIRES", "").strip():
         settings["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(seconds=int(env["JWT_ACCESS_TOKEN_EXPIRES"]))
     return settings
@@ -99,6 +109,18 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY: str | None = None
     JWT_SECRET_KEY: str | None = None
+    # Reminder email: off while MAIL_SERVER is unset (notices still show in the app).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "taskchat <reminders@localhost>"
+    MAIL_TIMEOUT = 10
+    # The address links in reminder emails point at (the job worker has no request to ask).
+    TASKCHAT_BASE_URL = "http://127.0.0.1:8000"
+    REDIS_URL: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # PostgreSQL: seconds to connect (libpq's minimum is 2) and to wait for a pooled connection,

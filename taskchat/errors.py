@@ -43,7 +43,20 @@ class APIError(Exception):
         self.details = details
 
 
+class NotFoundError(LookupError):
+    """Something a request named that does not exist for this user (someone else's counts as
+    none): 404 on every surface, from wherever it is raised. Subclasses say what it was."""
+
+    code = "not_found"
+    message = "There is no such thing."
+
+
+class InvalidInput(ValueError):
+    """Input a request may not carry; the text says why, for people: 422 ``invalid_fields``."""
+
+
 def wants_json() -> bool:
+    """Whether the request is the JSON API's (its errors are JSON, never a page)."""
     return request.path.startswith("/api/")
 
 
@@ -66,15 +79,19 @@ def _html_error(status: int, title: str, message: str):
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .agent import ConversationNotFound
-
-    @app.errorhandler(ConversationNotFound)
-    def handle_conversation_not_found(exc: ConversationNotFound):
-        """Someone else's conversation, or none: 404 on every surface, raised from anywhere."""
+    @app.errorhandler(NotFoundError)
+    def handle_not_found(exc: NotFoundError):
+        """Someone else's row, or none: 404 on every surface, raised from anywhere."""
         if wants_json():
-            return error_response(404, "conversation_not_found", "No such conversation.")
+            return error_response(404, exc.code, exc.message)
         # A page's own 404 handling (a flash in place for htmx) applies as to any 404.
-        return app.handle_http_exception(NotFound("There is no such conversation."))
+        return app.handle_http_exception(NotFound(exc.message))
+
+    @app.errorhandler(InvalidInput)
+    def handle_invalid_input(exc: InvalidInput):
+        if wants_json():
+            return error_response(422, "invalid_fields", str(exc))
+        return _html_error(422, "Invalid input", str(exc))
 
     @app.errorhandler(APIError)
     def handle_api_error(exc: APIError):

@@ -23,7 +23,8 @@ class Base(DeclarativeBase):
 
 
 # Rows stay readable after a commit without a reload: a turn commits the user's message and
-# then goes on with the user and the values it already holds (no re-reading, issue 9).
+# then goes on with the user and the values it already holds (re-reading them would cost a
+# round trip each).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()

@@ -19,9 +19,10 @@ from flask import Flask
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-from .agent.tools import ToolContext, ToolError, call_tool, offered_tools
+from .agent.tools import ToolContext, call_tool, offered_tools
 from .extensions import db
 from .models import User
+from .tasks import TaskError
 from .transactions import writing
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,9 @@ def run_tool_for(app: Flask, user_id: str, name: str, arguments: Any) -> types.C
             with writing():
                 user = db.session.get(User, user_id)
                 if user is None:
-                    raise ToolError("The user this server acts for no longer exists.")
+                    raise TaskError("The user this server acts for no longer exists.")
                 output = call_tool(ToolContext(user=user, now=datetime.now(UTC)), name, arguments or {})
-        except ToolError as exc:  # writing() has rolled back
+        except TaskError as exc:  # writing() has rolled back
             return _error(str(exc))
         except Exception as exc:  # a broken tool is answered, not a dead server
             log.exception("MCP tool %s failed", name)

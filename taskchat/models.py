@@ -6,8 +6,10 @@ SQLAlchemy 2.0 typed models that run unchanged on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     JSON,
@@ -24,24 +26,40 @@ from sqlalchemy import (
     bindparam,
     false,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import passwords, public_ids, transactions
 from .extensions import db
+from .recurrence import describe as describe_rule
 
 PRIORITIES = ("none", "low", "medium", "high")
 ROLES = ("user", "assistant")
 TOOL_STATUSES = ("success", "error")
+REMINDER_STATES = ("pending", "sent", "failed", "cancelled")
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A time zone by IANA name; UTC when unset or unknown (a name stored before its zone
+    left the system's database must not break the user's pages)."""
+    if not name:
+        return UTC_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # unknown, or not a zone name at all ("../x")
+        return UTC_ZONE
 
 
 class UTCDateTime(TypeDecorator):
@@ -76,6 +94,12 @@ class User(db.Model):
     # carries an older one is revoked (one column instead of a list of every token handed out).
     token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Reminder settings: email on/off, and the reminder every new task with a due time gets
+    # (minutes before it; None: none unless asked for).
+    email_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    default_reminder_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The secret of the user's iCalendar feed URL (None: no feed); rotating replaces it.
+    calendar_secret: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     tasks: WriteOnlyMapped[Task] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -108,17 +132,10 @@ class User(db.Model):
             return None
         return user if user.check_password(password) else None
 
-    def allocate_task_number(self) -> int:
-        """Reserve the user's next task number; numbers are never reused.
-
-        An atomic ``UPDATE … RETURNING`` so that two workers adding tasks at once get
-        different numbers (PostgreSQL locks the row until commit; SQLite serialises writers).
-        """
-        # Core on the session's connection (same transaction): cheaper than ORM bulk UPDATE.
-        number = transactions.connection().execute(_NEXT_TASK_NUMBER, {"b_id": self.id}).scalar_one()
-        # Known, not changed: assigning would make the flush write the row a second time.
-        set_committed_value(self, "last_task_number", number)
-        return number
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone (UTC when unset or unknown)."""
+        return zone(self.timezone)
 
     def revoke_all_tokens(self) -> None:
         """Make every token handed out so far invalid (inside a write transaction)."""
@@ -139,13 +156,6 @@ _NEXT_TOKEN_GENERATION = (
     .where(_USERS.c.id == bindparam("b_id"))
     .values(token_generation=_USERS.c.token_generation + 1)
 )
-# Built once: a turn only looks up its compiled form.
-_NEXT_TASK_NUMBER = (
-    update(_USERS)
-    .where(_USERS.c.id == bindparam("b_id"))
-    .values(last_task_number=_USERS.c.last_task_number + 1)
-    .returning(_USERS.c.last_task_number)
-)
 
 
 class Task(db.Model):
@@ -165,7 +175,11 @@ class Task(db.Model):
     priority: Mapped[str] = mapped_column(String(10), default="none")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_has_time: Mapped[bool] = mapped_column(Boolean, default=False)
-    recurrence: Mapped[str | None] = mapped_column(String(32))
+    # An RFC 5545 RRULE value ("FREQ=WEEKLY;BYDAY=MO"), anchored at due_at (taskchat.recurrence).
+    recurrence: Mapped[str | None] = mapped_column(String(255))
+    # A repeating task stays open; each completion moves it on and is counted here.
+    completion_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -187,10 +201,45 @@ class Task(db.Model):
             "due_at": self.due_at.isoformat() if self.due_at else None,
             "due_has_time": self.due_has_time,
             "recurrence": self.recurrence,
+            "recurrence_text": describe_rule(self.recurrence),
+            "completion_count": self.completion_count or 0,
+            "last_completed_at": self.last_completed_at.isoformat() if self.last_completed_at else None,
             "tags": list(self.tags or []),
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
+
+
+@dataclass(frozen=True)
+class TaskList:
+    """A list of tasks a reply shows besides its text (ChatKit's widget, the page's list).
+
+    ``tasks`` are the tasks' JSON (``Task.to_dict``), as they were when the reply was made;
+    ``stored`` / ``from_stored`` are the message's ``display`` column.
+    """
+
+    title: str
+    tasks: list[dict[str, Any]]
+    kind: str = "task_list"
+
+    def stored(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "tasks": self.tasks}
+
+    @classmethod
+    def from_stored(cls, display: dict[str, Any] | None) -> TaskList | None:
+        """The message's display as a task list (None for no display or another kind)."""
+        if not display or display.get("kind") != "task_list":
+            return None
+        return cls(display.get("title") or "", list(display.get("tasks") or []))
+
+    def with_tasks(self, tasks: list[dict[str, Any]]) -> TaskList:
+        return TaskList(self.title, tasks)
+
+
+
+# The most characters a conversation's title holds (a title set by hand; one made from the first
+# message is shorter, see ``agent.persistence.AUTO_TITLE_CHARS``).
+TITLE_CHARS = 255
 
 
 class Conversation(db.Model):
@@ -198,7 +247,7 @@ class Conversation(db.Model):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(TITLE_CHARS))
     # What the agent remembers between turns: tasks last referenced, a pending clarification
     # or confirmation. Kept in the database so every worker and every surface sees it.
     state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -260,6 +309,11 @@ class Message(db.Model):
         order_by="ToolCall.id",
     )
 
+    @property
+    def task_list(self) -> TaskList | None:
+        """The task list the message shows besides its text, if any."""
+        return TaskList.from_stored(self.display)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": public_ids.message_ref(self.id),
@@ -316,3 +370,85 @@ class RevokedToken(db.Model):
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(db.Model):
+    """A moment to remind the user of a task: absolute (``remind_at``) or ``before_due_minutes``
+    before the task's due time (``remind_at`` is then kept in step with the due time).
+
+    Delivery (``taskchat.delivery``) claims due pending reminders with a short lease
+    (``claimed_until``), so a worker that dies mid-send leaves the reminder to be claimed
+    again: at least once. Its in-app notice is unique per reminder and time, so a repeat is
+    harmless there, and an email carries a Message-ID made from the same pair.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint(f"state IN {REMINDER_STATES}", name="state"),
+        # Reminder ids are public (/reminders/<id>): SQLite must not hand a deleted one out again.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    before_due_minutes: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Email retries wait until then (backoff); the in-app notice is already out.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    # Cancelled because its task was completed or deleted: reopening (undo) re-arms it.
+    cancelled_with_task: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    task: Mapped[Task] = relationship()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "task_number": self.task.number,
+            "remind_at": self.remind_at.isoformat(),
+            "before_due_minutes": self.before_due_minutes,
+            "state": self.state,
+            "attempts": self.attempts,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "last_error": self.last_error,
+        }
+
+
+class Notification(db.Model):
+    """A reminder that came due, shown in the app until read: one per reminder and moment
+    (the unique pair makes a repeated delivery a no-op)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("reminder_id", "remind_at"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    reminder: Mapped[Reminder] = relationship()
+    task: Mapped[Task] = relationship()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reminder_id": self.reminder_id,
+            "task_number": self.task.number,
+            "title": self.title,
+            "remind_at": self.remind_at.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "read": self.read_at is not None,
+            "email": {"state": self.reminder.state, "attempts": self.reminder.attempts,
+                      "error": self.reminder.last_error},
+        }

@@ -233,8 +233,10 @@ def register_metrics(app: Flask) -> None:
 
         return guarded
 
+    from .delivery import METRICS as DELIVERY_METRICS
+
     registry = CollectorRegistry()
-    for metric in TURN_METRICS:
+    for metric in TURN_METRICS + DELIVERY_METRICS:
         registry.register(metric)
     options: dict[str, Any] = {
         "group_by": "url_rule",  # /c/<conversation_id>, not one series per conversation

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .errors import InvalidInput
 from .extensions import db
 from .models import Conversation, User
 from .transactions import writing
@@ -25,8 +26,8 @@ class EmailTaken(ValueError):
     """An account with this email already exists."""
 
 
-class InvalidMessage(ValueError):
-    """A chat message that cannot be sent; the text says why, for people."""
+class InvalidMessage(InvalidInput):
+    """A chat message that cannot be sent; the text says why, for people (422 on the API)."""
 
 
 class InvalidCursor(ValueError):
@@ -49,10 +50,14 @@ def check_message(text: str) -> str:
     """The message as the agent gets it (trimmed); ``InvalidMessage`` when empty or too long.
 
     The JSON chat, both ChatKit dialects and the page all send messages through this.
+    NUL is refused here, at the edge, as the JSON reader refuses it in any body: PostgreSQL
+    text cannot hold it, and nothing below this would know what to make of it.
     """
     text = text.strip()
     if not text:
         raise InvalidMessage("Message can't be empty.")
+    if "\x00" in text:
+        raise InvalidMessage("Message can't contain NUL characters.")
     if len(text) > MAX_MESSAGE_CHARS:
         raise InvalidMessage(f"Message is too long (at most {MAX_MESSAGE_CHARS} characters).")
     return text

@@ -4,16 +4,15 @@ A surface supplies its events (the agent's turn, perhaps after a few of its own)
 *encoder* from one event to frames; ``stream_response`` does the rest, the same for the
 ChatKit protocol, chat-completion chunks and the htmx page:
 
-- **Pacing.** Each ``TextDelta`` after the first waits ``TASKCHAT_STREAM_DELAY_MS``. The
-  pause is on the sending side only: once the words start, a turn that runs in this thread is
-  read to its end first (it takes milliseconds, and then it has committed), its connection
-  goes back to the pool, and the stream sleeps holding nothing scarce.
-- **Heartbeats.** A turn that is slow to produce (a model) runs in a worker thread
-  (``in_thread``); while it is quiet, a ``: keep-alive`` comment goes out every
+- **Pacing.** Each ``TextDelta`` after the first waits ``TASKCHAT_STREAM_DELAY_MS``, on the
+  sending side only (a rule turn is stored before its first event, and has let go of what it
+  held for the write: see ``agent.runner``).
+- **Heartbeats.** A turn that is slow to produce (a model's) runs in a worker thread
+  (``background``); while it is quiet, a ``: keep-alive`` comment goes out every
   ``TASKCHAT_HEARTBEAT_SECONDS``. A rule-based turn takes a millisecond and does not pay for
   a thread, a queue and a context switch per event.
-- **Hang-ups.** A client that goes away (or a body never read) never loses the turn: the rest
-  of the events are read unsent, so the turn commits whole.
+- **One cancellation hook.** A reader that goes away (or a body closed unread) closes the
+  events, once; what a turn does about it (finish, or store what it had) is the turn's own.
 - **Failures.** The status line has gone when the turn fails, so an exception is logged and
   sent in-band as the encoder's error frame.
 """
@@ -30,9 +29,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_app_context, stream_with_context
 
-from . import turn_slots
 from .agent.events import TextDelta
-from .extensions import db
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -87,30 +84,6 @@ def comment(text: str = "") -> str:
 KEEP_ALIVE = comment("keep-alive")
 
 
-def opened_with(first: T, events: Iterator[T]) -> Iterator[T]:
-    """``first``, then ``events``; unlike ``itertools.chain``, closing this closes ``events``,
-    so a turn that is cancelled (a reader that hung up) hears of it and stores what it had."""
-    yield first
-    yield from events
-
-
-def run_to_end(events: Iterable[T]) -> Iterator[T]:
-    """Yield ``events``; if the consumer stops early, consume the rest anyway.
-
-    A client that hangs up closes the response generator. The turn behind it must still
-    finish and commit whole, so the rest of the events are drained (unsent) in ``finally``.
-    A plain ``for`` loop rather than ``yield from``: ``yield from`` would forward the close
-    to the inner generator and abandon the turn.
-    """
-    iterator = iter(events)
-    try:
-        for event in iterator:  # noqa: UP028 (see the docstring)
-            yield event
-    finally:
-        for _ in iterator:
-            pass
-
-
 class _Done:
     """Marks the end of a background stream."""
 
@@ -122,20 +95,14 @@ class _Failed:
         self.error = error
 
 
-def in_background(
-    events: Iterable[T], app: Flask, heartbeat_seconds: float, cancel_on_hangup: bool = False
-) -> Iterator[T | None]:
+def in_background(events: Iterator[T], app: Flask, heartbeat_seconds: float) -> Iterator[T | None]:
     """Start driving ``events`` in a worker thread now; return a reader of what it yields.
 
     The reader yields each event, and ``None`` after each ``heartbeat_seconds`` without one.
-    The worker runs inside its own application context (its own database session), and
-    carries the turn on until it is stored whole even when nobody reads. It is not a daemon
-    thread, so a worker process shutting down gracefully waits for it. An exception in
-    ``events`` is re-raised by the reader.
-
-    With ``cancel_on_hangup`` (a language model's turn, which the user may cancel) a reader that
-    stops early instead makes the worker close ``events`` at their next event: the turn stores
-    what it has, marked interrupted, and stops the model (see ``agent.llm``).
+    The worker runs inside its own application context (its own database session). It is not
+    a daemon thread, so a worker process shutting down gracefully waits for it. An exception
+    in ``events`` is re-raised by the reader. A reader that stops early makes the worker close
+    ``events`` at their next event (the cancellation hook).
     """
     results: queue.SimpleQueue = queue.SimpleQueue()
     hung_up = threading.Event()
@@ -149,20 +116,25 @@ def in_background(
                 for event in events:
                     results.put(event)
                     if hung_up.is_set():
-                        close = getattr(events, "close", None)
-                        if close is not None:
-                            close()
                         break
             except Exception as exc:  # the reader logs it (it may be gone: then it is lost)
                 results.put(_Failed(exc))
             finally:
+                _close(events)  # in this context: a cancelled turn stores what it had
                 results.put(_Done)
 
     threading.Thread(target=work, name="taskchat-stream", daemon=False).start()
-    return _read(results, heartbeat_seconds, hung_up if cancel_on_hangup else None)
+    return _read(results, heartbeat_seconds, hung_up)
 
 
-def _read(results: queue.SimpleQueue, heartbeat_seconds: float, hung_up: threading.Event | None) -> Iterator:
+def _close(events: Iterator[Any]) -> None:
+    """The one cancellation hook: close the events (once more is harmless)."""
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()
+
+
+def _read(results: queue.SimpleQueue, heartbeat_seconds: float, hung_up: threading.Event) -> Iterator:
     finished = False
     try:
         while True:
@@ -179,32 +151,14 @@ def _read(results: queue.SimpleQueue, heartbeat_seconds: float, hung_up: threadi
                 raise item.error
             yield item
     finally:
-        if hung_up is not None and not finished:
+        if not finished:
             hung_up.set()
 
 
-def _encoded(events: Iterable[Any], encode: Encoder, paced: bool) -> Iterator[tuple[bool, str]]:
-    """``(is a paced word, frames)`` per event, read in this thread.
-
-    With pacing on, the first word makes the rest of the turn be read (and encoded) at once:
-    it has committed by then, and the session lets its connection go before the pauses.
-    """
-    iterator = run_to_end(events)
-    try:
-        for event in iterator:
-            word = isinstance(event, TextDelta)
-            if word and paced:
-                ahead = [(True, "".join(encode(event)))]
-                try:
-                    ahead.extend((isinstance(rest, TextDelta), "".join(encode(rest))) for rest in iterator)
-                finally:
-                    db.session.close()
-                    turn_slots.release()
-                    yield from ahead  # what was said before a failure still goes out
-                return
-            yield word, "".join(encode(event))
-    finally:
-        iterator.close()  # a reader that hung up: run_to_end reads the turn to its end
+def _encoded(events: Iterator[Any], encode: Encoder) -> Iterator[tuple[bool, str]]:
+    """``(is a paced word, frames)`` per event, read in this thread as the client reads."""
+    for event in events:
+        yield isinstance(event, TextDelta), "".join(encode(event))
 
 
 def _from_thread(source: Iterator[Any], encode: Encoder) -> Iterator[tuple[bool, str]]:
@@ -216,25 +170,23 @@ def _from_thread(source: Iterator[Any], encode: Encoder) -> Iterator[tuple[bool,
 
 
 def frames(
-    events: Iterable[Any],
+    events: Iterator[Any],
     encode: Encoder,
     error_frame: str,
     *,
     delay_ms: int = 0,
     heartbeat_seconds: float = 15,
     app: Flask | None = None,
-    cancellable: bool = False,
 ) -> Iterator[str]:
     """The frames of a stream: ``events`` encoded, paced, kept alive; a failure as ``error_frame``.
 
     With ``app`` the events are driven in a worker thread, started now (see ``in_background``),
     for turns slow enough to need heartbeats; without, in the caller's thread as it reads.
-    ``cancellable``: a reader that hangs up stops the turn in the worker (see ``in_background``).
     """
     if app is not None:
-        source = _from_thread(in_background(events, app, heartbeat_seconds, cancellable), encode)
+        source = _from_thread(in_background(events, app, heartbeat_seconds), encode)
     else:
-        source = _encoded(events, encode, paced=delay_ms > 0)
+        source = _encoded(events, encode)
     return _sent(source, error_frame, delay_ms / 1000)
 
 
@@ -256,43 +208,31 @@ def _sent(source: Iterator[tuple[bool, str]], error_frame: str, pause: float) ->
 
 
 class _Body:
-    """A stream's response body that still runs the turn when it is closed unread.
+    """A stream's response body that passes the cancellation hook on when it is closed.
 
-    A WSGI server always starts iterating, so a client that hangs up meets ``run_to_end``;
-    but a body closed before its first item (a test client, a server shutting down) would
-    never start its generator, and the turn would be lost.
+    A WSGI server closes the body when the client hangs up, and may close it before its
+    first item (a test client, a server shutting down); either way the events hear of it
+    (``_close``), in an application context of their own, since the request's is gone.
     """
 
     def __init__(self, frames_: Iterator[str], events: Iterator[Any], app: Flask):
         self._frames = frames_
         self._events = events
         self._app = app
-        self._started = False
 
     def __iter__(self) -> _Body:
         return self
 
     def __next__(self) -> str:
-        self._started = True
         return next(self._frames)
 
     def close(self) -> None:
-        close = getattr(self._frames, "close", None)
-        if close is not None:
-            close()
-        if not self._started:
-            with self._app.app_context():
-                try:
-                    for _ in self._events:
-                        pass
-                except Exception:
-                    log.exception("unread stream's turn failed")
-
-
-def turn_needs_thread(config) -> bool:
-    """Does a turn take long enough to run in a worker thread, with heartbeats? Only a
-    model's (the rule-based agent answers in milliseconds)."""
-    return bool(config.get("TASKCHAT_LLM_BASE_URL"))
+        _close(self._frames)
+        with self._app.app_context():
+            try:
+                _close(self._events)
+            except Exception:
+                log.exception("a closed stream's turn failed")
 
 
 def stream_response(
@@ -300,19 +240,17 @@ def stream_response(
     encode: Encoder,
     error_frame: str,
     *,
-    in_thread: bool | None = None,
+    background: bool = False,
     headers: dict[str, str] | None = None,
-    cancellable: bool = False,
 ) -> Response:
     """The ``text/event-stream`` response for ``events``, with the app's pacing and heartbeat.
 
-    ``in_thread`` defaults to ``turn_needs_thread``; ``cancellable`` (a model's turn, run in a
-    thread) lets a reader that hangs up stop the turn instead of waiting for it.
+    ``background``: a turn slow to produce (a model's) is driven in a worker thread, with
+    heartbeats while it is quiet. Otherwise the events run in this thread as the client reads.
+    A reader that hangs up closes ``events`` either way (the turn stores what it has).
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     config = app.config
-    if in_thread is None:
-        in_thread = turn_needs_thread(config)
     events = iter(events)
     body = frames(
         events,
@@ -320,10 +258,9 @@ def stream_response(
         error_frame,
         delay_ms=config["TASKCHAT_STREAM_DELAY_MS"],
         heartbeat_seconds=config["TASKCHAT_HEARTBEAT_SECONDS"],
-        app=app if in_thread else None,
-        cancellable=cancellable,
+        app=app if background else None,
     )
-    if in_thread:  # the worker has started; nothing is left to run on close, or to hold a slot for
-        turn_slots.release()
-        return Response(stream_with_context(body), headers={**SSE_HEADERS, **(headers or {})})
-    return Response(_Body(stream_with_context(body), events, app), headers={**SSE_HEADERS, **(headers or {})})
+    sse_headers = {**SSE_HEADERS, **(headers or {})}
+    if background:  # the worker has the events: it closes them
+        return Response(stream_with_context(body), headers=sse_headers)
+    return Response(_Body(stream_with_context(body), events, app), headers=sse_headers)

@@ -11,7 +11,7 @@ the processes on an ``flock`` of a file beside the database: a waiting writer is
 moment the one before it commits, where SQLite's busy handler would sleep in growing steps
 (up to 100 ms) and poll — and the process that just wrote would take the lock again first,
 so that two workers wrote no faster than one. The lock is held only while the turn's rows
-are written; a stream sends its words after the commit (``agent.turn._run``).
+are written; a stream sends its words after the commit (``agent.runner._run``).
 
 The server settings: WAL (readers never wait for the writer) with ``synchronous=NORMAL``
 (a commit is not fsynced until the next checkpoint: a power cut can lose the last commits,
@@ -174,7 +174,7 @@ def writing() -> Iterator[None]:
 def restart() -> None:
     """Roll the current write transaction back and begin it anew, still holding the write
     lock: what a failed first change of a block does instead of rolling back to a SAVEPOINT
-    it did not pay for (``agent.turn._call_tool``)."""
+    it did not pay for (``agent.state._call_tool``)."""
     session = db.session
     info = session().info
     assert info.get("writing"), "restart() outside writing()"

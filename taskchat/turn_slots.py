@@ -6,7 +6,7 @@ PostgreSQL each yields at every query — and a ``/healthz`` arriving meanwhile 
 behind all of them (measured under gthread: 1.8 s). Queued on a semaphore instead, at most
 ``TASKCHAT_TURN_SLOTS`` requests (default 8) run a write at a time, each finishing quickly,
 and a read is never behind more than a few. A stream gives its slot back as soon as its turn
-is stored, before its paced words (``release()`` from ``sse``); every other request at its end.
+is stored, before its paced words (``release()`` from the turn's runner, ``agent.runner``); every other request at its end.
 
 A slot is taken only once the request has shown a token this app signed and its body is in
 (``take()``, called when the token is checked, after the body was read with a deadline in

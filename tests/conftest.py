@@ -8,26 +8,47 @@ session and emptied after every test, so each test starts clean.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
-from sqlalchemy import text
 
 from taskchat import create_app
 from taskchat.extensions import db
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.app import (  # noqa: F401 (re-exported for the fixtures here)
+    ROOT,
+    Account,
+    AuthActions,
+    LiveServer,
+    empty_tables,
+    free_port,
+    gunicorn_server,
+    release,
+)
+from tests.helpers.pages import ARTIFACTS
 
 # Every /api answer of the suite, in-process or from a gunicorn it starts, is checked against the
 # OpenAPI document (taskchat.api.docs.check_response); a drifted body or status is a 500.
 os.environ.setdefault("TASKCHAT_CHECK_RESPONSES", "1")
+
+# The lane of each test module that needs one beyond its own ``pytestmark`` (setup.cfg lists
+# the lanes): kept here, in one place, so a module's lane is read at a glance.
+LANES = {
+    "tests/agent/test_intent_suite.py": "slow",
+    "tests/agent/test_held_out.py": "slow",
+    "tests/agent/test_properties.py": "slow",
+    "tests/agent/test_bounded_time.py": "slow",
+    "tests/agent/test_questions_never_change.py": "slow",
+    "tests/test_schema.py": "slow",
+    "tests/test_mcp.py": "live",
+    "tests/test_setup.py": "npm",
+}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        lane = LANES.get(Path(item.path).relative_to(ROOT).as_posix())
+        if lane:
+            item.add_marker(lane)
 
 
 @pytest.fixture(scope="session")
@@ -48,25 +69,6 @@ def _schema(database_url):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
-
-
-def release(app) -> None:
-    """After a test: empty the tables and close the app's connections."""
-    with app.app_context():
-        db.session.remove()
-        empty_tables()
-        db.session.remove()
-        db.engine.dispose()
-
-
-def empty_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(text(f"DELETE FROM {name}"))
-    db.session.commit()
 
 
 @pytest.fixture
@@ -92,39 +94,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@dataclass
-class Account:
-    email: str
-    password: str
-    token: str
-    user_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-class AuthActions:
-    """Register and sign in users through the real API."""
-
-    def __init__(self, client):
-        self._client = client
-        self._count = 0
-
-    def register(self, email: str | None = None, password: str = "correct-horse-1", **extra) -> Account:
-        self._count += 1
-        email = email or f"user{self._count}@example.com"
-        response = self._client.post(
-            "/api/v1/auth/register", json={"email": email, "password": password, **extra}
-        )
-        assert response.status_code == 201, response.get_json()
-        body = response.get_json()
-        return Account(email, password, body["access_token"], body["user"]["id"])
-
-    def login(self, email: str, password: str):
-        return self._client.post("/api/v1/auth/login", json={"email": email, "password": password})
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -146,60 +115,21 @@ def chat(client):
     return send
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen
-
-
-@contextmanager
-def gunicorn_server(database_url: str, log_dir: Path, **env: str):
-    """The app under gunicorn (gunicorn.conf.py: gevent workers, as in production) on a free loopback port."""
-    port = free_port()
-    full_env = {
-        **os.environ,
-        "TASKCHAT_ENV": "testing",
-        "DATABASE_URL": database_url,
-        "TASKCHAT_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "TASKCHAT_THREADS": "8",
-        **env,
-    }
-    with open(log_dir / "server.log", "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # still booting
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"gunicorn did not start; see {log.name}")
-            time.sleep(0.1)
-        try:
-            yield LiveServer(url, process)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
 @pytest.fixture(scope="session")
 def live_server(database_url, _schema, tmp_path_factory):
     """The app under gunicorn on loopback, shared by the session's live tests."""
     with gunicorn_server(database_url, tmp_path_factory.mktemp("gunicorn")) as server:
         yield server
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save the page's final look as test-artifacts/<test name>.png (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, suffix: str = "") -> Path:
+        path = ARTIFACTS / f"{request.node.name}{suffix}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

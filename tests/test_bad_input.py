@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message, Task, ToolCall
+from tests.helpers.pages import PageUser
 
 
 def count_rows():
@@ -131,3 +132,18 @@ def test_bad_query_parameters_are_422(client, auth):
         assert_error(client.get(f"/api/v1/tasks?{query}", headers=account.headers), 422, "invalid_fields")
     for query in ("limit=0", "limit=1000", "limit=x", "cursor=%%%"):
         assert_error(client.get(f"/api/v1/conversations?{query}", headers=account.headers), 422, "invalid_fields")
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-js"])
+def test_nul_in_a_page_message_is_refused_and_nothing_is_stored(app, htmx):
+    """One NUL policy everywhere: refused at the edge (the JSON reader does it for the API)."""
+    user = PageUser(app.test_client(), f"nul-{htmx}@example.com")
+    data = {"message": "add buy\x00milk", "csrf_token": user.token()}
+    response = user.client.post("/messages", data=data, headers={"HX-Request": "true"} if htmx else {})
+    if htmx:
+        assert response.status_code == 422 and "NUL" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 303
+        assert "NUL" in user.client.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        assert count_rows() == (0, 0, 0, 0)

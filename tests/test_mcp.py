@@ -63,6 +63,7 @@ def test_list_add_list_complete(app, auth, database_url, tmp_path):
     by_name = {tool.name: tool for tool in tools.tools}
     assert set(by_name) == {
         "add_task", "list_tasks", "search_tasks", "complete_task", "uncomplete_task", "update_task", "delete_task",
+        "add_reminder", "list_reminders", "delete_reminder",
     }
     from taskchat.agent.tools import TOOLS
 

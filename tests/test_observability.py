@@ -10,8 +10,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from taskchat import create_app
-
-from .conftest import gunicorn_server
+from tests.helpers.app import gunicorn_server
 
 
 def scrape(client, **kwargs) -> dict[tuple[str, tuple], float]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import ROOT
+from tests.helpers.app import ROOT
 
 HIDDEN = {"node", "nodejs", "npm", "npx", "corepack"}
 

@@ -1,22 +1,29 @@
-"""The taskchat agent: one chat turn, as a generator of events, used by every surface."""
+"""The taskchat agent: one chat turn, as a generator of events, used by every surface.
 
-from . import llm
-from .events import Reply, ReplyStarted, TextDelta, ToolFinished, ToolStarted, TurnDone, TurnEvent
-from .turn import (
-    ConversationNotFound,
-    TurnStart,
-    finish,
-    get_conversation,
-    process_request,
-    run_action,
-    run_turn,
-    start_turn,
+``persistence`` stores a conversation's rows, ``state`` holds a running turn and resolves
+what a message points at, ``runner`` runs a turn (rule-based, or a model's through ``llm``).
+"""
+
+from .events import (
+    Reply,
+    ReplyStarted,
+    TaskList,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnDone,
+    TurnEvent,
 )
+from .intents import Intent
+from .persistence import ConversationNotFound, TurnStart, get_conversation, restart_from, start_turn
+from .runner import finish, model_answers, process_request, run_action, run_turn
 
 __all__ = [
     "ConversationNotFound",
+    "Intent",
     "Reply",
     "ReplyStarted",
+    "TaskList",
     "TextDelta",
     "ToolFinished",
     "ToolStarted",
@@ -25,8 +32,9 @@ __all__ = [
     "TurnStart",
     "finish",
     "get_conversation",
-    "llm",
+    "model_answers",
     "process_request",
+    "restart_from",
     "run_action",
     "run_turn",
     "start_turn",

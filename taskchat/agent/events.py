@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from blinker import Namespace
+
+from ..models import TaskList
 
 # Sent with the Reply once a turn's reply is committed (whatever surface drove it): what
 # operations code listens to (metrics), so the agent carries none of it.
@@ -51,7 +52,7 @@ class ReplyStarted:
     conversation_id: str
     created_at: datetime
     # What rich surfaces will show besides the text, when the backend knows it up front.
-    display: dict[str, Any] | None = None
+    display: TaskList | None = None
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,11 @@ class Reply:
     execution_time_ms: int
     message_id: int
     user_message_id: int | None
-    # Structured content for rich surfaces, e.g. {"kind": "task_list", "tasks": [...]}.
-    display: dict[str, Any] | None = None
+    # What rich surfaces show besides the text.
+    display: TaskList | None = None
     title: str | None = None
     # The answers offered when the agent asks (which task? really delete?); empty otherwise.
     choices: list[Choice] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tool_called(self) -> str | None:
@@ -103,28 +103,21 @@ class TurnDone:
     reply: Reply
 
 
-TurnEvent = ToolStarted | ToolFinished | ReplyStarted | TextDelta | TurnDone
+@dataclass
+class Outcome:
+    """What a turn decided: the reply text and what the surfaces may show besides.
 
-
-class TurnContext(Protocol):
-    """What a backend's ``decide`` sees of the running turn (``turn.Turn`` is the one there is).
-
-    A protocol here, so that ``actions`` needs nothing from ``turn``, which imports it.
+    ``model``, ``tokens_used`` and ``interrupted`` are a language model's (its name as it
+    reported it, the tokens it used, whether the stream was cut short); None for the rules.
     """
 
-    ctx: Any
-    state: dict[str, Any]
-    touched: list[int]
+    text: str
+    intent: str
+    display: TaskList | None = None
+    choices: list[Choice] = field(default_factory=list)
+    model: str | None = None
+    tokens_used: int | None = None
+    interrupted: bool = False
 
-    @property
-    def tz(self) -> Any: ...
 
-    def call(self, name: str, **arguments: Any) -> Generator[TurnEvent, None, ToolFinished]: ...
-
-    def remember(self, numbers: list[int]) -> None: ...
-
-    def user_tasks(self) -> list[Any]: ...
-
-    def resolve(self, ref: Any, prefer_completed: bool | None = None) -> list[int]: ...
-
-    def fits(self, statement: str) -> list[int]: ...
+TurnEvent = ToolStarted | ToolFinished | ReplyStarted | TextDelta | TurnDone

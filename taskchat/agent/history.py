@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Conversation, Message
 from ..transactions import writing
-from .turn import ConversationNotFound, get_conversation
+from .persistence import ConversationNotFound, get_conversation
 
 
 class NotAUserMessage(ValueError):

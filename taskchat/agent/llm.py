@@ -26,20 +26,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Message, utcnow
-from ..transactions import writing
-from .actions import Outcome
-from .events import TextDelta, ToolFinished, ToolStarted, TurnEvent
+from ..models import utcnow
+from . import persistence
+from .events import Outcome, TaskList, TextDelta, ToolFinished, ToolStarted, TurnEvent
+from .intents import INTENT_OF_TOOL, Intent
+from .state import Turn
 from .tools import offered_tools
 
 if TYPE_CHECKING:
     from openai import OpenAI
-
-    from .turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +45,6 @@ HISTORY_MESSAGES = 20
 TOOL_OUTPUT_CHARS = 4000
 MAX_TOOL_ROUNDS = 6
 CANCELLED_NOTE = "The user cancelled the stream. Stop responding to the prior request."
-INTENT_OF_TOOL = {
-    "add_task": "CREATE",
-    "list_tasks": "LIST",
-    "search_tasks": "SEARCH",
-    "complete_task": "COMPLETE",
-    "uncomplete_task": "UNCOMPLETE",
-    "update_task": "UPDATE",
-    "delete_task": "DELETE",
-}
 _CONFIRMED = re.compile(
     r"^\s*(?:y|yes|yeah|yep|sure|ok|okay|confirm(?:ed)?|do\s+it|go\s+ahead|yes,?\s+(?:please|delete\s+them))[\s.!]*$",
     re.I,
@@ -78,15 +66,6 @@ class ModelFailed(Exception):
 
 
 @dataclass
-class ModelOutcome(Outcome):
-    """A model's answer: its text (already streamed), the model's name and the tokens used."""
-
-    model: str | None = None
-    tokens_used: int | None = None
-    interrupted: bool = False
-
-
-@dataclass
 class _Progress:
     """What the turn has said and done so far (kept if it is cancelled or the model fails)."""
 
@@ -95,23 +74,28 @@ class _Progress:
     tokens: int = 0
     intents: list[str] = field(default_factory=list)
     # The last task list a tool returned, for surfaces that show one (ChatKit's widget).
-    display: dict[str, Any] | None = None
+    display: TaskList | None = None
 
-    def outcome(self, interrupted: bool = False) -> ModelOutcome:
-        return ModelOutcome(
+    def outcome(self, interrupted: bool = False) -> Outcome:
+        return Outcome(
             # A reply cancelled before its first word still needs some content to be stored.
             self.text.strip() or "…",
-            self.intents[-1] if self.intents else "UNKNOWN",
+            self.intents[-1] if self.intents else Intent.UNKNOWN,
             self.display,
-            model=self.model,
+            model=self.model or configured_model(),
             tokens_used=self.tokens or None,
             interrupted=interrupted,
         )
 
 
-def enabled() -> bool:
-    """Whether turns go to a language model (``TASKCHAT_LLM_BASE_URL`` is set)."""
-    return bool(current_app.config.get("TASKCHAT_LLM_BASE_URL"))
+def enabled(config) -> bool:
+    """Whether turns go to a language model (``TASKCHAT_LLM_BASE_URL`` is set in ``config``)."""
+    return bool(config.get("TASKCHAT_LLM_BASE_URL"))
+
+
+def configured_model() -> str:
+    """The model the app asks for (what a reply is stamped with when the server names none)."""
+    return current_app.config.get("TASKCHAT_LLM_MODEL") or DEFAULT_MODEL
 
 
 def client() -> OpenAI:
@@ -140,17 +124,8 @@ def system_prompt(turn: Turn) -> str:
 
 def history(turn: Turn) -> list[dict[str, Any]]:
     """The conversation's last ``HISTORY_MESSAGES`` messages as chat messages, tool results included."""
-    recent = list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.conversation_id == turn.conversation_id)
-            .order_by(Message.sequence_number.desc())
-            .limit(HISTORY_MESSAGES)
-            .options(selectinload(Message.tool_calls))
-        )
-    )
     messages: list[dict[str, Any]] = []
-    for message in reversed(recent):
+    for message in persistence.recent_messages(turn.conversation_id, HISTORY_MESSAGES):
         if message.role == "assistant" and message.tool_calls:
             calls = [(f"call_{call.id}", call) for call in message.tool_calls]
             messages.append(
@@ -183,19 +158,20 @@ def _clip(text: str) -> str:
 
 def decide(turn: Turn, fallback) -> Generator[TurnEvent, None, Outcome]:
     """Answer the turn's last user message with the model; ``fallback`` is the rule agent's ``decide``."""
-    confirmed = bool(turn.state.pop("llm_confirm_delete", False)) and _user_said_yes(turn)
+    confirmed = turn.state.llm_confirm_delete and _user_said_yes(turn)
+    turn.state.llm_confirm_delete = False
     progress = _Progress()
     try:
         return (yield from _converse(turn, progress, confirmed))
     except GeneratorExit:
-        # The reader cancelled: keep what was said and done (``turn._run_unlocked`` stores it).
+        # The reader cancelled: keep what was said and done (``runner._run_unlocked`` stores it).
         turn.interrupted = progress.outcome(interrupted=True)
         raise
     except ModelFailed as failure:
         failed = failure
     if not progress.text and not turn.calls:
         log.warning("language model failed (%s); the rule agent answers", failed.reason)
-        return (yield from _rule_answer(turn, fallback))
+        return (yield from fallback(turn))
     log.warning("language model failed mid-turn: %s", failed.reason)
     note = f"\n\n(The language model stopped answering: {failed.reason}. What is done above is saved.)"
     progress.text += note
@@ -204,32 +180,12 @@ def decide(turn: Turn, fallback) -> Generator[TurnEvent, None, Outcome]:
     return progress.outcome()
 
 
-def _rule_answer(turn: Turn, fallback) -> Generator[TurnEvent, None, Outcome]:
-    """The rule agent's answer, its changes committed before its events go out."""
-    produced: list[TurnEvent] = []
-    with writing():
-        steps = fallback(turn)
-        try:
-            while True:
-                produced.append(next(steps))
-        except StopIteration as stop:
-            outcome = stop.value
-    turn.interrupted = outcome  # already whole: stored as it is if the reader goes now
-    yield from produced
-    return outcome
-
-
 def _user_said_yes(turn: Turn) -> bool:
-    last = db.session.scalar(
-        select(Message.content)
-        .where(Message.conversation_id == turn.conversation_id, Message.role == "user")
-        .order_by(Message.sequence_number.desc())
-        .limit(1)
-    )
+    last = persistence.last_user_text(turn.conversation_id)
     return bool(last and _CONFIRMED.match(last))
 
 
-def _converse(turn: Turn, progress: _Progress, confirmed: bool) -> Generator[TurnEvent, None, ModelOutcome]:
+def _converse(turn: Turn, progress: _Progress, confirmed: bool) -> Generator[TurnEvent, None, Outcome]:
     config = current_app.config
     messages = [{"role": "system", "content": system_prompt(turn)}, *history(turn)]
     tools = [tool.schema() for tool in offered_tools()]
@@ -247,9 +203,9 @@ def _converse(turn: Turn, progress: _Progress, confirmed: bool) -> Generator[Tur
                 deletes += 1
             finished = yield from _run_tool(turn, name, call["function"]["arguments"], deletes > 1 and not confirmed)
             if finished.status == "success":
-                progress.intents.append(INTENT_OF_TOOL.get(name, "UNKNOWN"))
+                progress.intents.append(INTENT_OF_TOOL.get(name, Intent.UNKNOWN))
                 if name in ("list_tasks", "search_tasks"):
-                    progress.display = {"kind": "task_list", "title": "Your tasks", "tasks": finished.output["tasks"]}
+                    progress.display = TaskList("Your tasks", finished.output["tasks"])
             result = finished.error if finished.status == "error" else json.dumps(finished.output, default=str)
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": _clip(result or "")})
     raise ModelFailed(f"it asked for more than {MAX_TOOL_ROUNDS} rounds of tool calls")
@@ -322,7 +278,7 @@ def _run_tool(
     except json.JSONDecodeError:
         return (yield from _refuse(turn, name, {"raw": raw_arguments}, "The arguments are not valid JSON."))
     if needs_yes:
-        turn.state["llm_confirm_delete"] = True
+        turn.state.llm_confirm_delete = True
         return (
             yield from _refuse(
                 turn,
@@ -331,14 +287,8 @@ def _run_tool(
                 "Deleting more than one task needs the user's yes: ask them, and delete after they say yes.",
             )
         )
-    yield ToolStarted(name, arguments if isinstance(arguments, dict) else {"raw": arguments})
-    # Each call commits on its own, and no event goes out while its transaction is open: a
-    # reader that cancels between events finds every recorded call committed, and no other.
-    with writing():
-        produced = list(turn.call_untrusted(name, arguments))
-    finished = produced[-1]
-    yield finished
-    return finished
+    # The turn commits each call on its own (``Turn.commit_each_call``).
+    return (yield from turn.call_untrusted(name, arguments))
 
 
 def _refuse(turn: Turn, name: str, arguments: Any, error: str) -> Generator[TurnEvent, None, ToolFinished]:
@@ -347,6 +297,6 @@ def _refuse(turn: Turn, name: str, arguments: Any, error: str) -> Generator[Turn
     yield ToolStarted(name, stored)
     now = utcnow()
     finished = ToolFinished(name, stored, None, "error", error, 0, started_at=now, finished_at=now)
-    turn.calls.append(finished)
+    turn.record(finished)
     yield finished
     return finished

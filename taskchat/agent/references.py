@@ -1,7 +1,7 @@
 """How a message points at tasks: numbers, "it"/"that", "the second one", or words of a title.
 
 The parser turns text into ``TaskRef`` values; the turn resolves them against the user's
-tasks and the conversation's memory (``state["last_tasks"]``).
+tasks and the conversation's memory (``ConversationState.last_tasks``).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..recurrence import describe as describe_rule
+
 HELP_TEXT = (
     "I can keep your tasks for you. Try:\n"
     "- \"Add a task to buy groceries tomorrow at 5pm !high #errands\"\n"
@@ -117,7 +119,8 @@ def task_details(task: dict[str, Any], tz: ZoneInfo) -> list[str]:
         parts.append(f"{task['priority']} priority")
     parts.extend(f"#{tag}" for tag in task.get("tags") or [])
     if task.get("recurrence"):
-        parts.append(f"repeats {task['recurrence']}")
+        # Said in words; the due date above is the next occurrence.
+        parts.append(f"repeats {task.get('recurrence_text') or describe_rule(task['recurrence'])}")
     return parts
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import recurrence_words
 from .dates import Due, find_due
 
 _QUOTED = re.compile(
@@ -23,16 +24,6 @@ _DESCRIPTION = re.compile(
     r"(?:\s+(?:with|and)\s+(?:a\s+|the\s+)?(?:notes?|description|details?|comment)\s*(?::|saying|that says)?\s*"
     r"|\s*(?<!\d):\s+|\s+--\s+)(?P<text>.+)$",
     re.I | re.S,
-)
-_RECURRENCE = re.compile(
-    r"\b(?:(?:repeat(?:ing|s)?|recurring)\s+)?(?:"
-    r"(?P<every>every\s+(?:other\s+)?(?P<unit>day|week|month|year|weekday|morning|evening|night"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?)"
-    r"|(?P<adverb>daily|weekly|monthly|yearly|annually|fortnightly|biweekly|each\s+(?:day|week|month|year))"
-    # an adverb ends the phrase ("take vitamins daily"); before a noun it is a title ("weekly report")
-    r"(?=\s*$|\s*[,.;!#]|\s+(?:at|on|by|from|starting|until|and|in|for|with|every)\b)"
-    r")\b",
-    re.I,
 )
 _TAG = re.compile(r"(?:(?<=^)|(?<=\s))#(?P<tag>[^\W\d][\w-]*)", re.UNICODE)
 _PRIORITY = re.compile(
@@ -50,12 +41,6 @@ _PRIORITY_WORDS = {
     "p1": "high", "!!!": "high", "medium": "medium", "med": "medium", "m": "medium",
     "normal": "medium", "2": "medium", "p2": "medium", "!!": "medium", "low": "low", "lo": "low",
     "l": "low", "lowest": "low", "3": "low", "p3": "low",
-}
-_RECURRENCE_WORDS = {
-    "day": "daily", "daily": "daily", "weekday": "weekdays", "morning": "daily", "evening": "daily",
-    "night": "daily", "week": "weekly", "weekly": "weekly", "month": "monthly", "monthly": "monthly",
-    "year": "yearly", "yearly": "yearly", "annually": "yearly", "fortnightly": "biweekly",
-    "biweekly": "biweekly",
 }
 _LEADING_FILLER = re.compile(
     r"^(?:(?:(?:a|an|the|another|one\s+more|my)\s+)*(?:new\s+)?(?:task|todo|to-do|reminder|item)s?\b\s*)?"
@@ -184,21 +169,11 @@ def read_tags(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 
 
 def read_recurrence(text: str) -> tuple[str | None, list[tuple[int, int]], str | None]:
-    """(recurrence, spans, weekday it falls on if it names one)."""
-    match = _RECURRENCE.search(text)
-    if not match:
+    """(RRULE, spans, None): the repeat the text states (``agent.recurrence_words``)."""
+    found = recurrence_words.read(text)
+    if found is None:
         return None, [], None
-    unit = (match.group("unit") or match.group("adverb") or "").lower()
-    unit = re.sub(r"^each\s+", "", unit)
-    if unit in {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}:
-        value = "weekly"
-        weekday = unit
-    else:
-        value = _RECURRENCE_WORDS.get(unit, "weekly")
-        weekday = None
-    if match.group("every") and re.search(r"\bother\b", match.group("every"), re.I):
-        value = {"weekly": "biweekly", "daily": "every 2 days"}.get(value, value)
-    return value, [match.span()], weekday
+    return found.rule, found.spans, None
 
 
 def _has_title(text: str, now: datetime, tz: ZoneInfo) -> bool:
@@ -254,8 +229,12 @@ def read_fields(text: str, now: datetime, tz: ZoneInfo, *, want_description: boo
     if due.due:
         fields.due = due.due
         spans += due.spans
-    elif weekday:
-        fields.due = find_due(weekday, now, tz).due
+    if fields.recurrence:
+        # A rule that names its days starts on the first of them ("every monday at 9").
+        due = fields.due
+        start = recurrence_words.first_occurrence(fields.recurrence, due.at if due else None, bool(due and due.has_time), now, tz)
+        if start is not None:
+            fields.due = Due(start, bool(due and due.has_time))
     if not fields.quoted:
         fields.title = capitalise(tidy_title(_cut(body, spans)))
     return fields

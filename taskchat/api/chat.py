@@ -3,9 +3,10 @@
 from flask_jwt_extended import current_user, jwt_required
 
 from ..agent import Reply, process_request
+from ..services import check_message
 from . import bp
 from .schemas import ChatRequest, ChatResponse
-from .validation import documented, json_body, message_text
+from .validation import documented, json_body
 
 
 def chat_payload(reply: Reply) -> dict:
@@ -29,4 +30,4 @@ def chat_payload(reply: Reply) -> dict:
 def chat():
     """Run one chat turn and answer with the reply and what the agent did."""
     data = json_body(ChatRequest)
-    return chat_payload(process_request(current_user, message_text(data.message), data.conversation_id))
+    return chat_payload(process_request(current_user.id, check_message(data.message), data.conversation_id))

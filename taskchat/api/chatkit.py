@@ -13,27 +13,35 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response
-from flask_jwt_extended import current_user, get_current_user, jwt_required
+from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
 from .. import sse
-from ..agent import ConversationNotFound, TurnStart, finish, llm, run_action, start_turn
+from ..agent import (
+    ConversationNotFound,
+    finish,
+    model_answers,
+    restart_from,
+    run_action,
+    start_turn,
+)
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import choices, protocol, responder, store
+from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
 from ..errors import APIError, validation_details
+from ..models import TITLE_CHARS
+from ..services import check_message
 from . import bp
-from .completions import complete
-from .validation import documented, json_object, message_text
-
-MAX_TITLE_CHARS = 255
+from .validation import documented, json_object
 
 
 @bp.post("/chatkit")
 @jwt_required()
 @documented(
     summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
+    body=ChatKitBody,
     errors=(400, 404, 413, 415, 422),
 )
 def chatkit():
@@ -47,7 +55,7 @@ def chatkit():
             + ("not both." if "type" in body else "not neither."),
         )
     if "messages" in body:
-        return complete(body)
+        return complete(current_user.id, body)
     return answer(parse_request(body))
 
 
@@ -102,8 +110,8 @@ def list_items(req: ck.ItemsListReq) -> Response:
 def update_thread(req: ck.ThreadsUpdateReq) -> Response:
     conversation = store.conversation_for(current_user.id, req.params.thread_id)
     title = " ".join(req.params.title.split())
-    if not title or len(title) > MAX_TITLE_CHARS:
-        raise APIError(422, "invalid_fields", f"The title must be 1 to {MAX_TITLE_CHARS} characters.")
+    if not title or len(title) > TITLE_CHARS:
+        raise APIError(422, "invalid_fields", f"The title must be 1 to {TITLE_CHARS} characters.")
     store.rename(conversation, title)
     return json_answer(store.thread_of(conversation))
 
@@ -129,7 +137,7 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
             422, "streaming_action", f"{CHOICE_ACTION} is answered with a stream: send it as threads.custom_action."
         )
     conversation, intent, number, widget_message_id = _action(req.params)
-    finish(run_action(current_user, conversation.id, intent, number))
+    finish(run_action(current_user.id, conversation.id, intent, number))
     updated = None
     if widget_message_id is not None:
         updated = store.refresh_task_list(current_user.id, widget_message_id)
@@ -137,26 +145,33 @@ def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
 
 
 # --- streams -------------------------------------------------------------------------------
+# A stream's events may run in a worker thread (a model's turn), where there is no request:
+# they get plain values (the user's id and zone), never the ``current_user`` proxy.
 
 
-def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], cancellable: bool = False) -> Response:
+def _zone():
+    return current_user.zone
+
+
+def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], text_turn: bool = False) -> Response:
     """Send the events as ChatKit ``data:`` frames through the one stream pipeline.
 
-    ``cancellable``: a text turn answered by a language model, which the user may stop.
+    ``text_turn``: the events answer a message, which a language model may be answering (then
+    in a worker thread, and the user may stop it); a button's action is the rules' own.
     """
     events, encoder = events_and_encoder
-    return sse.stream_response(events, encoder, responder.ERROR_FRAME, cancellable=cancellable)
+    return sse.stream_response(events, encoder, responder.ERROR_FRAME, background=text_turn and model_answers())
 
 
 def _user_text(message_input: ck.UserMessageInput) -> str:
     if message_input.attachments:
         raise APIError(400, "not_supported", "Attachments are not supported: this assistant takes typed text only.")
-    return message_text("".join(part.text for part in message_input.content))
+    return check_message("".join(part.text for part in message_input.content))
 
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:
     start = start_turn(current_user.id, _user_text(req.params.input))
-    return stream(responder.respond(get_current_user(), start), cancellable=llm.enabled())
+    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
 
 
 def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
@@ -164,7 +179,7 @@ def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
     if conversation_id is None:
         raise store.NotFound(req.params.thread_id)
     start = start_turn(current_user.id, _user_text(req.params.input), conversation_id)
-    return stream(responder.respond(get_current_user(), start), cancellable=llm.enabled())
+    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
 
 
 def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
@@ -177,17 +192,8 @@ def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
         truncate_after(current_user.id, conversation.id, message.id)
     except NotAUserMessage as exc:
         raise APIError(422, "not_a_user_message", "Only a user message can be retried.") from exc
-    start = TurnStart(
-        conversation_id=conversation.id,
-        user_message_id=message.id,
-        created=False,
-        title=conversation.title,
-        text=message.content,
-        created_at=message.created_at,
-        state=dict(conversation.state or {}),
-        conversation_created_at=conversation.created_at,
-    )
-    return stream(responder.respond(get_current_user(), start, echo_user=False), cancellable=llm.enabled())
+    start = restart_from(conversation, message)
+    return stream(responder.respond(current_user.id, _zone(), start, echo_user=False), text_turn=True)
 
 
 def _action(params: ck.ThreadCustomActionParams):
@@ -215,7 +221,7 @@ def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
     if req.params.action.type == CHOICE_ACTION:
         return pick_choice(req.params)
     conversation, intent, number, widget_message_id = _action(req.params)
-    return stream(responder.act(get_current_user(), conversation.id, intent, number, widget_message_id))
+    return stream(responder.act(current_user.id, _zone(), conversation.id, intent, number, widget_message_id))
 
 
 def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
@@ -225,11 +231,11 @@ def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
         question, text = choices.picked(conversation, params.item_id, params.action.payload)
     except choices.ChoiceError as exc:
         raise APIError(422, exc.code, str(exc)) from exc
-    answered = choices.answered(question, store.zone(current_user.timezone))
+    answered = choices.answered(question, _zone())
     if not store.is_latest(conversation, question):
         return stream(choices.too_late(answered))
     start = start_turn(current_user.id, text, conversation.id)
-    return stream(choices.answer(current_user, start, answered))
+    return stream(choices.answer(current_user.id, _zone(), start, answered), text_turn=True)
 
 
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:

@@ -2,84 +2,39 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
-from functools import cache
-from typing import Annotated, Any, Literal
-from zoneinfo import available_timezones
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     field_validator,
 )
 
-from ..passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
-from ..passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
-from ..passwords import check_new_password
+from ..agent.intents import Intent
 
-# The task bodies live below the API so the agent's tools share them (see taskchat/schemas.py).
+# The request bodies the pages, the CLI and the agent's tools share live below the API (see
+# taskchat/schemas.py); they are part of the API's document all the same.
 from ..schemas import (  # noqa: F401
+    EMAIL,
     NOT_BLANK,
+    Email,
+    LoginRequest,
     NonBlank,
     Priority,
     Query,
+    RegisterRequest,
     Strict,
     Tag,
     TaskCreate,
     TaskQuery,
     TaskUpdate,
+    WholeNumber,
+    known_timezones,
 )
 from ..services import MAX_MESSAGE_CHARS, check_message
-
-Intent = Literal[
-    "CREATE", "LIST", "COMPLETE", "UNCOMPLETE", "UPDATE", "DELETE",
-    "SEARCH", "HELP", "GREETING", "CLARIFY", "UNKNOWN",
-]
-
-
-@cache
-def known_timezones() -> frozenset[str]:
-    """The IANA zone names, read once: ``available_timezones()`` scans the tz database on disk."""
-    return frozenset(available_timezones())
-
-
-# An address is something@domain.tld without spaces; whether it exists is the mail's business.
-# (A validator library's finer rules, such as refusing the reserved .test domain, could not be
-# stated in the OpenAPI document, and so would refuse requests the document allows.)
-# The class names the characters where Python's \s and JavaScript's (the document's readers)
-# differ — \x1c-\x1f and \x85 are spaces to Python only, \ufeff to JavaScript only — so both
-# refuse the same addresses; control characters have no place in an address either.
-EMAIL = r"^[^@\s\x00-\x1f\x85\ufeff]+@[^@\s\x00-\x1f\x85\ufeff.]+(\.[^@\s\x00-\x1f\x85\ufeff.]+)+$"
-
-
-def _email(value: str) -> str:
-    if not re.fullmatch(EMAIL, value):
-        raise ValueError("must be an email address such as name@example.com")
-    return value
-
-
-Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL})]
-
-# A new password: the length and "not blank" are in the document; the list of common
-# passwords and "not one character repeated" cannot be, and are 422s like the rest.
-NewPassword = Annotated[
-    str,
-    AfterValidator(check_new_password),
-    Field(
-        min_length=MIN_PASSWORD_LENGTH,
-        max_length=MAX_PASSWORD_LENGTH,
-        json_schema_extra={
-            "pattern": NOT_BLANK,
-            "description": f"At least {MIN_PASSWORD_LENGTH} characters, not blank, not one character "
-            "repeated, and not one of the 30 000 most common passwords.",
-        },
-    ),
-]
-
 
 
 class Out(BaseModel):
@@ -101,24 +56,6 @@ class ErrorBody(Out):
 # --- auth -------------------------------------------------------------------------------
 
 
-class RegisterRequest(Strict):
-    email: Email = Field(max_length=320)
-    password: NewPassword
-    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        if value not in known_timezones():
-            raise ValueError("unknown IANA time zone")
-        return value
-
-
-class LoginRequest(Strict):
-    email: NonBlank = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=256)
-
-
 class UserOut(Out):
     id: str
     email: str
@@ -133,6 +70,37 @@ class AuthResponse(Out):
 
 class MeResponse(Out):
     user: UserOut
+
+
+class AccountOut(Out):
+    """``GET /api/v1/me``: who, and the settings reminders and dates depend on."""
+
+    user: UserOut
+    timezone: str
+    email_reminders: bool
+    default_reminder_minutes: int | None
+    # The secret iCalendar feed URL (null: no feed); rotate or revoke it with PATCH.
+    calendar_url: str | None
+
+
+def _zone_enum(schema: dict[str, Any]) -> None:
+    schema.update(enum=sorted(known_timezones()))
+
+
+class MeUpdate(Strict):
+    timezone: str = Field(default=None, json_schema_extra=_zone_enum)  # type: ignore[assignment]
+    email_reminders: bool = None  # type: ignore[assignment]
+    default_reminder_minutes: WholeNumber | None = Field(default=None, ge=0, le=60 * 24 * 366)
+    calendar: Literal["rotate", "revoke"] = Field(
+        default=None, description="rotate: a new feed URL (the old one stops working); revoke: no feed."
+    )  # type: ignore[assignment]
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        if value not in known_timezones():
+            raise ValueError("unknown IANA time zone")
+        return value
 
 
 class OkResponse(Out):
@@ -207,6 +175,10 @@ class TaskOut(Out):
     due_at: datetime | None
     due_has_time: bool
     recurrence: str | None
+    # The rule in words ("every week on Monday"); due_at is then the next occurrence.
+    recurrence_text: str | None
+    completion_count: int
+    last_completed_at: datetime | None
     tags: list[str]
     created_at: datetime
     updated_at: datetime
@@ -214,6 +186,51 @@ class TaskOut(Out):
 
 class TaskList(Out):
     tasks: list[TaskOut]
+
+
+# --- reminders and notifications -----------------------------------------------------------
+
+
+class ReminderOut(Out):
+    id: int
+    task_number: int
+    remind_at: datetime
+    before_due_minutes: int | None
+    state: Literal["pending", "sent", "failed", "cancelled"]
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None
+
+
+class ReminderList(Out):
+    reminders: list[ReminderOut]
+
+
+class DeliveryOut(Out):
+    state: Literal["pending", "sent", "failed", "cancelled"]
+    attempts: int
+    error: str | None
+
+
+class NotificationOut(Out):
+    id: int
+    reminder_id: int
+    task_number: int
+    title: str
+    remind_at: datetime
+    created_at: datetime
+    read: bool
+    # The reminder's delivery (email retries, or failed after them).
+    email: DeliveryOut
+
+
+class NotificationList(Out):
+    notifications: list[NotificationOut]
+    unread: int
+
+
+class NotificationQuery(Query):
+    unread: bool = False
 
 
 
@@ -254,6 +271,3 @@ class ConversationQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
-
-class Health(Out):
-    status: str

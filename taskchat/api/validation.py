@@ -13,7 +13,6 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import APIError, validation_details
-from ..services import InvalidMessage, check_message
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,14 +27,6 @@ def json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise APIError(422, "invalid_fields", "The request body must be a JSON object.")
     return data
-
-
-def message_text(text: str) -> str:
-    """A chat message checked for every API surface (``services.check_message``), or 422."""
-    try:
-        return check_message(text)
-    except InvalidMessage as exc:
-        raise APIError(422, "invalid_fields", str(exc)) from exc
 
 
 def json_body(schema: type[M]) -> M:

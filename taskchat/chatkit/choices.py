@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..agent import TurnStart
-from ..models import Conversation, Message, User
+from ..models import Conversation, Message
 from . import protocol, responder, store
 from .protocol import ck
 
@@ -49,16 +49,11 @@ def answered(question: Message, tz: ZoneInfo) -> ck.ThreadItemUpdatedEvent:
 
 
 def answer(
-    user: User, start: TurnStart, redraw: ck.ThreadItemUpdatedEvent
+    user_id: str, tz: ZoneInfo, start: TurnStart, redraw: ck.ThreadItemUpdatedEvent
 ) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
     """The question's buttons disabled, then the picked answer as the user's item and the turn."""
-    events, encoder = responder.respond(user, start)
-
-    def with_redraw() -> Iterator[Any]:
-        yield redraw
-        yield from events
-
-    return with_redraw(), encoder
+    events, encoder = responder.respond(user_id, tz, start)
+    return events.before(redraw), encoder
 
 
 def too_late(redraw: ck.ThreadItemUpdatedEvent) -> tuple[Iterator[Any], responder.ChatKitEncoder]:

@@ -29,16 +29,6 @@ __all__ = ["ErrorCode", "DynamicWidgetRoot", "ck"]
 
 REQUEST = TypeAdapter(ck.ChatKitReq)
 
-STREAMING_TYPES = frozenset(
-    {
-        "threads.create",
-        "threads.add_user_message",
-        "threads.add_client_tool_output",
-        "threads.add_structured_input",
-        "threads.retry_after_item",
-        "threads.custom_action",
-    }
-)
 UNSUPPORTED_TYPES = frozenset(
     {"attachments.create", "attachments.delete", "input.transcribe", "threads.add_structured_input"}
 )

@@ -24,11 +24,10 @@ from ..agent import (
     ToolStarted,
     TurnDone,
     TurnStart,
-    llm,
+    model_answers,
     run_action,
     run_turn,
 )
-from ..models import User
 from ..sse import frame
 from . import protocol, store
 from .protocol import ck
@@ -100,7 +99,7 @@ class ChatKitEncoder:
         ]
         if shows_widget(event.display):
             self.heading_only = True
-            heading = event.display.get("title") or ""
+            heading = event.display.title
             self.spoken.append(heading)
             frames.extend(self._updated(ck.AssistantMessageContentPartTextDelta(content_index=0, delta=heading)))
         return frames
@@ -147,19 +146,25 @@ def user_item(start: TurnStart) -> ck.UserMessageItem:
     )
 
 
-def respond(user: User, start: TurnStart, *, echo_user: bool = True) -> tuple[Iterator[Any], ChatKitEncoder]:
-    """Answer a stored user message: the new thread, the user's item, options, then the turn."""
-    model = llm.enabled()
+def respond(
+    user_id: str, tz: ZoneInfo, start: TurnStart, *, echo_user: bool = True
+) -> tuple[Iterator[Any], ChatKitEncoder]:
+    """Answer a stored user message: the new thread, the user's item, options, then the turn.
+
+    Plain values only (the user's id and zone): the events may run in a worker thread.
+    """
+    model = model_answers()
     encoder = ChatKitEncoder(
-        store.zone(user.timezone),
+        tz,
         created_title=start.created,
         thread_created_at=start.conversation_created_at,
         show_tools=model,
     )
 
-    def events() -> Iterator[Any]:
-        if start.created:
-            yield ck.ThreadCreatedEvent(
+    opening: list[Any] = []
+    if start.created:
+        opening.append(
+            ck.ThreadCreatedEvent(
                 thread=ck.Thread(
                     id=protocol.thread_id(start.conversation_id),
                     title=None,
@@ -167,31 +172,61 @@ def respond(user: User, start: TurnStart, *, echo_user: bool = True) -> tuple[It
                     items=ck.Page(),
                 )
             )
-        if echo_user:
-            yield ck.ThreadItemDoneEvent(item=user_item(start))
-        yield CANCELLABLE if model else STREAM_OPTIONS
-        yield from run_turn(user, start)
+        )
+    if echo_user:
+        opening.append(ck.ThreadItemDoneEvent(item=user_item(start)))
+    opening.append(CANCELLABLE if model else STREAM_OPTIONS)
+    # Read here, in the request's thread and session (a model's turn runs in a worker thread).
+    opening.extend(due_notices(user_id))
+    return run_turn(user_id, start).before(*opening), encoder
 
-    return events(), encoder
+
+def due_notices(user_id: str) -> list[ck.NoticeEvent]:
+    """Reminders that came due since the user last looked, as ``notice`` events at the start of
+    the next reply (then read: the page's notices area shows them no more either)."""
+    from flask import g, has_request_context
+
+    from .. import reminders
+    from ..extensions import db
+    from ..models import User
+    from ..transactions import writing
+
+    # The sign-in check of this request said whether any are unread (``auth``): none, no query.
+    # One delivered since is shown with the next reply.
+    if has_request_context() and g.get("taskchat_unread_notices", {}).get(user_id) is False:
+        return []
+    user = db.session.get(User, user_id)
+    found = reminders.notifications(user, unread_only=True, limit=5) if user is not None else []
+    if not found:
+        return []
+    events = []
+    for notice in found:
+        failed = notice.reminder.state == "failed"
+        message = f"**{notice.title}** (task {notice.task.number})"
+        if failed:
+            message += " — the reminder email could not be sent."
+        events.append(ck.NoticeEvent(level="warning" if failed else "info", title="Reminder", message=message))
+    with writing():
+        for notice in found:
+            reminders.mark_read(user, notice.id)
+    return events
 
 
 def act(
-    user: User, conversation_id: uuid.UUID, intent: str, number: int, widget_message_id: int | None
+    user_id: str, tz: ZoneInfo, conversation_id: uuid.UUID, intent: str, number: int, widget_message_id: int | None
 ) -> tuple[Iterator[Any], ChatKitEncoder]:
-    """A widget button: run the action; once it has acted (before the reply), redraw the
-    widget it came from in the same transaction; then the reply."""
-    encoder = ChatKitEncoder(store.zone(user.timezone))
+    """A widget button: run the action; once it has committed (before the reply goes out),
+    redraw the widget it came from (a transaction of its own); then the reply."""
+    encoder = ChatKitEncoder(tz)
 
-    def events() -> Iterator[Any]:
-        yield STREAM_OPTIONS
-        for event in run_action(user, conversation_id, intent, number):
-            if isinstance(event, ReplyStarted) and widget_message_id is not None:
-                item = store.refresh_task_list(user.id, widget_message_id)
-                if item is not None:
-                    yield ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
-            yield event
+    def redrawn_before_the_reply(event: Any) -> list[Any]:
+        if isinstance(event, ReplyStarted) and widget_message_id is not None:
+            item = store.refresh_task_list(user_id, widget_message_id)
+            if item is not None:
+                return [ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget)), event]
+        return [event]
 
-    return events(), encoder
+    return run_action(user_id, conversation_id, intent, number).before(STREAM_OPTIONS).each(redrawn_before_the_reply), encoder
 
 
 def no_pending_tool_call() -> tuple[Iterator[Any], ChatKitEncoder]:

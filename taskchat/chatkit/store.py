@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
-from ..models import Conversation, Message, Task, User
+from ..models import Conversation, Message, Task, User, zone
 from ..transactions import writing
 from . import protocol
 from .protocol import ck
@@ -22,7 +22,6 @@ from .widgets import has_widget, shows_widget, widget_for
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-TITLE_LENGTH = 255
 
 Order = Literal["asc", "desc"]
 
@@ -59,14 +58,6 @@ def message_for(conversation: Conversation, item_id: str) -> tuple[Message, bool
     return message, parsed[1]
 
 
-def zone(name: str | None) -> ZoneInfo:
-    """A user's time zone by name (UTC when unset or unknown)."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def user_timezone(user_id: str) -> ZoneInfo:
     user = db.session.get(User, user_id)
     return zone(user.timezone if user else None)
@@ -75,11 +66,11 @@ def user_timezone(user_id: str) -> ZoneInfo:
 # --- rows → ChatKit objects ----------------------------------------------------------------
 
 
-def thread_of(conversation: Conversation, items: ck.Page | None = None, *, title: bool = True) -> ck.Thread:
-    """The conversation as a ChatKit thread (``title=False`` for the not-yet-titled announcement)."""
+def thread_of(conversation: Conversation, items: ck.Page | None = None) -> ck.Thread:
+    """The conversation as a ChatKit thread."""
     return ck.Thread(
         id=protocol.thread_id(conversation.id),
-        title=conversation.title if title else None,
+        title=conversation.title,
         created_at=conversation.created_at,
         items=items if items is not None else ck.Page(),
     )
@@ -87,8 +78,9 @@ def thread_of(conversation: Conversation, items: ck.Page | None = None, *, title
 
 def assistant_text(message: Message) -> str:
     """What the assistant item says: the list's heading when a widget shows the list itself."""
-    if shows_widget(message.display):
-        return message.display.get("title") or message.content
+    task_list = message.task_list
+    if shows_widget(task_list):
+        return task_list.title or message.content
     return message.content
 
 
@@ -126,7 +118,7 @@ def widget_item(message: Message, tz: ZoneInfo, *, answered: bool = False) -> ck
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=widget_for(message.display, message.choices, tz, answered=answered),
+        widget=widget_for(message.task_list, message.choices, tz, answered=answered),
         copy_text=message.content,
     )
 
@@ -275,9 +267,10 @@ def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
     """
     with writing():
         message = db.session.get(Message, message_id, populate_existing=True)
-        if message is None or not shows_widget(message.display):
+        shown = message.task_list if message is not None else None
+        if not shows_widget(shown):
             return None
-        numbers = [task["number"] for task in message.display["tasks"]]
+        numbers = [task["number"] for task in shown.tasks]
         current = {
             task.number: task.to_dict()
             for task in db.session.scalars(
@@ -286,8 +279,6 @@ def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
                 .execution_options(populate_existing=True)
             )
         }
-        tasks = [
-            current.get(task["number"]) or {**task, "deleted": True} for task in message.display["tasks"]
-        ]
-        message.display = {**message.display, "tasks": tasks}
+        tasks = [current.get(task["number"]) or {**task, "deleted": True} for task in shown.tasks]
+        message.display = shown.with_tasks(tasks).stored()
     return widget_item(message, user_timezone(user_id))

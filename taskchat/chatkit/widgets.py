@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..agent import Intent, TaskList
 from ..agent.replies import task_details
 from .protocol import DynamicWidgetRoot
 
@@ -17,24 +18,24 @@ CHOICE_ACTION = "choice.pick"
 
 # Widget button action type → the agent intent it runs.
 ACTIONS = {
-    "task.complete": "COMPLETE",
-    "task.uncomplete": "UNCOMPLETE",
-    "task.delete": "DELETE",
+    "task.complete": Intent.COMPLETE,
+    "task.uncomplete": Intent.UNCOMPLETE,
+    "task.delete": Intent.DELETE,
 }
 
 
-def shows_widget(display: dict[str, Any] | None) -> bool:
-    """Whether an assistant message's display data is drawn as a widget (a non-empty task list)."""
-    return bool(display and display.get("kind") == "task_list" and display.get("tasks"))
+def shows_widget(task_list: TaskList | None) -> bool:
+    """Whether a reply's task list is drawn as a widget (it is, when it lists any task)."""
+    return bool(task_list and task_list.tasks)
 
 
 def has_widget(message: Any) -> bool:
     """Whether an assistant message is followed by a widget item: a task list, or a question's answers."""
-    return bool(message.choices) or shows_widget(message.display)
+    return bool(message.choices) or shows_widget(message.task_list)
 
 
 def widget_for(
-    display: dict[str, Any] | None, choices: list[dict[str, str]] | None, tz: ZoneInfo, *, answered: bool = False
+    task_list: TaskList | None, choices: list[dict[str, str]] | None, tz: ZoneInfo, *, answered: bool = False
 ) -> DynamicWidgetRoot | None:
     """The widget of an assistant message: its answer buttons if it asks, else its task list, if any.
 
@@ -44,8 +45,8 @@ def widget_for(
     """
     if choices:
         return choices_widget(choices, answered=answered)
-    if shows_widget(display):
-        return task_list_widget(display, tz)
+    if shows_widget(task_list):
+        return task_list_widget(task_list, tz)
     return None
 
 
@@ -115,12 +116,12 @@ def _row(task: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def task_list_widget(display: dict[str, Any], tz: ZoneInfo) -> DynamicWidgetRoot:
-    """A ListView of the tasks in ``display`` (``{"kind": "task_list", "title", "tasks"}``)."""
+def task_list_widget(task_list: TaskList, tz: ZoneInfo) -> DynamicWidgetRoot:
+    """A ListView of the tasks in ``task_list``, under its heading."""
     root = {
         "type": "ListView",
-        "status": {"text": (display.get("title") or "Tasks").rstrip(":"), "icon": "check-circle"},
-        "children": [_row(task, tz) for task in display["tasks"]],
+        "status": {"text": (task_list.title or "Tasks").rstrip(":"), "icon": "check-circle"},
+        "children": [_row(task, tz) for task in task_list.tasks],
     }
     return DynamicWidgetRoot.model_validate(_without_none(root))
 

@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
-from ..api.schemas import LoginRequest, RegisterRequest, known_timezones
 from ..auth import revoke_all_tokens, revoke_current_token, sign_in
 from ..models import User
+from ..schemas import LoginRequest, RegisterRequest, known_timezones
 from ..services import EmailTaken, create_user
 from . import bp
 from .page_security import require_same_origin, safe_next
@@ -59,7 +59,7 @@ def login():
 @bp.get("/register")
 def register_form():
     """The sign-up form."""
-    return render_template("register.html", next=safe_next(request.args.get("next")))
+    return render_template("register.html", next=safe_next(request.args.get("next")), zones=sorted(known_timezones()))
 
 
 @bp.post("/register")
@@ -79,10 +79,12 @@ def register():
     except ValidationError as exc:
         for problem in _problems(exc):
             flash(problem, "error")
-        return render_template("register.html", next=next_path, email=email), 422
+        return render_template("register.html", next=next_path, email=email, zones=sorted(known_timezones()),
+                               timezone=fields.get("timezone")), 422
     except EmailTaken:
         flash("An account with this email already exists.", "error")
-        return render_template("register.html", next=next_path, email=email), 409
+        return render_template("register.html", next=next_path, email=email, zones=sorted(known_timezones()),
+                               timezone=fields.get("timezone")), 409
     return _signed_in(user, next_path)
 
 

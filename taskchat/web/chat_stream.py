@@ -16,9 +16,9 @@ from typing import Any
 
 from flask import Response, render_template
 
-from ..agent import TextDelta, ToolStarted, TurnDone, TurnStart, llm, run_turn
+from ..agent import TaskList, TextDelta, ToolStarted, TurnDone, TurnStart, model_answers, run_turn
 from ..models import User
-from ..sse import frame, opened_with, stream_response
+from ..sse import frame, stream_response
 from .page_data import changed_tasks, sidebar
 
 
@@ -34,7 +34,7 @@ class ShownMessage:
     id: int
     role: str
     content: str
-    display: dict[str, Any] | None = None
+    task_list: TaskList | None = None
     choices: list[dict[str, str]] | None = None  # the answer buttons (``_choices.html``)
 
 
@@ -92,6 +92,6 @@ class PageEncoder:
 def stream_turn(user: User, start: TurnStart, *, csrf_token: str) -> Response:
     """The streamed answer to a user message that is already committed."""
     encoder = PageEncoder(user, start, csrf_token)
-    events = opened_with(TurnOpened(), run_turn(user, start))
+    events = run_turn(user.id, start).before(TurnOpened())
     # A page closed mid-answer stops the model, as ChatKit's Stop does.
-    return stream_response(events, encoder, encoder.error_frame(), cancellable=llm.enabled())
+    return stream_response(events, encoder, encoder.error_frame(), background=model_answers())

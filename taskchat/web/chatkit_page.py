@@ -11,7 +11,6 @@ from flask import current_app, render_template, url_for
 from flask_jwt_extended import jwt_required
 
 from . import bp
-from .routes import page_context
 
 CHATKIT_SCRIPT = "https://cdn.platform.openai.com/deployments/chatkit/chatkit.js"
 # The component loads from the CDN, renders in a frame from it, and checks the domain key
@@ -46,5 +45,5 @@ def chatkit_page():
         "domainKey": domain_key(),
         "loginUrl": url_for("web.login_form"),
     }
-    html = render_template("chatkit.html", chatkit_config=config, chatkit_script=CHATKIT_SCRIPT, **page_context())
+    html = render_template("chatkit.html", chatkit_config=config, chatkit_script=CHATKIT_SCRIPT)
     return html, 200, {"Content-Security-Policy": CHATKIT_CSP}

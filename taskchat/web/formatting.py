@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import public_ids
 from ..agent.replies import format_due
+from ..models import UTC_ZONE, zone
 from . import bp
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 @bp.app_template_filter("due")
 def due(task: dict[str, Any], timezone: str | None) -> str | None:
     """'Fri Dec 4' or 'Fri Dec 4 5 PM' in the user's zone, as the agent writes it; None if undated."""
-    return format_due(task, _zone(timezone))
+    return format_due(task, zone(timezone))
 
 
 @bp.app_template_filter("overdue")
@@ -32,7 +25,8 @@ def overdue(task: dict[str, Any]) -> bool:
     deadline = datetime.fromisoformat(task["due_at"])
     if not task.get("due_has_time"):
         deadline += timedelta(days=1)  # stored at local midnight: due until the day ends
-    return deadline < datetime.now(tz=ZoneInfo("UTC"))
+    return deadline < datetime.now(tz=UTC_ZONE)
+
 
 
 @bp.app_template_filter("message_ref")

@@ -1,4 +1,4 @@
-"""What the chat page shows, read through the agent and the API's own helpers.
+"""What the chat page shows, read through the task service and the conversation helpers.
 
 The views stay parse → call → respond; every read filters by the signed-in user.
 """
@@ -8,15 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..agent.tools import ToolContext, list_tasks
+from .. import tasks
+from ..agent.intents import CHANGING_TOOLS
 from ..models import Conversation, User
 from ..services import conversations_page
 
 SIDEBAR_SIZE = 50
-# Tools whose success changes what the task panel shows.
-TASK_CHANGING_TOOLS = frozenset(
-    {"add_task", "complete_task", "uncomplete_task", "update_task", "delete_task"}
-)
 
 
 @dataclass(frozen=True)
@@ -32,14 +29,13 @@ def sidebar(user_id: str) -> list[Conversation]:
 
 
 def task_panel(user: User) -> TaskPanel:
-    """Pending tasks (soonest due first) and completed ones, through the agent's own tool."""
-    ctx = ToolContext(user=user)
+    """Pending tasks (soonest due first) and completed ones, from the task service."""
     return TaskPanel(
-        pending=list_tasks(ctx, status="pending")["tasks"],
-        completed=list_tasks(ctx, status="completed")["tasks"],
+        pending=[task.to_dict() for task in tasks.find(user, status="pending")],
+        completed=[task.to_dict() for task in tasks.find(user, status="completed")],
     )
 
 
 def changed_tasks(tool_calls) -> bool:
     """Did a turn's tool calls change the user's tasks?"""
-    return any(call.status == "success" and call.name in TASK_CHANGING_TOOLS for call in tool_calls)
+    return any(call.status == "success" and call.name in CHANGING_TOOLS for call in tool_calls)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, render_template, request
+from flask_jwt_extended import current_user, get_jwt
 from flask_jwt_extended.exceptions import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
@@ -36,6 +37,31 @@ def is_htmx() -> bool:
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+@bp.context_processor
+def signed_in_page() -> dict:
+    """What every signed-in page and fragment draws with: the user, their zone, the form token.
+
+    Nothing on a page that needs no sign-in (the sign-in form itself), where there is no token.
+    """
+    try:
+        claims = get_jwt()
+    except RuntimeError:  # a view without ``jwt_required``
+        return {}
+    if not claims:
+        return {}
+    return {"user": current_user, "timezone": current_user.timezone, "csrf_token": claims["csrf"]}
+
+
+def flash_in_place(message: str, status: int):
+    """For htmx: ``message`` where flashes go (``#flash``), not swapped into the form's target.
+
+    htmx 4 swaps error responses too; without the retarget an error would land inside the
+    message list.
+    """
+    body = render_template("_flash.html", flashes=[("error", message)])
+    return current_app.response_class(body, status=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -85,8 +111,7 @@ def form_token_refused(_exc: CSRFError):
     """
     message = "The form expired or did not come from taskchat; reload the page and try again."
     if is_htmx():
-        body = render_template("_flash.html", flashes=[("error", message)])
-        return body, 403, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return flash_in_place(message, 403)
     return render_template("error.html", status=403, title="Form refused", message=message), 403
 
 
@@ -100,8 +125,7 @@ def page_error(exc: HTTPException):
     status = exc.code or 500
     message = exc.description or exc.name
     if is_htmx():
-        body = render_template("_flash.html", flashes=[("error", message)])
-        return body, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return flash_in_place(message, status)
     return render_template("error.html", status=status, title=exc.name, message=message), status
 
 

@@ -7,7 +7,6 @@ Every action is a real form. Without JavaScript a post answers 303 back to the p
 from __future__ import annotations
 
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,21 +21,11 @@ from ..services import InvalidMessage, check_message
 from . import bp
 from .chat_stream import stream_turn
 from .page_data import sidebar, task_panel
-from .page_security import is_htmx, safe_next
-
-
-def page_context(**extra):
-    """What every signed-in page and fragment needs: the user and the form token."""
-    return {
-        "user": current_user,
-        "timezone": current_user.timezone,
-        "csrf_token": get_jwt()["csrf"],
-        **extra,
-    }
+from .page_security import flash_in_place, is_htmx, safe_next
 
 
 def _chat_page(conversation):
-    context = page_context(
+    context = dict(
         conversation=conversation,
         messages=messages_of(conversation) if conversation else [],
         conversations=sidebar(current_user.id),
@@ -45,8 +34,10 @@ def _chat_page(conversation):
     if is_htmx():
         # Switching conversations from the side list: the middle column and the list.
         return render_template("_conversation_switch.html", **context)
+    from .notices import notices_context
+
     return render_template(
-        "chat.html", panel=task_panel(current_user), page_path=request.path, **context
+        "chat.html", panel=task_panel(current_user), page_path=request.path, **context, **notices_context()
     )
 
 
@@ -67,12 +58,7 @@ def conversation(conversation_id: str):
 def _refuse(message: str, back: str, status: int = 422):
     """A message that cannot be sent: a flash, in place for htmx or after a redirect."""
     if is_htmx():
-        response = current_app.response_class(
-            render_template("_flash.html", flashes=[("error", message)]), status=status
-        )
-        response.headers["HX-Retarget"] = "#flash"
-        response.headers["HX-Reswap"] = "innerHTML"
-        return response
+        return flash_in_place(message, status)
     flash(message, "error")
     return redirect(back, code=303)
 
@@ -93,7 +79,7 @@ def send_message():
         return _refuse(str(exc), back)
 
     if not is_htmx():
-        reply = process_request(current_user, message, conversation_id)
+        reply = process_request(current_user.id, message, conversation_id)
         return redirect(
             url_for("web.conversation", conversation_id=reply.conversation_id, _anchor="latest"),
             code=303,

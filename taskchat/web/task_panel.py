@@ -5,19 +5,18 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from ..agent.tools import TaskNotFound, ToolContext, complete_task, uncomplete_task
+from .. import tasks
 from ..transactions import writing
 from . import bp
 from .page_data import task_panel
 from .page_security import is_htmx, safe_next
-from .routes import page_context
 
 
 @bp.get("/tasks/panel")
 @jwt_required()
 def panel():
     """The task panel alone, for htmx to swap in after a change."""
-    return render_template("_task_panel.html", **page_context(panel=task_panel(current_user)))
+    return render_template("_task_panel.html", panel=task_panel(current_user))
 
 
 @bp.post("/tasks/<int:number>/status")
@@ -30,11 +29,10 @@ def set_status(number: int):
     """
     wanted = request.form.get("set")
     done = wanted == "done" if wanted in ("done", "open") else bool(request.form.get("completed"))
-    change = complete_task if done else uncomplete_task
     try:
         with writing():
-            change(ToolContext(user=current_user), number)
-    except TaskNotFound:
+            tasks.set_completed(current_user, number, done)
+    except tasks.TaskNotFound:
         abort(404, "There is no such task.")
     if is_htmx():
         return "", 204, {"HX-Trigger": "tasks-changed"}

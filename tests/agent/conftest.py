@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from taskchat import create_app
-from taskchat.agent import tools
+from taskchat import create_app, tasks
 from taskchat.extensions import db
 from taskchat.models import User
 from tests.conftest import empty_tables
@@ -70,21 +69,20 @@ def due_value(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
 
 
 def seed_user(case: dict[str, Any]) -> Seeded:
-    """A fresh user in the case's zone holding the case's starting tasks (added through the tools)."""
+    """A fresh user in the case's zone holding the case's starting tasks (added through the task service)."""
     tz = ZoneInfo(case.get("tz", DEFAULT_TZ))
     user = User(email=f"{uuid.uuid4().hex}@example.com", timezone=str(tz), password_hash="x")
     db.session.add(user)
     db.session.flush()
     now = frozen_now(case)
-    ctx = tools.ToolContext(user=user, now=now)
     for spec in case.get("tasks", []):
         spec = {"title": spec} if isinstance(spec, str) else dict(spec)
         done = spec.pop("done", False)
         if "due" in spec:
             due, has_time = due_value(spec.pop("due"), tz)
             spec.update(due_at=due.isoformat(), due_has_time=has_time)
-        task = tools.add_task(ctx, **spec)
+        task = tasks.add(user, **spec)
         if done:
-            tools.complete_task(ctx, task["number"])
+            tasks.set_completed(user, task.number)
     db.session.commit()
     return Seeded(user, now, tz)

@@ -107,7 +107,7 @@ def check_case(case: dict[str, Any]) -> None:
             assert after[number] != before[number], f"task {number} did not change; {trail}"
 
     if "listed" in case:
-        shown = [task["number"] for task in (last.display or {}).get("tasks", [])]
+        shown = [task["number"] for task in (last.display.tasks if last.display else [])]
         assert shown == case["listed"], trail
     for text in [case["reply_has"]] if isinstance(case.get("reply_has"), str) else case.get("reply_has", []):
         assert text in last.response, trail

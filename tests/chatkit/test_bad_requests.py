@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message
-
-from .conftest import URL, user_input
+from tests.helpers.chatkit import URL, user_input
 
 
 def assert_nothing_stored(app) -> None:

@@ -13,8 +13,13 @@ from sqlalchemy import func, select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
-
-from .conftest import EVENT, IGNORE_WIDGET_DEPRECATION, parse_sse, register_over_http, user_input
+from tests.helpers.chatkit import (
+    EVENT,
+    IGNORE_WIDGET_DEPRECATION,
+    parse_sse,
+    register_over_http,
+    user_input,
+)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

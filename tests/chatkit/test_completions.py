@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from taskchat import public_ids
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message
-
-from .conftest import parse_sse
+from tests.helpers.chatkit import parse_sse
 
 PATHS = ["/api/v1/chatkit", "/api/v1/chat/completions"]
 

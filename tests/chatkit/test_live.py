@@ -18,8 +18,7 @@ from sqlalchemy import select
 from taskchat.agent.replies import HELP_TEXT
 from taskchat.extensions import db
 from taskchat.models import Message, ToolCall
-
-from .conftest import (
+from tests.helpers.chatkit import (
     EVENT,
     IGNORE_WIDGET_DEPRECATION,
     conversation_uuid,

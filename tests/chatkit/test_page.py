@@ -20,8 +20,7 @@ from taskchat.extensions import db
 from taskchat.models import Message
 from taskchat.web.chatkit_page import CHATKIT_SCRIPT
 from tests.chromium import WHAT_TO_INSTALL, find_chromium
-
-from .conftest import EVENT, IGNORE_WIDGET_DEPRECATION, parse_sse
+from tests.helpers.chatkit import EVENT, IGNORE_WIDGET_DEPRECATION, parse_sse
 
 STAND_IN = """
 customElements.define("openai-chatkit", class extends HTMLElement {

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from taskchat.chatkit import protocol
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message, Task, ToolCall
-
-from .conftest import (
+from tests.helpers.chatkit import (
     IGNORE_WIDGET_DEPRECATION,
     ITEM_PAGE,
     THREAD,

@@ -15,8 +15,7 @@ from taskchat.chatkit.protocol import ck
 from taskchat.chatkit.responder import ERROR_FRAME, ChatKitEncoder
 from taskchat.extensions import db
 from taskchat.models import Message
-
-from .conftest import EVENT, IGNORE_WIDGET_DEPRECATION, conversation_uuid, parse_sse
+from tests.helpers.chatkit import EVENT, IGNORE_WIDGET_DEPRECATION, conversation_uuid, parse_sse
 
 pytestmark = IGNORE_WIDGET_DEPRECATION
 
@@ -80,7 +79,7 @@ def test_in_background_yields_in_order_and_reraises(app):
 
 
 def test_words_are_paced_by_the_configured_delay(app, client, auth):
-    from .conftest import ChatKitClient, user_input
+    from tests.helpers.chatkit import ChatKitClient, user_input
 
     kit = ChatKitClient(client, auth.register())
     app.config["TASKCHAT_STREAM_DELAY_MS"] = 15
@@ -98,7 +97,7 @@ def test_words_are_paced_by_the_configured_delay(app, client, auth):
 
 
 def test_a_reader_that_stops_early_does_not_stop_the_turn(app, client, auth):
-    from .conftest import ChatKitClient, user_input
+    from tests.helpers.chatkit import ChatKitClient, user_input
 
     kit = ChatKitClient(client, auth.register())
     app.config["TASKCHAT_STREAM_DELAY_MS"] = 20
@@ -121,7 +120,7 @@ def test_a_reader_that_stops_early_does_not_stop_the_turn(app, client, auth):
 
 
 def test_a_response_never_read_still_answers_and_stores_the_turn(app, client, auth):
-    from .conftest import ChatKitClient, user_input, wait_for
+    from tests.helpers.chatkit import ChatKitClient, user_input, wait_for
 
     kit = ChatKitClient(client, auth.register())
     response = kit.send({"type": "threads.create", "params": {"input": user_input("add buy milk")}})
@@ -138,7 +137,7 @@ def test_a_reader_that_pauses_mid_stream_does_not_hold_the_write_lock(app, clien
     """A rule turn is stored before its events go out: while its reader sits on the first
     frame, the same user's next turn (which needs the write lock on SQLite and the user's
     row on PostgreSQL) still goes through."""
-    from .conftest import ChatKitClient, user_input
+    from tests.helpers.chatkit import ChatKitClient, user_input
 
     account = auth.register()
     kit = ChatKitClient(client, account)

@@ -33,8 +33,8 @@ import requests
 import trustme
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import ROOT, free_port
-from tests.llm.fake_openai import MODEL, FakeOpenAI, Step
+from tests.helpers.app import ROOT, free_port
+from tests.helpers.fake_openai import MODEL, FakeOpenAI, Step
 
 pytestmark = [pytest.mark.deploy, pytest.mark.live]
 

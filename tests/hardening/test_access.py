@@ -23,8 +23,7 @@ from flask_jwt_extended import create_access_token
 
 from taskchat.extensions import db
 from taskchat.models import User
-
-from .conftest import count_rows
+from tests.helpers.http import count_rows
 
 PUBLIC = {"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/openapi.json"}
 UNSAFE = {"POST", "PATCH", "PUT", "DELETE"}
@@ -37,6 +36,7 @@ def api_operations(app, number: int = 1, conversation_id: str | None = None):
         if not rule.rule.startswith("/api/") or rule.rule in PUBLIC:
             continue
         path = rule.rule.replace("<int:number>", str(number)).replace("<conversation_id>", conversation_id)
+        path = path.replace("<int:reminder_id>", str(number)).replace("<int:notification_id>", str(number))
         assert "<" not in path, f"a new kind of path parameter: {rule.rule}"
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path

@@ -18,8 +18,7 @@ import pytest
 import requests
 
 from taskchat.extensions import db
-
-from .conftest import KeptAliveConnection, assert_envelope, count_rows
+from tests.helpers.http import KeptAliveConnection, assert_envelope, count_rows
 
 pytestmark = pytest.mark.live
 

@@ -55,6 +55,13 @@ def test_the_document_states_the_enforced_constraints(client):
     }
     assert set(task["patch"]["responses"]) == {"200", "400", "401", "404", "408", "413", "415", "422", "503"}
     assert set(spec["paths"]["/api/v1/auth/login"]["post"]["responses"]) >= {"401", "429"}
+    # chat messages must include a user message (the turn); the ChatKit endpoint needs a body,
+    # a ChatKit request or chat messages
+    messages = schemas["CompletionRequest"]["properties"]["messages"]
+    assert messages["contains"]["properties"]["role"] == {"const": "user"}
+    chatkit_body = spec["paths"]["/api/v1/chatkit"]["post"]["requestBody"]
+    assert chatkit_body["required"] is True
+    assert schemas["ChatKitBody"]["oneOf"] == [{"required": ["type"]}, {"required": ["messages"]}]
 
 
 def test_every_api_route_is_in_the_document(app, client):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests.conftest import free_port, gunicorn_server
+from tests.helpers.app import free_port, gunicorn_server
 
 pytestmark = pytest.mark.live
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from taskchat import create_app
 from taskchat.extensions import db
 from taskchat.models import Message
-from tests.conftest import release
-from tests.web.conftest import PageUser, form_token
+from tests.helpers.app import release
+from tests.helpers.pages import PageUser, form_token
 
 ROOT = Path(__file__).resolve().parents[2]
 OFF_SITE = "/static//evil.example/x"

@@ -15,7 +15,7 @@ from taskchat import create_app
 from taskchat.config import from_environment
 from taskchat.extensions import db, limiter
 from taskchat.rate_limit_storage import storage_uri
-from tests.conftest import gunicorn_server, release
+from tests.helpers.app import gunicorn_server, release
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct-horse-1"

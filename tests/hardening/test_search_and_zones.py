@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from taskchat import schemas
 from taskchat.agent.tools import ToolContext, search_tasks
-from taskchat.api import schemas
 from taskchat.extensions import db
 from taskchat.models import User
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.conftest import gunicorn_server
+from tests.helpers.app import gunicorn_server
 
 pytestmark = pytest.mark.live
 

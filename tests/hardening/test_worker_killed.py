@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Message, ToolCall
-from tests.conftest import gunicorn_server
+from tests.helpers.app import gunicorn_server
 
 pytestmark = pytest.mark.live
 

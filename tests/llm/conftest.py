@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import free_port, gunicorn_server
-from tests.llm.fake_openai import MODEL, FakeOpenAI
-
-# The page tests' screenshot fixture, for the page in a real browser with a model behind it.
-from tests.web.conftest import screenshot  # noqa: F401
+from tests.helpers.app import free_port, gunicorn_server
+from tests.helpers.fake_openai import MODEL, FakeOpenAI
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
-from tests.llm.fake_openai import MODEL, Step
+from tests.helpers.fake_openai import MODEL, Step
 
 
 def rows(app, conversation_id):
@@ -54,6 +54,7 @@ def test_text_only_turn_names_the_model_and_its_tokens(app, auth, chat, fake_llm
     assert sent["messages"][-1] == {"role": "user", "content": "hi there"}
     assert {tool["function"]["name"] for tool in sent["tools"]} == {
         "add_task", "list_tasks", "search_tasks", "complete_task", "uncomplete_task", "update_task", "delete_task",
+        "add_reminder", "list_reminders", "delete_reminder",
     }
 
 
@@ -189,8 +190,7 @@ def test_failure_after_a_tool_call_keeps_it_and_says_so(app, auth, chat, fake_ll
 
 
 def test_closing_a_model_turn_stores_the_partial_text_and_stops_the_model(app, auth, chat, fake_llm):
-    from taskchat.agent import TextDelta, start_turn
-    from taskchat.agent.turn import run_turn
+    from taskchat.agent import TextDelta, run_turn, start_turn
 
     me = auth.register()
     fake_llm.add(

@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
-from tests.chatkit.conftest import (
+from tests.helpers.chatkit import (
     EVENT,
     IGNORE_WIDGET_DEPRECATION,
     register_over_http,
     user_input,
     wait_for,
 )
-from tests.llm.fake_openai import MODEL, Step
+from tests.helpers.fake_openai import MODEL, Step
 
 pytestmark = [pytest.mark.live, IGNORE_WIDGET_DEPRECATION]
 

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.chromium import WHAT_TO_INSTALL, find_chromium
-from tests.llm.fake_openai import Step
-from tests.web.conftest import CHROMIUM_ARGS
+from tests.helpers.fake_openai import Step
+from tests.helpers.pages import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

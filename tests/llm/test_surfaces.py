@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Message, Task
-from tests.chatkit.conftest import IGNORE_WIDGET_DEPRECATION, ChatKitClient, parse_sse
-from tests.llm.fake_openai import MODEL, Step
-from tests.web.conftest import PageUser
+from tests.helpers.chatkit import IGNORE_WIDGET_DEPRECATION, ChatKitClient, parse_sse
+from tests.helpers.fake_openai import MODEL, Step
+from tests.helpers.pages import PageUser
 
 pytestmark = IGNORE_WIDGET_DEPRECATION
 

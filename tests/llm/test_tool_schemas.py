@@ -4,10 +4,11 @@ import pytest
 
 from taskchat.agent.tools import TOOLS, ToolError, offered_tools
 from taskchat.api import schemas as api_schemas
-from taskchat.schemas import TaskNumber
+from taskchat.schemas import ReminderCreate, TaskNumber
 
 TASK_TOOLS = {
     "add_task", "list_tasks", "search_tasks", "complete_task", "uncomplete_task", "update_task", "delete_task",
+    "add_reminder", "list_reminders", "delete_reminder",
 }
 
 
@@ -15,6 +16,7 @@ def test_every_task_tool_is_described_by_a_model_and_none_takes_a_user():
     assert {tool.name for tool in offered_tools()} == TASK_TOOLS
     # The rule agent's undo is a tool too, but not one a model or an MCP client may call.
     assert not TOOLS["restore_task"].offered
+    assert not TOOLS["undo_completion"].offered
     for tool in TOOLS.values():
         properties = tool.parameters["properties"]
         assert tool.parameters["additionalProperties"] is False
@@ -30,6 +32,11 @@ def test_the_rest_api_and_the_tools_share_one_model():
     assert create["title"]["maxLength"] == rest["title"]["maxLength"]
     assert create["priority"]["enum"] == rest["priority"]["enum"]
     assert TOOLS["delete_task"].arguments is TaskNumber
+    # The reminder tools take the REST reminders body, plus the task's number.
+    assert issubclass(TOOLS["add_reminder"].arguments, ReminderCreate)
+    assert TOOLS["add_reminder"].parameters["properties"]["before_due_minutes"]["maximum"] == (
+        ReminderCreate.model_json_schema()["properties"]["before_due_minutes"]["maximum"]
+    )
 
 
 def test_openai_function_description():
@@ -59,9 +66,10 @@ def test_bad_arguments_are_tool_errors(name, arguments, complaint):
     assert complaint in str(raised.value)
 
 
-def test_arguments_read_as_the_rest_api_reads_them():
+def test_arguments_keep_only_what_was_given():
+    """The task service applies the defaults (one set for every caller), not the tool."""
     fields = TOOLS["update_task"].validate({"number": 2, "due_at": "2026-12-01T10:00:00Z"})
-    assert fields["number"] == 2 and fields["due_has_time"] is True
+    assert set(fields) == {"number", "due_at"}
     assert TOOLS["add_task"].validate({"title": "x"}) == {"title": "x"}
 
 

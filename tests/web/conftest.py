@@ -2,51 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.chromium import WHAT_TO_INSTALL, find_chromium
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def form_token(html: str) -> str:
-    """The CSRF token the page put in its forms."""
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1)
-
-
-class PageUser:
-    """Sign up and act through the page's own forms with the Flask test client."""
-
-    def __init__(self, client, email: str, password: str = "correct-horse-1"):
-        self.client = client
-        self.email = email
-        self.password = password
-        response = client.post("/register", data={"email": email, "password": password})
-        assert response.status_code == 303, response.get_data(as_text=True)
-
-    def token(self) -> str:
-        return form_token(self.client.get("/").get_data(as_text=True))
-
-    def send(self, message: str, conversation_id: str | None = None, htmx: bool = False):
-        data = {"message": message, "csrf_token": self.token()}
-        if conversation_id:
-            data["conversation_id"] = conversation_id
-        headers = {"HX-Request": "true"} if htmx else {}
-        return self.client.post("/messages", data=data, headers=headers)
+from tests.helpers.pages import (  # noqa: F401 (re-exported for the fixtures here)
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    ROOT,
+    PageUser,
+    form_token,
+)
 
 
 @pytest.fixture
@@ -59,7 +25,11 @@ def page_user(app):
     return make
 
 
-@pytest.fixture(scope="session")
+# One per package, not per session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and tests/reminders imports these fixtures, so a session-wide one
+# started there stayed open through tests/test_mcp.py (whose anyio.run met that loop) and
+# tests/web (whose own sync_playwright refused to start inside it).
+@pytest.fixture(scope="package")
 def browser():
     chromium = find_chromium()
     if chromium is None:
@@ -88,16 +58,3 @@ def new_context(browser, live_server, app):
     yield make
     for context in contexts:
         context.close()
-
-
-@pytest.fixture
-def screenshot(request):
-    """Save the page's final look as test-artifacts/<test name>.png (git-ignored)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    def take(page, suffix: str = "") -> Path:
-        path = ARTIFACTS / f"{request.node.name}{suffix}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return take

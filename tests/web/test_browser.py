@@ -6,52 +6,18 @@ Each test saves a screenshot of its final page in test-artifacts/.
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.helpers.pages import PASSWORD, send, sign_up, unique_email, watch_console
+
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-PASSWORD = "correct-horse-1"
 
 # CI machines are shared and slow at times; a page that answers never arrives late by 15 s.
 expect.set_options(timeout=15_000)
-
-
-def unique_email() -> str:
-    return f"page-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def send(page, text: str, javascript: bool) -> None:
-    """Type ``text`` in the message box and send it; wait until the reply is complete."""
-    page.fill("#message-input", text)
-    if javascript:
-        count = page.locator("#messages .message.assistant:not(.streaming)").count()
-        page.press("#message-input", "Enter")
-        expect(page.locator("#messages .message.assistant:not(.streaming)")).to_have_count(count + 1)
-    else:
-        with page.expect_navigation():
-            page.click("#composer button[type=submit]")
-
-
-def sign_up(page, email: str) -> None:
-    page.goto("/register")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
-    # The URL changes when the navigation commits; Enter-to-send is wired once app.js has run.
-    page.wait_for_load_state("load")
-
-
-def watch_console(page) -> list[str]:
-    """Console errors and uncaught exceptions (a CSP violation is reported as a console error)."""
-    problems: list[str] = []
-    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, screenshot):

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import send, sign_up, unique_email, watch_console
+from tests.helpers.pages import send, sign_up, unique_email, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

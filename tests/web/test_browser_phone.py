@@ -9,7 +9,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import send, sign_up, unique_email
+from tests.helpers.pages import send, sign_up, unique_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

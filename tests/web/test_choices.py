@@ -4,62 +4,13 @@ that posts the answer as the next message (no JavaScript), or streams it with ht
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
 
 from taskchat.extensions import db
 from taskchat.models import Task
-
-from .test_pages import conversation_id_from
-
-
-@dataclass
-class ChoiceForm:
-    attrs: dict[str, str]
-    fields: dict[str, str] = field(default_factory=dict)
-    label: str = ""
-
-
-class ChoiceForms(HTMLParser):
-    """The forms inside ``<div class="choices">`` of a page or fragment, as the browser would send them."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.forms: list[ChoiceForm] = []
-        self.groups = 0
-        self._depth = 0  # open <div>s since the choices group began
-        self._in_button = False
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {k: v or "" for k, v in attrs}
-        if tag == "div":
-            if self._depth:
-                self._depth += 1
-            elif "choices" in attrs.get("class", "").split():
-                self.groups += 1
-                self._depth = 1
-        if not self._depth:
-            return
-        if tag == "form":
-            self.forms.append(ChoiceForm(attrs))
-        elif tag == "input":
-            self.forms[-1].fields[attrs["name"]] = attrs.get("value", "")
-        elif tag == "button":
-            self._in_button = True
-
-    def handle_endtag(self, tag):
-        if tag == "div" and self._depth:
-            self._depth -= 1
-        elif tag == "button":
-            self._in_button = False
-
-    def handle_data(self, data):
-        if self._in_button:
-            self.forms[-1].label += data
+from tests.helpers.pages import ChoiceForms, conversation_id_from
 
 
 def tasks(app) -> list[tuple[int, bool]]:

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from taskchat.extensions import db
 from taskchat.models import Conversation, Message, Task
-
-from .conftest import form_token
+from tests.helpers.pages import conversation_id_from, form_token
 
 HTMX = {"HX-Request": "true"}
 
@@ -18,12 +17,6 @@ HTMX = {"HX-Request": "true"}
 def count(app, model) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
-
-
-def conversation_id_from(location: str) -> str:
-    match = re.search(r"/c/([0-9a-f-]{36})", location)
-    assert match, location
-    return match.group(1)
 
 
 # --- signing in and out -------------------------------------------------------------------

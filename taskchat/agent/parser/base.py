@@ -10,22 +10,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..intents import Intent
 from ..references import TaskRef
 
-INTENTS = (
-    "CREATE",
-    "LIST",
-    "COMPLETE",
-    "UNCOMPLETE",
-    "UPDATE",
-    "DELETE",
-    "SEARCH",
-    "HELP",
-    "GREETING",
-    "CLARIFY",
-    "UNDO",
-    "UNKNOWN",
-)
+INTENTS = tuple(Intent)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,190 @@
+"""The seed's "ChatKit format", which is OpenAI's chat-completions format: the dialect itself.
+
+``{"messages": [{"role", "content"}], "stream": bool}`` plus an optional ``X-Conversation-Id``
+header; the last user message is the turn. Two views speak it — ``POST /api/v1/chat/completions``
+(so the official ``openai`` clients work unchanged, model ``task-assistant``) and, for bodies
+with ``"messages"``, ``POST /api/v1/chatkit`` — so it lives here, below both.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+from flask import Response, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+from .. import public_ids, sse
+from ..agent import TextDelta, TurnDone, model_answers, process_request, run_turn, start_turn
+from ..errors import APIError, validation_details
+from ..services import check_message
+
+MODEL = "task-assistant"
+CONVERSATION_HEADER = "X-Conversation-Id"
+
+
+class ContentPart(BaseModel):
+    # Clients send more part types (images, audio); only text parts make up the turn.
+    model_config = ConfigDict(extra="ignore")
+    type: str
+    text: str | None = None
+
+
+class CompletionMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+
+# The turn is the last user message: a list without one is refused (422), as documented.
+Messages = Annotated[
+    list[CompletionMessage],
+    Field(
+        min_length=1,
+        json_schema_extra={"contains": {"type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}},
+    ),
+]
+
+
+class CompletionRequest(BaseModel):
+    # OpenAI clients send options this assistant has no use for (temperature, n, …).
+    model_config = ConfigDict(extra="ignore")
+    messages: Messages
+    stream: StrictBool = False
+    model: str | None = None
+
+
+class ChatKitBody(BaseModel):
+    """What ``POST /api/v1/chatkit`` takes: a ChatKit request (``{"type", "params", "metadata"}``,
+    validated with the ``openai-chatkit`` package's ``ChatKitReq``) or chat messages
+    (``{"messages", "stream"}``, as ``/chat/completions`` takes them) — one or the other."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"oneOf": [{"required": ["type"]}, {"required": ["messages"]}]},
+    )
+    # Typed without None: a body's "type" / "messages" may be left out, not set to null.
+    type: str = Field(default=None, description="the ChatKit request type, e.g. threads.create")  # type: ignore[assignment]
+    messages: Messages = None  # type: ignore[assignment]
+
+
+class CompletionChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class CompletionChoice(BaseModel):
+    index: int = 0
+    message: CompletionChoiceMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str = MODEL
+    choices: list[CompletionChoice]
+
+
+class ModelOut(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelOut]
+
+
+def turn_text(data: CompletionRequest) -> str:
+    """The text of the last user message, or 422."""
+    for message in reversed(data.messages):
+        if message.role != "user":
+            continue
+        content = message.content
+        if isinstance(content, list):
+            content = "".join(part.text or "" for part in content if part.type == "text")
+        return check_message(content or "")
+    raise APIError(422, "invalid_fields", "There is no user message to answer.")
+
+
+def conversation_header() -> uuid.UUID | None:
+    value = request.headers.get(CONVERSATION_HEADER, "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise APIError(422, "invalid_fields", f"{CONVERSATION_HEADER} must be a UUID.") from exc
+
+
+def complete(user_id: str, body: dict[str, Any]) -> Response:
+    """Run the user's turn in ``body`` (already a JSON object) and answer as chat.completion(s)."""
+    try:
+        data = CompletionRequest.model_validate(body)
+    except ValidationError as exc:
+        raise APIError(422, "invalid_fields", "Some fields are invalid.", validation_details(exc)) from exc
+    text = turn_text(data)
+    conversation_id = conversation_header()
+    if data.stream:
+        start = start_turn(user_id, text, conversation_id)
+        events = run_turn(user_id, start).before(Opening())
+        encoder = CompletionEncoder(f"chatcmpl-{public_ids.opaque(start.user_message_id)}")
+        return sse.stream_response(
+            events, encoder, ERROR_FRAME, headers={CONVERSATION_HEADER: str(start.conversation_id)},
+            background=model_answers(),  # a client that hangs up stops the model, as ChatKit's Stop does
+        )
+
+    reply = process_request(user_id, text, conversation_id)
+    completion = ChatCompletion(
+        id=f"chatcmpl-{public_ids.opaque(reply.message_id)}",
+        created=int(time.time()),
+        choices=[CompletionChoice(message=CompletionChoiceMessage(content=reply.response))],
+    )
+    response = jsonify(completion.model_dump())
+    response.headers[CONVERSATION_HEADER] = reply.conversation_id
+    return response
+
+
+class Opening:
+    """The stream's first item, before the agent's own events: the role chunk."""
+
+
+ERROR_FRAME = sse.frame({"error": {"code": "internal_error", "message": "Something went wrong on our side."}}) + (
+    sse.frame("[DONE]")
+)
+
+
+class CompletionEncoder:
+    """A turn's events as ``chat.completion.chunk`` frames: the role, a chunk per text piece,
+    the stop chunk and ``[DONE]``."""
+
+    def __init__(self, chunk_id: str):
+        self.chunk_id = chunk_id
+        self.created = int(time.time())
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> str:
+        return sse.frame(
+            {
+                "id": self.chunk_id,
+                "object": "chat.completion.chunk",
+                "created": self.created,
+                "model": MODEL,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }
+        )
+
+    def __call__(self, event: Any) -> tuple[str, ...]:
+        if isinstance(event, Opening):
+            return (self._chunk({"role": "assistant", "content": ""}),)
+        if isinstance(event, TextDelta):
+            return (self._chunk({"content": event.text}),)
+        if isinstance(event, TurnDone):
+            return self._chunk({}, "stop"), sse.frame("[DONE]")
+        return ()
+
+
