@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
+from taskchat import delivery
 from taskchat.api import docs
 from taskchat.api.schemas import NOT_BLANK, TaskOut
 from taskchat.api.validation import documented
@@ -103,17 +105,42 @@ def test_an_answer_that_breaks_the_document_is_caught(app, client, auth):
     TaskOut.model_validate(created.get_json())
 
 
+def _a_notification(app, url: str, token: str) -> int:
+    """A reminder that came due for the account: a notice exists only after a delivery run, and
+    without one every generated POST /notifications/{id}/read would be a 404."""
+    headers = {"Authorization": f"Bearer {token}"}
+    due = datetime.now(UTC) + timedelta(minutes=5)
+    task = requests.post(url + "/api/v1/tasks", json={"title": "Seed notice", "due_at": due.isoformat()},
+                         headers=headers, timeout=10)
+    assert task.status_code == 201, task.text
+    added = requests.post(url + f"/api/v1/tasks/{task.json()['number']}/reminders",
+                          json={"before_due_minutes": 0}, headers=headers, timeout=10)
+    assert added.status_code == 201, added.text
+    with app.app_context():
+        assert delivery.deliver_due(lambda: due + timedelta(seconds=1)).notices == 1
+    found = requests.get(url + "/api/v1/notifications", headers=headers, timeout=10).json()
+    return found["notifications"][0]["id"]
+
+
 @pytest.mark.live
-def test_schemathesis_finds_nothing(live_server, tmp_path):
+def test_schemathesis_finds_nothing(app, live_server, tmp_path):
     """All checks, the stateful phase following POST /tasks → /tasks/{number}, ≥ 2 000 cases."""
     email = f"schemathesis-{tmp_path.name[-12:]}@example.com"
     registered = requests.post(live_server.url + "/api/v1/auth/register",
                                json={"email": email, "password": "correct-horse-1"}, timeout=10)
     assert registered.status_code == 201, registered.text
     token = registered.json()["access_token"]
+    # The checked-in settings, plus the one id that exists only in this run's database.
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        (HERE / "schemathesis.toml").read_text()
+        + "\n[[operations]]\n"
+        + 'include-path = "/api/v1/notifications/{notification_id}/read"\n'
+        + f"parameters = {{ notification_id = {_a_notification(app, live_server.url, token)} }}\n"
+    )
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
-        "--config-file", str(HERE / "schemathesis.toml"),
+        "--config-file", str(config),
         "run", live_server.url + "/api/v1/openapi.json",
         "--checks", "all",
         "--header", f"Authorization: Bearer {token}",
