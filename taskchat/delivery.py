@@ -373,7 +373,9 @@ def deliver_due(clock: Clock = _utcnow, batch: int = BATCH, rounds: int = 1000,
     for _ in range(rounds):
         added = publish_notices(clock())
         total.notices += added
-        if added < NOTICE_BATCH:
+        # Not "fewer than a batch": a run publishing at the same time may have taken part of
+        # this one's rows, and more may be left behind them.
+        if not added:
             break
     for _ in range(rounds):
         claimed_at = clock()
