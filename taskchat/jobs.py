@@ -15,8 +15,8 @@ scheduled at the moments reminders come due, with Huey's own ``schedule(eta=...)
 - a reminder added, re-armed or snoozed to come due before the next sweep (``arm``, once its
   transaction has committed);
 - after every run, the moments of the reminders coming due before the sweep after it
-  (``LOOKAHEAD``), and the moment the first lease on a due reminder runs out (a worker that
-  died holding it: its reminders are taken over then, not at the next minute);
+  (``LOOKAHEAD``), and the moment the first lease on a due reminder now runs out (one that a
+  long batch renewed);
 - a run that finds more due than one claim takes asks for a second run at once, so an idle
   worker joins in;
 - every claim, a run at the moment its lease runs out: if the worker dies holding it, that
