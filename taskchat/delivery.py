@@ -65,7 +65,8 @@ SENT = Counter("taskchat_reminders_sent", "Reminders delivered, by channel (app,
 FAILED = Counter("taskchat_reminders_failed", "Reminder deliveries refused, by channel (email).", ["channel"], registry=None)
 DELAY = Histogram(
     "taskchat_reminder_delay_seconds",
-    "From a reminder's due time to its in-app notice.",
+    "From a reminder's due time to its delivery, by channel: the in-app notice, the email handed to SMTP.",
+    ["channel"],
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
     registry=None,
 )
@@ -210,6 +211,7 @@ def _email_one(mailer: Mailer, reminder: Reminder, task: Task, user: User, token
         return False
     done.emails += 1
     SENT.labels(channel="email").inc()
+    DELAY.labels(channel="email").observe(max((clock() - reminder.remind_at).total_seconds(), 0))
     return True
 
 
@@ -351,7 +353,7 @@ def publish_notices(now: datetime, limit: int = NOTICE_BATCH) -> int:
         added = transactions.connection().execute(stmt).scalars().all()
     for remind_at in added:
         SENT.labels(channel="app").inc()
-        DELAY.observe(max((now - remind_at).total_seconds(), 0))
+        DELAY.labels(channel="app").observe(max((now - remind_at).total_seconds(), 0))
     return len(added)
 
 

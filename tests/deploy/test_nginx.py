@@ -716,8 +716,8 @@ def test_two_workers_deliver_every_reminder_once_in_the_app_when_one_is_killed(s
         assert len(by_id) == len(expected)  # one Message-ID per reminder: a repeat is recognisable
         repeats = sum(n - 1 for n in by_id.values())
         assert repeats <= threads
-        delay_sum = metric(stack.instances[0], "taskchat_reminder_delay_seconds_sum")
-        delay_count = metric(stack.instances[0], "taskchat_reminder_delay_seconds_count")
+        delay_sum = metric(stack.instances[0], "taskchat_reminder_delay_seconds_sum", channel="app")
+        delay_count = metric(stack.instances[0], "taskchat_reminder_delay_seconds_count", channel="app")
         emails_sent = metric(stack.instances[0], "taskchat_reminders_sent_total", channel="email")
         print(f"\n{len(users)} reminders due {due:%H:%M:%S.%f}; worker {victim.pid} SIGKILLed holding {held} claims; "
               f"all delivered {done_after_kill:.1f} s after the kill")
