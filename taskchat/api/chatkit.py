@@ -43,6 +43,7 @@ from .validation import documented, json_object
     summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
     body=ChatKitBody,
     errors=(400, 404, 413, 415, 422),
+    streams=True,
 )
 def chatkit():
     """Answer a ChatKit request, or a seed-format chat turn."""
