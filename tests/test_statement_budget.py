@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from taskchat import create_app
 from taskchat.extensions import db
+from taskchat.rate_limit_storage import storage_uri
 from tests.helpers.app import release
 from tests.helpers.chatkit import IGNORE_WIDGET_DEPRECATION, ChatKitClient
 
@@ -51,7 +52,14 @@ def app(request, database_url, _schema, tmp_path):
     """The budgets hold as the tests run (rate limits off) and as production runs (limits on:
     the limiter verifies the token for its key before the view does, and reads nothing more)."""
     app = create_app(
-        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": request.param}
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": request.param,
+            # counters of this test alone: the default file under instance/ outlives the run,
+            # and a second run within the minute would meet the sign-up limit
+            "RATELIMIT_STORAGE_URI": storage_uri(str(tmp_path / "rate-limits.sqlite3")),
+        }
     )
     app.instance_path = str(tmp_path / "instance")
     yield app
