@@ -68,7 +68,7 @@ def app(request, database_url, _schema, tmp_path):
 
 @pytest.mark.parametrize(
     ("message", "budget"),
-    [("add buy milk tomorrow", 8), ("show my tasks", 7)],
+    [("add buy milk tomorrow", 7), ("show my tasks", 6)],
     ids=["add-task", "list"],
 )
 def test_chat_turn_in_a_conversation(app, client, auth, message, budget):
@@ -88,4 +88,4 @@ def test_chatkit_add_user_message_add_task(app, client, auth):
         stream = kit.say(thread_id, "add buy milk tomorrow")
     assert stream.types[-1] == "thread.item.done"
     assert "Buy milk" in stream.text()
-    assert len(statements) <= 8, "\n".join(statements)
+    assert len(statements) <= 7, "\n".join(statements)
