@@ -12,6 +12,8 @@ when missing). In one run it prints:
   the official ``openai-chatkit`` ``ChatKitServer`` on FastAPI + uvicorn with the same
   worker count (``benchmarks/chatkit_peer.py``: in-memory store, echo reply) — as ratios;
 - the first SSE byte of a ChatKit and a chat-completions stream, p50/p99;
+- the same turns and first bytes as production runs them: rate limits on (high enough that the
+  load is never refused, so what shows is what counting costs);
 - 500 ChatKit streams opened at once, paced at 50 ms a word: completed/errors, the slowest,
   and ``/healthz`` latency while they run;
 - RSS per worker before and after 10 000 turns;
@@ -394,6 +396,42 @@ def worker_rss(master: subprocess.Popen) -> list[float]:
 # --- the run -------------------------------------------------------------------------------
 
 
+PRODUCTION_LIMITS = {
+    "RATELIMIT_ENABLED": "true",
+    "RATELIMIT_CHAT_PER_USER": "1000000 per minute",
+    "RATELIMIT_SIGNUP_PER_ADDRESS": "1000000 per minute",
+    "RATELIMIT_SIGNUP_PER_EMAIL": "1000000 per minute",
+    "RATELIMIT_SIGNIN_PER_ADDRESS": "1000000 per minute",
+    "RATELIMIT_SIGNIN_PER_EMAIL": "1000000 per minute",
+}
+
+
+def _turn_rates(url: str, seconds: int, adders, listers, kits, label: str):
+    """The floor and the three turns under wrk, printed as a table; (floor, rows, ChatKit row)."""
+    floor = wrk(url, "/healthz", seconds)
+    add = wrk(url, "/api/v1/chat", seconds, adders)
+    show = wrk(url, "/api/v1/chat", seconds, listers)
+    kit = wrk(url, "/api/v1/chatkit", seconds, kits)
+    rows = [("/healthz (floor)" + label, floor), ("chat add-task turn" + label, add), ("chat list turn" + label, show),
+            ("ChatKit add_user_message" + label, kit)]
+    print(f"{'measure':40} {'req/s':>9} {'÷ floor':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, row in rows:
+        print(f"{name:40} {row['rate']:9.0f} {row['rate'] / floor['rate']:8.3f} {row['p50'] or 0:8.1f} "
+              f"{row['p99'] or 0:8.1f} {row['errors']:7d}")
+    return floor, rows, kit
+
+
+def _first_bytes(url: str, kits, label: str) -> None:
+    kit_token = kits[0][1]
+    thread = kits[0][0]["params"]["thread_id"]
+    body = {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": user_input("add tea")}}
+    ck50, ck99 = first_byte(url, "/api/v1/chatkit", body, kit_token, 200)
+    completion = {"messages": [{"role": "user", "content": "add tea"}], "stream": True}
+    cc50, cc99 = first_byte(url, "/api/v1/chat/completions", completion, kit_token, 200)
+    print(f"first SSE byte{label}, delay 0 (ms): ChatKit p50 {ck50:.1f} p99 {ck99:.1f}; "
+          f"completions p50 {cc50:.1f} p99 {cc99:.1f}")
+
+
 def bench_database(name: str, database_url: str, seconds: int, streams: int, turns: int, peer_rate: float | None) -> None:
     prepare_database(database_url)
     print(f"\n## {name}  (gunicorn, {WORKERS} workers, gunicorn.conf.py; wrk -t2 -c16 -d{seconds}s)")
@@ -416,35 +454,24 @@ def bench_database(name: str, database_url: str, seconds: int, streams: int, tur
                          token))
         rss_before = worker_rss(master)
 
-        floor = wrk(url, "/healthz", seconds)
-        add = wrk(url, "/api/v1/chat", seconds, adders)
-        show = wrk(url, "/api/v1/chat", seconds, listers)
-        kit = wrk(url, "/api/v1/chatkit", seconds, kits)
-        rows = [("/healthz (floor)", floor), ("chat add-task turn", add), ("chat list turn", show),
-                ("ChatKit add_user_message", kit)]
-        print(f"{'measure':34} {'req/s':>9} {'÷ floor':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        for label, row in rows:
-            print(f"{label:34} {row['rate']:9.0f} {row['rate'] / floor['rate']:8.3f} {row['p50'] or 0:8.1f} "
-                  f"{row['p99'] or 0:8.1f} {row['errors']:7d}")
+        floor, rows, kit = _turn_rates(url, seconds, adders, listers, kits, "")
         if peer_rate:
             print(f"ChatKit add_user_message ÷ official ChatKitServer (FastAPI+uvicorn, in-memory, echo): "
                   f"{kit['rate']:.0f} ÷ {peer_rate:.0f} = {kit['rate'] / peer_rate:.2f}")
-
-        kit_token = kits[0][1]
-        thread = kits[0][0]["params"]["thread_id"]
-        body = {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": user_input("add tea")}}
-        ck50, ck99 = first_byte(url, "/api/v1/chatkit", body, kit_token, 200)
-        completion = {"messages": [{"role": "user", "content": "add tea"}], "stream": True}
-        cc50, cc99 = first_byte(url, "/api/v1/chat/completions", completion, kit_token, 200)
-        print(f"first SSE byte, delay 0 (ms): ChatKit p50 {ck50:.1f} p99 {ck99:.1f}; completions p50 {cc50:.1f} p99 {cc99:.1f}")
-
-        done = add["requests"] + show["requests"] + kit["requests"] + 400
+        _first_bytes(url, kits, "")
+        done = sum(row["requests"] for _label, row in rows[1:]) + 400
         while done < turns:
             extra = wrk(url, "/api/v1/chat", seconds, adders)
             done += extra["requests"]
         rss_after = worker_rss(master)
         print(f"RSS per worker (MB): {', '.join(f'{mb:.0f}' for mb in rss_before)} before → "
               f"{', '.join(f'{mb:.0f}' for mb in rss_after)} after {done} turns")
+
+    # As production runs: rate limits on (counted in the shared file, as without Redis), with
+    # limits high enough that the load is never refused — what is measured is their cost.
+    with gunicorn(database_url, **PRODUCTION_LIMITS) as (url, _master):
+        _turn_rates(url, seconds, adders, listers, kits, " (limits on)")
+        _first_bytes(url, kits, " (limits on)")
 
     with gunicorn(database_url, TASKCHAT_STREAM_DELAY_MS="50") as (url, _master):
         tokens, threads = [], []

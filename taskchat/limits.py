@@ -4,6 +4,8 @@ Which routes are limited is the table ``LIMITED_ENDPOINTS`` below, applied when 
 (``register_limits``), so the views carry no limiter code. Limits shared between the API and the
 page use one scope: five wrong passwords count the same whether typed into ``/login`` or sent to
 ``/api/v1/auth/login``; a chat turn counts the same on ``/api/v1/chat``, ChatKit and the page.
+A surface whose one route takes requests of several kinds says which of them count and how its
+refusal looks (``configure``): ChatKit does, for its request types and its ``error`` event.
 
 The limits are settings (``RATELIMIT_*`` in the environment, see the README);
 ``RATELIMIT_ENABLED=false`` turns them all off. Counters live in Redis when ``REDIS_URL`` is set
@@ -19,6 +21,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
@@ -30,16 +33,28 @@ from . import rate_limit_storage  # noqa: F401 (registers the shared file storag
 from .errors import APIError, error_response
 from .extensions import limiter
 
-# ChatKit requests that run a turn of the agent and stream it; a refusal is an ``error`` event.
-STREAMING_TURN_TYPES = frozenset(
-    {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action"}
-)
-# Every ChatKit request that runs a turn counts: a task card's checkbox or date picker
-# (``threads.sync_custom_action``, answered as JSON) runs one too. The rest (lists, renames…) do not.
-TURN_TYPES = STREAMING_TURN_TYPES | {"threads.sync_custom_action"}
+Refusal = Callable[[str], Response | None]
 
 
-def _json_body() -> dict | None:
+@dataclass(frozen=True)
+class SurfaceRule:
+    """What a surface says of its endpoint: which requests count (all, without ``counts``), and
+    its own form of the refusal (``None`` from it: the JSON envelope)."""
+
+    counts: Callable[[], bool] | None = None
+    refusal: Refusal | None = None
+
+
+_SURFACE_RULES: dict[str, SurfaceRule] = {}
+
+
+def configure(endpoint: str, *, counts: Callable[[], bool] | None = None, refusal: Refusal | None = None) -> None:
+    """Let the surface that owns ``endpoint`` say which of its requests count against its
+    limits and how a refusal looks there; the limits themselves stay in ``LIMITED_ENDPOINTS``."""
+    _SURFACE_RULES[endpoint] = SurfaceRule(counts, refusal)
+
+
+def json_body() -> dict | None:
     """The JSON object in the body, or ``None``; a body the JSON reader refuses is the view's
     to answer (with its 400/422), not the limiter's."""
     try:
@@ -56,7 +71,7 @@ def address_key() -> str:
 
 def email_key() -> str:
     """The email being signed in or up with, as stored (lower case), from the form or JSON body."""
-    source = request.form or _json_body() or {}
+    source = request.form or json_body() or {}
     email = source.get("email", "")
     email = email.strip().lower() if isinstance(email, str) else ""
     # Without an email the request fails validation anyway; count it against the address.
@@ -73,14 +88,10 @@ def user_key() -> str:
     return f"user:{identity}" if identity else address_key()
 
 
-def _not_a_turn() -> bool:
-    """On ``/api/v1/chatkit``: only the requests that run the agent count as chat turns."""
-    if request.endpoint != "api.chatkit":
-        return False
-    body = _json_body()
-    if body is None or "messages" in body:
-        return False
-    return body.get("type") not in TURN_TYPES
+def _not_counted() -> bool:
+    """A request its surface says does not count (see ``configure``)."""
+    rule = _SURFACE_RULES.get(request.endpoint or "")
+    return rule is not None and rule.counts is not None and not rule.counts()
 
 
 def _setting(name: str) -> Callable[[], str]:
@@ -101,7 +112,7 @@ SIGNUP = [
 ]
 CHAT = [
     limiter.shared_limit(_setting("RATELIMIT_CHAT_PER_USER"), "chat-turns", key_func=user_key,
-                         exempt_when=_not_a_turn, error_message="Too many messages."),
+                         exempt_when=_not_counted, error_message="Too many messages."),
 ]
 
 LIMITED_ENDPOINTS = {
@@ -126,20 +137,6 @@ def retry_after() -> int:
 
 def _refusal_text(exc: RateLimitExceeded, seconds: int) -> str:
     return f"{exc.description} Try again in {seconds} second{'s' if seconds != 1 else ''}."
-
-
-def _chatkit_stream_refusal(message: str) -> Response | None:
-    """For a ChatKit request that would stream, the refusal as the ``error`` event it can show."""
-    if request.endpoint != "api.chatkit":
-        return None
-    body = _json_body()
-    if body is None or body.get("type") not in STREAMING_TURN_TYPES:
-        return None
-    from . import sse
-    from .chatkit import protocol
-
-    frame = sse.frame(protocol.dump(protocol.error_event(message, allow_retry=True)))
-    return Response(frame, headers=sse.SSE_HEADERS)
 
 
 def _page_refusal(message: str):
@@ -168,7 +165,8 @@ def refuse(exc: RateLimitExceeded):
     seconds = retry_after()
     message = _refusal_text(exc, seconds)
     if request.path.startswith("/api/"):
-        response = _chatkit_stream_refusal(message)
+        rule = _SURFACE_RULES.get(request.endpoint or "")
+        response = rule.refusal(message) if rule is not None and rule.refusal is not None else None
         if response is None:
             response, _ = error_response(429, "too_many_requests", message)
             response.status_code = 429

@@ -248,8 +248,9 @@ class Conversation(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str | None] = mapped_column(String(TITLE_CHARS))
-    # What the agent remembers between turns: tasks last referenced, a pending clarification
-    # or confirmation. Kept in the database so every worker and every surface sees it.
+    # What the agent remembers between turns (tasks last referenced, a pending clarification
+    # or confirmation) lives on each reply (``Message.state``); this is the state of
+    # conversations whose replies were stored before it did, read when no reply has one.
     state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -297,6 +298,10 @@ class Message(db.Model):
     display: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # When the message asks: the answers offered, [{"label", "reply"}] (see agent.events.Choice).
     choices: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType)
+    # A reply's: the conversation's state as the turn that wrote it left it (the latest reply's
+    # is the conversation's; see ``agent.persistence``). Stored with the reply, in the one
+    # statement that writes it, instead of in a second one on the conversation.
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     feedback: Mapped[str | None] = mapped_column(String(16))
     # A model's reply cut short by a cancelled stream: the text is what was said until then.
     interrupted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -3,8 +3,14 @@
 The only module that writes a turn's rows. It stores the user's message (``start_turn``, its
 own commit, so the message is visible before the reply), and the reply (``ReplyRecord``): the
 assistant message announced (inserted, so its id can be streamed before its words), then
-completed with its outcome, the tool calls and the conversation's state. Whoever calls it
-holds the write transaction (``transactions.writing``); the runner decides how many.
+completed with its outcome and the tool calls. Whoever calls it holds the write transaction
+(``transactions.writing``); the runner decides how many.
+
+Two things save the reply a statement on the conversation row. ``start_turn`` numbers the
+user's message and its reply at once (``last_sequence + 2``): the reply needs no number of its
+own (a turn that never stores its reply leaves that number unused). And the conversation's
+state is stored on the reply (``messages.state``): the latest reply's is the conversation's,
+read back with the next message's number in the same ``UPDATE … RETURNING``.
 
 The rows are written with Core statements on the session's connection (same transaction):
 the ORM's unit of work and bulk-DML layer cost more than the SQL itself here. Each statement
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, insert, literal_column, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import transactions
@@ -55,6 +61,8 @@ class TurnStart:
     created_at: datetime
     state: ConversationState = field(default_factory=ConversationState)
     conversation_created_at: datetime | None = None
+    # The number kept for the reply (``None``: it takes the next one when it is stored).
+    reply_sequence: int | None = None
 
 
 def as_conversation_id(value: str | uuid.UUID | None) -> uuid.UUID | None:
@@ -89,36 +97,43 @@ _MESSAGES = Message.__table__
 _TOOL_CALLS = ToolCall.__table__
 
 _NEW_CONVERSATION = insert(_CONVERSATIONS)
-# Reserve the conversation's next message number, checking it is the user's, in one
-# ``UPDATE … RETURNING`` (the row lock orders concurrent writers); no row when not found.
-# An untitled conversation takes its title from the message.
+# The conversation's state: its latest reply's; for a conversation whose replies were stored
+# before replies carried it, the one kept on the conversation row.
+# Written out, table names and all: inside ``RETURNING`` SQLAlchemy leaves column names
+# unqualified, and ``id`` in the subquery would then be the reply's own.
+_LATEST_STATE = literal_column(
+    "coalesce((SELECT replies.state FROM messages AS replies"
+    " WHERE replies.conversation_id = conversations.id AND replies.state IS NOT NULL"
+    " ORDER BY replies.sequence_number DESC LIMIT 1), conversations.state)",
+    type_=_CONVERSATIONS.c.state.type,
+)
+# Reserve the numbers of the user's message and of its reply, checking the conversation is the
+# user's, in one ``UPDATE … RETURNING`` (the row lock orders concurrent writers), which also
+# reads the state; no row when not found. An untitled conversation takes its title from the message.
 _NEXT_SEQUENCE = (
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("b_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id"))
     .values(
-        last_sequence=_CONVERSATIONS.c.last_sequence + 1,
+        last_sequence=_CONVERSATIONS.c.last_sequence + 2,
         updated_at=bindparam("b_now"),
         title=case(
             (_CONVERSATIONS.c.title.is_(None) | (_CONVERSATIONS.c.title == ""), bindparam("b_title")),
             else_=_CONVERSATIONS.c.title,
         ),
     )
-    .returning(
-        _CONVERSATIONS.c.last_sequence, _CONVERSATIONS.c.title, _CONVERSATIONS.c.state, _CONVERSATIONS.c.created_at
-    )
+    .returning(_CONVERSATIONS.c.last_sequence, _CONVERSATIONS.c.title, _LATEST_STATE, _CONVERSATIONS.c.created_at)
 )
-# The reply's number, with the conversation state as the turn left it.
+# A number for a reply that has none kept (a retry, a button's turn).
 _REPLY_SEQUENCE = (
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("b_id"))
-    .values(last_sequence=_CONVERSATIONS.c.last_sequence + 1, updated_at=bindparam("b_now"), state=bindparam("b_state"))
+    .values(last_sequence=_CONVERSATIONS.c.last_sequence + 1, updated_at=bindparam("b_now"))
     .returning(_CONVERSATIONS.c.last_sequence)
 )
-_SET_STATE = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("b_id"))
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _UPDATE_MESSAGE = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("b_id"))
 _INSERT_TOOL_CALLS = insert(_TOOL_CALLS)
-_STATE_OF = select(_CONVERSATIONS.c.state).where(
+_STATE_OF = select(_LATEST_STATE).select_from(_CONVERSATIONS).where(
     _CONVERSATIONS.c.id == bindparam("b_id"), _CONVERSATIONS.c.user_id == bindparam("b_user_id")
 )
 
@@ -150,6 +165,7 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
         if wanted is None:
             conversation_key, title, state, since = uuid.uuid4(), title_from(message), {}, utcnow()
             sequence = 1
+            reserved = sequence + 1
             connection.execute(
                 _NEW_CONVERSATION,
                 {
@@ -157,7 +173,7 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
                     "user_id": user_id,
                     "title": title,
                     "state": state,
-                    "last_sequence": sequence,
+                    "last_sequence": reserved,
                     "created_at": since,
                     "updated_at": since,
                 },
@@ -170,7 +186,8 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
             if row is None:
                 raise ConversationNotFound(str(conversation_id))
             conversation_key = wanted
-            sequence, title, state, since = row
+            reserved, title, state, since = row
+            sequence = reserved - 1
         message_id, created_at = _insert_message(conversation_key, "user", sequence=sequence, content=message)
     return TurnStart(
         conversation_id=conversation_key,
@@ -181,6 +198,7 @@ def start_turn(user_id: str, message: str, conversation_id: str | uuid.UUID | No
         created_at=created_at,
         state=ConversationState.from_stored(state),
         conversation_created_at=since,
+        reply_sequence=reserved,
     )
 
 
@@ -193,7 +211,7 @@ def restart_from(conversation: Conversation, message: Message) -> TurnStart:
         title=conversation.title,
         text=message.content,
         created_at=message.created_at,
-        state=ConversationState.from_stored(conversation.state),
+        state=state_of(conversation.user_id, conversation.id),
         conversation_created_at=conversation.created_at,
     )
 
@@ -233,8 +251,10 @@ class ReplyRecord:
     """The assistant message of one turn: announced once, then completed (inside the caller's
     write transaction each time)."""
 
-    def __init__(self, conversation_id: uuid.UUID):
+    def __init__(self, conversation_id: uuid.UUID, sequence: int | None = None):
         self.conversation_id = conversation_id
+        # The number ``start_turn`` kept for this reply, if it did.
+        self.sequence = sequence
         self.message_id: int | None = None
         self.state_written: dict[str, Any] | None = None
 
@@ -246,13 +266,16 @@ class ReplyRecord:
         ``interrupted``: a model's reply, stored before its text, says so until it ends.
         """
         stored_state = state.stored()
-        sequence = transactions.connection().execute(
-            _REPLY_SEQUENCE, {"b_id": self.conversation_id, "b_now": utcnow(), "b_state": stored_state}
-        ).scalar_one()
+        sequence = self.sequence
+        if sequence is None:
+            sequence = transactions.connection().execute(
+                _REPLY_SEQUENCE, {"b_id": self.conversation_id, "b_now": utcnow()}
+            ).scalar_one()
         self.state_written = stored_state
         fields = {"content": "", **_outcome_fields(outcome)}
         self.message_id, created_at = _insert_message(
-            self.conversation_id, "assistant", sequence=sequence, model=model, interrupted=interrupted, **fields
+            self.conversation_id, "assistant", sequence=sequence, model=model, interrupted=interrupted,
+            state=stored_state, **fields,
         )
         return ReplyStarted(
             self.message_id, str(self.conversation_id), created_at, outcome.display if outcome else None
@@ -267,14 +290,18 @@ class ReplyRecord:
         streamed: bool,
         usage: dict[str, Any] | None = None,
     ) -> int:
-        """The outcome (when its text was ``streamed`` after the announcement) and ``usage`` (a
-        model's name, tokens, whether it was cut short) onto the announced message; the tool
-        calls; the state, if it changed since the announcement."""
+        """The outcome (when its text was ``streamed`` after the announcement), ``usage`` (a
+        model's name, tokens, whether it was cut short) and the state, if it changed since the
+        announcement, onto the announced message; the tool calls."""
         message_id = self.message_id
         assert message_id is not None, "a reply is announced before it is completed"
         connection = transactions.connection()
         values = _outcome_fields(outcome) if streamed else {}
         values.update(usage or {})
+        stored_state = state.stored()
+        if stored_state != self.state_written:
+            values["state"] = stored_state
+            self.state_written = stored_state
         if values:
             connection.execute(_UPDATE_MESSAGE, {"b_id": message_id, **values})
         if calls:
@@ -295,9 +322,6 @@ class ReplyRecord:
                     for call in calls
                 ],
             )
-        stored_state = state.stored()
-        if stored_state != self.state_written:
-            connection.execute(_SET_STATE, {"b_id": self.conversation_id, "state": stored_state})
         return message_id
 
 

@@ -159,15 +159,18 @@ def _decided(steps) -> tuple[list[TurnEvent], Outcome]:
         return events, stop.value
 
 
-def _run(turn: Turn, decide, user_message_id: int | None, started: float | None = None) -> Iterator[TurnEvent]:
+def _run(
+    turn: Turn, decide, user_message_id: int | None, started: float | None = None, reply_sequence: int | None = None
+) -> Iterator[TurnEvent]:
     """A backend that answers at once (the rules): its tool calls and reply are stored in one
     write transaction, and only then are its events handed on. The order a surface sees is
     the same: tool events, the reply announced with its id, its words, done.
 
     ``started``: when the turn began, if work came before this (the parse), so that the
-    turn's time and the latency metric count it."""
+    turn's time and the latency metric count it. ``reply_sequence``: the number ``start_turn``
+    kept for the reply."""
     started = time.perf_counter() if started is None else started
-    record = ReplyRecord(turn.conversation_id)
+    record = ReplyRecord(turn.conversation_id, reply_sequence)
     with writing():
         events, outcome = _decided(decide(turn))
         announced = record.announce(turn.state, outcome)
@@ -193,7 +196,7 @@ def _model_usage(outcome: Outcome) -> dict:
     }
 
 
-def _run_unlocked(turn: Turn, decide, user_message_id: int | None) -> Iterator[TurnEvent]:
+def _run_unlocked(turn: Turn, decide, user_message_id: int | None, reply_sequence: int | None) -> Iterator[TurnEvent]:
     """``_run`` for a language model: no write lock while the model talks.
 
     The reply is announced in a short transaction at its first piece of text, stored empty
@@ -201,7 +204,7 @@ def _run_unlocked(turn: Turn, decide, user_message_id: int | None) -> Iterator[T
     closed early (a cancelled stream) stores what it had said and the tool calls it made.
     """
     started = time.perf_counter()
-    record = ReplyRecord(turn.conversation_id)
+    record = ReplyRecord(turn.conversation_id, reply_sequence)
     model = llm.configured_model()
     steps = decide(turn)
     try:
@@ -303,13 +306,15 @@ def run_turn(user_id: str, start: TurnStart, now: datetime | None = None) -> Tur
                 yield from events
                 return outcome
 
-            yield from _run_unlocked(turn, lambda turn: llm.decide(turn, rules), start.user_message_id)
+            yield from _run_unlocked(
+                turn, lambda turn: llm.decide(turn, rules), start.user_message_id, start.reply_sequence
+            )
         else:
             turn = Turn(_in_this_session(loaded), start.conversation_id, start.state, now, start.title)
             parsed = parse(turn)  # before the write transaction: the parser writes nothing
             if not isinstance(parsed, reminder_talk.ReminderRequest):
                 turn.prepare(parsed)  # and the references are matched before it too
-            yield from _run(turn, lambda turn: act_on(turn, parsed), start.user_message_id, started)
+            yield from _run(turn, lambda turn: act_on(turn, parsed), start.user_message_id, started, start.reply_sequence)
 
     if model:
         turn_slots.release()

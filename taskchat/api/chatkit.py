@@ -16,7 +16,7 @@ from flask import Response
 from flask_jwt_extended import current_user, jwt_required
 from pydantic import ValidationError
 
-from .. import sse
+from .. import limits, sse
 from ..agent import (
     ConversationNotFound,
     finish,
@@ -36,6 +36,33 @@ from ..services import check_message
 from . import bp
 from .validation import documented, json_object
 
+# ChatKit requests that run a turn of the agent and stream it; a refusal is an ``error`` event.
+STREAMING_TURN_TYPES = frozenset(
+    {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action"}
+)
+# Every ChatKit request that runs a turn counts against the chat limit: a task card's checkbox
+# or date picker (``threads.sync_custom_action``, answered as JSON) runs one too. The rest
+# (lists, renames…) do not; chat messages sent here are a turn like any other.
+TURN_TYPES = STREAMING_TURN_TYPES | {"threads.sync_custom_action"}
+
+
+def _runs_a_turn() -> bool:
+    body = limits.json_body()
+    # a body that is not a JSON object counts (the view answers it with its 4xx)
+    return body is None or "messages" in body or body.get("type") in TURN_TYPES
+
+
+def _refused_as_event(message: str) -> Response | None:
+    """For a ChatKit request that would stream, the refusal as the ``error`` event it can show."""
+    body = limits.json_body()
+    if body is None or body.get("type") not in STREAMING_TURN_TYPES:
+        return None
+    frame = sse.frame(protocol.dump(protocol.error_event(message, allow_retry=True)))
+    return Response(frame, headers=sse.SSE_HEADERS)
+
+
+limits.configure("api.chatkit", counts=_runs_a_turn, refusal=_refused_as_event)
+
 
 @bp.post("/chatkit")
 @jwt_required()
@@ -43,6 +70,7 @@ from .validation import documented, json_object
     summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
     body=ChatKitBody,
     errors=(400, 404, 413, 415, 422),
+    streams=True,
 )
 def chatkit():
     """Answer a ChatKit request, or a seed-format chat turn."""

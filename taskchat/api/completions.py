@@ -20,7 +20,7 @@ from .validation import documented, json_object
 @bp.post("/chat/completions")
 @jwt_required()
 @documented(summary="OpenAI-compatible chat completions (model task-assistant)", body=CompletionRequest,
-            response=ChatCompletion, errors=(404,))
+            response=ChatCompletion, errors=(404,), streams=True)
 def chat_completions():
     """One turn in the chat-completions format; ``stream: true`` answers SSE chunks."""
     return complete(current_user.id, json_object())

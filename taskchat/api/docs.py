@@ -25,16 +25,41 @@ _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 # the document says so on every free-text string of a request.
 _NO_NUL = "^[^\\x00]*$"
 _NOT_BLANK_NO_NUL = f"^[^\\x00]*{NOT_BLANK[:-1]}\\x00][^\\x00]*$"
+# What an open object (one that ignores fields it does not know) takes in those fields: any
+# JSON without NUL, in keys or strings, at any depth.
+_JSON_NO_NUL = "JsonWithoutNul"
+_JSON_NO_NUL_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": _NO_NUL},
+        {"type": ["number", "boolean", "null"]},
+        {"type": "array", "items": {"$ref": f"#/components/schemas/{_JSON_NO_NUL}"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": _NO_NUL},
+            "additionalProperties": {"$ref": f"#/components/schemas/{_JSON_NO_NUL}"},
+        },
+    ]
+}
+# A streamed answer: each Server-Sent Event (its JSON is in ``data``).
+_SSE_EVENT = {
+    "type": "object",
+    "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}},
+    "required": ["data"],
+}
 
 
 def _refuse_nul(schema: Any) -> None:
-    """Add "no NUL" to the pattern of every plain string schema in ``schema`` (in place)."""
+    """Add "no NUL" to the pattern of every plain string schema in ``schema`` (in place), and
+    to the names of the properties an open object takes (the reader refuses NUL in keys too)."""
     stack = [schema]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
+            if node.get("type") == "object" and node.get("additionalProperties", True) is True:
+                node["propertyNames"] = {"pattern": _NO_NUL}
+                node["additionalProperties"] = {"$ref": f"#/components/schemas/{_JSON_NO_NUL}"}
             if node.get("type") == "string" and "enum" not in node and "format" not in node:
                 pattern = node.get("pattern")
                 if pattern is None:
@@ -149,6 +174,9 @@ def build_openapi(app) -> dict[str, Any]:
         success: dict[str, Any] = {"description": "OK"}
         if doc["response"] is not None:
             success["content"] = {"application/json": {"schema": ref(doc["response"])}}
+        if doc.get("streams"):
+            # A streaming request is answered with Server-Sent Events instead.
+            success.setdefault("content", {"application/json": {}})["text/event-stream"] = {"schema": _SSE_EVENT}
         op["responses"][str(doc["status"])] = success
         error_statuses = error_statuses_of(doc)
         for status in sorted(error_statuses):
@@ -165,6 +193,7 @@ def build_openapi(app) -> dict[str, Any]:
     for name, schema in schemas.items():
         if name in request_models:
             _refuse_nul(schema)
+    schemas[_JSON_NO_NUL] = _JSON_NO_NUL_SCHEMA
     for operations_of_path in paths.values():
         for op in operations_of_path.values():
             _refuse_nul([param["schema"] for param in op["parameters"] if param["in"] == "query"])

@@ -54,7 +54,11 @@ def documented(
     status: int = 200,
     auth: bool = True,
     errors: tuple[int, ...] = (),
+    streams: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Record what the OpenAPI document says of the view; ``streams``: it may answer
+    ``text/event-stream`` (a streaming request) beside the JSON ``response``."""
+
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
         view.openapi = {  # type: ignore[attr-defined]
             "summary": summary,
@@ -64,6 +68,7 @@ def documented(
             "status": status,
             "auth": auth,
             "errors": errors,
+            "streams": streams,
         }
         return view
 

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from .. import public_ids, sse
 from ..agent import TextDelta, TurnDone, model_answers, process_request, run_turn, start_turn
 from ..errors import APIError, validation_details
-from ..services import check_message
+from ..schemas import NonBlank
+from ..services import MAX_MESSAGE_CHARS, check_message
 
 MODEL = "task-assistant"
 CONVERSATION_HEADER = "X-Conversation-Id"
@@ -31,11 +32,41 @@ class ContentPart(BaseModel):
     text: str | None = None
 
 
-class CompletionMessage(BaseModel):
+class TextPart(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    type: Literal["text"]
+    text: NonBlank = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+# What the turn reads: the text, as a string or as one text part (the content-parts form
+# OpenAI's clients send); not blank, at most ``MAX_MESSAGE_CHARS``, as ``check_message`` holds it.
+UserContent = Annotated[NonBlank, Field(max_length=MAX_MESSAGE_CHARS)] | Annotated[
+    list[TextPart], Field(min_length=1, max_length=1)
+]
+
+
+class UserMessage(BaseModel):
+    """A user message: every one is held to what the turn needs of the last one, so that
+    the document can say what is refused (JSON Schema cannot point at "the last")."""
+
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["user"]
+    content: UserContent
+
+    @property
+    def text(self) -> str:
+        return self.content if isinstance(self.content, str) else self.content[0].text
+
+
+class OtherMessage(BaseModel):
+    """The conversation so far (the stored one is what the agent reads): taken, not used."""
+
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["system", "developer", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
 
+
+CompletionMessage = UserMessage | OtherMessage
 
 # The turn is the last user message: a list without one is refused (422), as documented.
 Messages = Annotated[
@@ -103,12 +134,8 @@ class ModelList(BaseModel):
 def turn_text(data: CompletionRequest) -> str:
     """The text of the last user message, or 422."""
     for message in reversed(data.messages):
-        if message.role != "user":
-            continue
-        content = message.content
-        if isinstance(content, list):
-            content = "".join(part.text or "" for part in content if part.type == "text")
-        return check_message(content or "")
+        if isinstance(message, UserMessage):
+            return check_message(message.text)
     raise APIError(422, "invalid_fields", "There is no user message to answer.")
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 
 from taskchat import create_app
+from taskchat.agent.persistence import state_of
 from taskchat.extensions import db
-from taskchat.models import Conversation, Task
+from taskchat.models import Task
 
 
 def test_clarification_is_answered_through_another_worker(app, client, auth, chat, database_url):
@@ -19,7 +18,7 @@ def test_clarification_is_answered_through_another_worker(app, client, auth, cha
     assert question["metadata"]["intent"] == "CLARIFY"
     assert "1. Buy milk (task 1)" in question["response"] and "2. Buy oat milk (task 2)" in question["response"]
     with app.app_context():
-        state = db.session.get(Conversation, uuid.UUID(conversation_id)).state
+        state = state_of(account.user_id, conversation_id).stored()
         assert state["pending"]["intent"] == "COMPLETE" and state["pending"]["candidates"] == [1, 2]
 
     # A second app object has its own engine and connection pool: nothing is shared in memory.
@@ -34,7 +33,7 @@ def test_clarification_is_answered_through_another_worker(app, client, auth, cha
     with other.app_context():
         done = db.session.scalars(select(Task.number).where(Task.completed.is_(True))).all()
         assert done == [2]
-        assert "pending" not in db.session.get(Conversation, uuid.UUID(conversation_id)).state
+        assert "pending" not in state_of(account.user_id, conversation_id).stored()
         db.engine.dispose()
 
 

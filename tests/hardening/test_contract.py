@@ -153,8 +153,9 @@ def test_schemathesis_finds_nothing(app, live_server, tmp_path):
         "--no-shrink",
         "--request-timeout", "30",
         # Signing out (here, or everywhere) would revoke the one token every other case uses
-        # (tests/test_auth.py and tests/hardening/test_probes.py cover them). The ChatKit endpoint and chat/completions speak other vendors' protocols:
-        # tests/chatkit checks them against the openai-chatkit types and the openai client.
+        # (tests/test_auth.py and tests/hardening/test_probes.py cover them). The ChatKit
+        # endpoint speaks the openai-chatkit protocol (tests/chatkit checks it against those
+        # types); chat/completions has a run of its own below.
         "--exclude-path", "/api/v1/auth/logout",
         "--exclude-path", "/api/v1/auth/logout-all",
         "--exclude-path", "/api/v1/chatkit",
@@ -170,4 +171,38 @@ def test_schemathesis_finds_nothing(app, live_server, tmp_path):
     generated, passed = int(cases.group(1)), int(cases.group(2))
     assert generated == passed >= MIN_CASES, summary
     assert re.search(r"API Links:\s+\d+ covered", output), summary
+    assert "No issues found" in output
+
+
+@pytest.mark.live
+def test_schemathesis_finds_nothing_on_chat_completions(live_server, tmp_path):
+    """OpenAI's chat-completions dialect, streamed and not: all checks (the SSE events
+    included), a few hundred cases. What the document allows is answered; what it refuses is
+    refused."""
+    email = f"completions-{tmp_path.name[-12:]}@example.com"
+    registered = requests.post(live_server.url + "/api/v1/auth/register",
+                               json={"email": email, "password": "correct-horse-1"}, timeout=10)
+    assert registered.status_code == 201, registered.text
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run", live_server.url + "/api/v1/openapi.json",
+        "--checks", "all",
+        "--header", f"Authorization: Bearer {registered.json()['access_token']}",
+        "--include-path", "/api/v1/chat/completions",
+        "--phases", "examples,coverage,fuzzing",
+        "--max-examples", "150",
+        "--seed", "20261204",
+        "--workers", "1",
+        "--no-shrink",
+        "--request-timeout", "30",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    summary = output[output.rfind("SUMMARY"):] if "SUMMARY" in output else output[-3000:]
+    print(summary)
+    assert result.returncode == 0, output[-6000:]
+    cases = re.search(r"(\d+) generated, (\d+) passed", output)
+    assert cases, summary
+    generated, passed = int(cases.group(1)), int(cases.group(2))
+    assert generated == passed >= 200, summary
     assert "No issues found" in output
