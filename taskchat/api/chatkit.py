@@ -26,7 +26,7 @@ from ..agent import (
     start_turn,
 )
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
-from ..chatkit import choices, protocol, responder, store
+from ..chatkit import choices, controls, protocol, responder, store
 from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
@@ -42,7 +42,7 @@ from .validation import documented, json_object
 @documented(
     summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
     body=ChatKitBody,
-    errors=(400, 404, 413, 415, 422),
+    errors=(400, 404, 409, 413, 415, 422),
 )
 def chatkit():
     """Answer a ChatKit request, or a seed-format chat turn."""
@@ -131,11 +131,21 @@ def give_feedback(req: ck.ItemsFeedbackReq) -> Response:
 
 
 def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
-    """A button with ``streaming: false``: do it, and answer with the redrawn widget."""
+    """A control or button with ``streaming: false``: do it, and answer with the redrawn widget.
+
+    A task card's controls change the task with no turn (``controls``); the older task buttons
+    run the agent's action."""
     if req.params.action.type == CHOICE_ACTION:
         raise APIError(
             422, "streaming_action", f"{CHOICE_ACTION} is answered with a stream: send it as threads.custom_action."
         )
+    if controls.is_control(req.params.action.type):
+        conversation = store.conversation_for(current_user.id, req.params.thread_id)
+        try:
+            card = controls.apply(current_user.id, conversation, req.params.item_id, req.params.action)
+        except controls.ControlError as exc:
+            raise APIError(exc.status, exc.code, str(exc)) from exc
+        return json_answer(ck.SyncCustomActionResponse(updated_item=card))
     conversation, intent, number, widget_message_id = _action(req.params)
     finish(run_action(current_user.id, conversation.id, intent, number))
     updated = None
@@ -220,6 +230,11 @@ def _action(params: ck.ThreadCustomActionParams):
 def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
     if req.params.action.type == CHOICE_ACTION:
         return pick_choice(req.params)
+    if controls.is_control(req.params.action.type):
+        store.conversation_for(current_user.id, req.params.thread_id)
+        raise APIError(
+            422, "sync_action", f"{req.params.action.type} is a sync action: send it as threads.sync_custom_action."
+        )
     conversation, intent, number, widget_message_id = _action(req.params)
     return stream(responder.act(current_user.id, _zone(), conversation.id, intent, number, widget_message_id))
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
-from ..models import Conversation, Message, Task, User, zone
+from ..models import Conversation, Message, Task, TaskList, User, zone
 from ..transactions import writing
 from . import protocol
 from .protocol import ck
@@ -84,10 +84,13 @@ def assistant_text(message: Message) -> str:
     return message.content
 
 
-def items_of(message: Message, tz: ZoneInfo, *, answered: bool = False) -> list[Any]:
+def items_of(
+    message: Message, tz: ZoneInfo, *, answered: bool = False, task_list: TaskList | None = None
+) -> list[Any]:
     """The ChatKit items one message stands for, in thread order.
 
     ``answered``: a later message follows, so a question's answer buttons are drawn disabled.
+    ``task_list``: the message's list with its tasks' current state, when the caller read it.
     """
     thread = protocol.thread_id(message.conversation_id)
     if message.role == "user":
@@ -109,16 +112,18 @@ def items_of(message: Message, tz: ZoneInfo, *, answered: bool = False) -> list[
         )
     ]
     if has_widget(message):
-        items.append(widget_item(message, tz, answered=answered))
+        items.append(widget_item(message, tz, answered=answered, task_list=task_list))
     return items
 
 
-def widget_item(message: Message, tz: ZoneInfo, *, answered: bool = False) -> ck.WidgetItem:
+def widget_item(
+    message: Message, tz: ZoneInfo, *, answered: bool = False, task_list: TaskList | None = None
+) -> ck.WidgetItem:
     return ck.WidgetItem(
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=widget_for(message.task_list, message.choices, tz, answered=answered),
+        widget=widget_for(task_list or message.task_list, message.choices, tz, answered=answered),
         copy_text=message.content,
     )
 
@@ -196,9 +201,16 @@ def items_page(
     column = Message.sequence_number.desc() if newest_first else Message.sequence_number.asc()
     rows = list(db.session.scalars(stmt.order_by(column).limit(size + 3)))
     tz = user_timezone(user_id)
+    # A card shows its tasks as they are now, whatever changed them since (the page, REST,
+    # another thread): one query for every card on the page.
+    listed = [row.task_list for row in rows]
+    current = current_tasks(
+        user_id, [task["number"] for shown in listed if shows_widget(shown) for task in shown.tasks]
+    )
     keyed = []
-    for row in rows:
-        parts = items_of(row, tz, answered=not is_latest(conversation, row))
+    for row, shown in zip(rows, listed, strict=True):
+        now_shown = as_they_are(shown, current) if shows_widget(shown) else None
+        parts = items_of(row, tz, answered=not is_latest(conversation, row), task_list=now_shown)
         keys = [_item_key(row, index == 1) for index in range(len(parts))]
         pairs = list(zip(keys, parts, strict=True))
         keyed.extend(reversed(pairs) if newest_first else pairs)
@@ -259,26 +271,35 @@ def record_feedback(conversation: Conversation, item_ids: list[str], kind: str) 
         )
 
 
-def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
-    """Redraw the widget of ``message_id`` with the tasks' current state and store it.
+def current_tasks(user_id: str, numbers: list[int]) -> dict[int, dict[str, Any]]:
+    """The user's tasks among ``numbers`` as they are now (one query), by number."""
+    if not numbers:
+        return {}
+    return {
+        task.number: task.to_dict()
+        for task in db.session.scalars(
+            select(Task)
+            .where(Task.user_id == user_id, Task.number.in_(sorted(set(numbers))))
+            .execution_options(populate_existing=True)
+        )
+    }
 
-    Completed or reopened tasks change in place; deleted tasks stay, marked deleted, so the
-    list keeps its shape and its heading still describes it.
-    """
+
+def as_they_are(task_list: TaskList, current: dict[int, dict[str, Any]]) -> TaskList:
+    """The list with each task's current state; a task gone since stays, marked deleted, so the
+    list keeps its shape and its heading still describes it."""
+    return task_list.with_tasks(
+        [current.get(task["number"]) or {**task, "deleted": True} for task in task_list.tasks]
+    )
+
+
+def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
+    """Redraw the widget of ``message_id`` with the tasks' current state and store it."""
     with writing():
         message = db.session.get(Message, message_id, populate_existing=True)
         shown = message.task_list if message is not None else None
         if not shows_widget(shown):
             return None
-        numbers = [task["number"] for task in shown.tasks]
-        current = {
-            task.number: task.to_dict()
-            for task in db.session.scalars(
-                select(Task)
-                .where(Task.user_id == user_id, Task.number.in_(numbers))
-                .execution_options(populate_existing=True)
-            )
-        }
-        tasks = [current.get(task["number"]) or {**task, "deleted": True} for task in shown.tasks]
-        message.display = shown.with_tasks(tasks).stored()
+        current = current_tasks(user_id, [task["number"] for task in shown.tasks])
+        message.display = as_they_are(shown, current).stored()
     return widget_item(message, user_timezone(user_id))

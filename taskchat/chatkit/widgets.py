@@ -1,16 +1,22 @@
-"""ChatKit widgets: task lists with a button per task, and the answers to a question.
+"""ChatKit widgets: task cards with live controls, and the answers to a question.
 
-Every button comes back as a ``threads.custom_action``: ``task.*`` actions run on one task;
-``choice.pick`` sends the picked answer as the user's next message (see ``choices``).
+A task row carries a checkbox (complete/reopen), a date picker (due) and a priority select:
+each is a sync action (``streaming: false``) answered by ``threads.sync_custom_action`` with
+the redrawn card and no new turn (see ``controls``). The Delete button and the older
+``task.complete`` / ``task.uncomplete`` buttons come back as a ``threads.custom_action`` and
+run a turn; ``choice.pick`` sends the picked answer as the user's next message (``choices``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..agent import Intent, TaskList
-from ..agent.replies import task_details
+from ..agent.replies import format_due, task_details
+from ..models import PRIORITIES
+from ..recurrence import describe as describe_rule
 from .protocol import DynamicWidgetRoot
 
 # The action of a question's answer buttons: ``{"index": <position in message.choices>}``.
@@ -22,6 +28,14 @@ ACTIONS = {
     "task.uncomplete": Intent.UNCOMPLETE,
     "task.delete": Intent.DELETE,
 }
+
+# A task row's controls: sync actions (``streaming: false``) on the task service, no turn.
+# Payload ``{"number", "version"}`` plus the control's value (under ``value`` or its name).
+SET_COMPLETED = "task.set_completed"
+SET_DUE = "task.set_due"
+SET_PRIORITY = "task.set_priority"
+CONTROL_FIELDS = {SET_COMPLETED: "done", SET_DUE: "due", SET_PRIORITY: "priority"}
+PRIORITY_LABELS = {"none": "No priority", "low": "Low", "medium": "Medium", "high": "High"}
 
 
 def shows_widget(task_list: TaskList | None) -> bool:
@@ -77,7 +91,43 @@ def _button(label: str, action: str, number: int, **style: Any) -> dict[str, Any
     }
 
 
-def _row(task: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+def _sync(action: str, task: dict[str, Any]) -> dict[str, Any]:
+    """A control's action: answered by ``threads.sync_custom_action`` (no new turn), so it works
+    while a reply streams. ``version`` is the task as drawn: a change to a task that changed
+    since (a stale card) is refused."""
+    return {
+        "type": action,
+        "payload": {"number": task["number"], "version": task.get("updated_at")},
+        "streaming": False,
+        "loadingBehavior": "self",
+    }
+
+
+def control_name(field: str, number: int) -> str:
+    """The form name of a row's control, unique in its card (the client keys values by it)."""
+    return f"{field}_{number}"
+
+
+def repeat_line(task: dict[str, Any], tz: ZoneInfo) -> str | None:
+    """A repeating task's rule in words and its next date: "Repeats every Monday · next Mon Dec 7"."""
+    if not task.get("recurrence"):
+        return None
+    words = task.get("recurrence_text") or describe_rule(task["recurrence"]) or task["recurrence"]
+    due = format_due(task, tz)
+    return f"Repeats {words}" + (f" · next {due}" if due else "")
+
+
+def _due_value(task: dict[str, Any], tz: ZoneInfo) -> str | None:
+    """The date picker's value: the due day in the user's zone (a picker chooses days)."""
+    if not task.get("due_at"):
+        return None
+    local = datetime.fromisoformat(task["due_at"]).astimezone(tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None).isoformat()
+
+
+def _row(task: dict[str, Any], tz: ZoneInfo, *, live: bool = True) -> dict[str, Any]:
+    """One task: its title and details, a checkbox (complete/reopen), a date picker (due) and a
+    priority select, each a sync action; ``live`` False draws it without controls."""
     number = task["number"]
     if task.get("deleted"):
         return {
@@ -88,7 +138,7 @@ def _row(task: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
                 {"type": "Caption", "value": "deleted"},
             ],
         }
-    details = task_details(task, tz)
+    details = [part for part in task_details(task, tz) if not part.startswith("repeats ")]
     text: list[dict[str, Any]] = [
         {
             "type": "Text",
@@ -99,10 +149,35 @@ def _row(task: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     ]
     if details:
         text.append({"type": "Caption", "value": ", ".join(details)})
-    toggle = (
-        _button("Reopen", "task.uncomplete", number, variant="outline")
-        if task["completed"]
-        else _button("Complete", "task.complete", number, style="primary")
+    repeats = repeat_line(task, tz)
+    if repeats:
+        text.append({"type": "Caption", "value": repeats})
+    if not live:
+        return {"type": "ListViewItem", "key": f"task-{number}", "children": [{"type": "Col", "flex": 1, "gap": 1, "children": text}]}
+    text.append(
+        {
+            "type": "Row",
+            "gap": 2,
+            "children": [
+                {
+                    "type": "DatePicker",
+                    "name": control_name("due", number),
+                    "defaultValue": _due_value(task, tz),
+                    "placeholder": "Due date",
+                    "size": "sm",
+                    "clearable": True,
+                    "onChangeAction": _sync(SET_DUE, task),
+                },
+                {
+                    "type": "Select",
+                    "name": control_name("priority", number),
+                    "options": [{"value": value, "label": PRIORITY_LABELS[value]} for value in PRIORITIES],
+                    "defaultValue": task.get("priority") or "none",
+                    "size": "sm",
+                    "onChangeAction": _sync(SET_PRIORITY, task),
+                },
+            ],
+        }
     )
     return {
         "type": "ListViewItem",
@@ -110,7 +185,13 @@ def _row(task: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
         "gap": 3,
         "children": [
             {"type": "Col", "flex": 1, "gap": 1, "children": text},
-            toggle,
+            {
+                "type": "Checkbox",
+                "name": control_name("done", number),
+                "label": "Done",
+                "defaultChecked": bool(task["completed"]),
+                "onChangeAction": _sync(SET_COMPLETED, task),
+            },
             _button("Delete", "task.delete", number, color="danger", variant="ghost"),
         ],
     }

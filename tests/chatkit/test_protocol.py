@@ -134,11 +134,12 @@ def test_task_list_is_a_widget_here_and_text_elsewhere(app, chatkit, chat):
     first_row = rows[0].model_dump(by_alias=True, exclude_none=True)
     buttons = [c for c in first_row["children"] if c["type"] == "Button"]
     assert [(b["label"], b["onClickAction"]) for b in buttons] == [
-        ("Complete", {"type": "task.complete", "payload": {"number": 1}, "handler": "server",
-                      "loadingBehavior": "auto", "streaming": True}),
         ("Delete", {"type": "task.delete", "payload": {"number": 1}, "handler": "server",
                     "loadingBehavior": "auto", "streaming": True}),
     ]
+    # completing is the row's checkbox: a sync action (see test_task_cards)
+    [checkbox] = [c for c in first_row["children"] if c["type"] == "Checkbox"]
+    assert checkbox["onChangeAction"]["type"] == "task.set_completed" and checkbox["onChangeAction"]["streaming"] is False
     assert "Eggs" in widget.copy_text and "[ ] 1. Milk" in widget.copy_text
 
     # the same list stays plain text on the JSON API
@@ -171,7 +172,7 @@ def test_custom_action_completes_and_redraws_the_widget(app, chatkit):
     assert isinstance(redraw.update.widget, ListView)  # every prop valid for the strict types
     first = redraw.update.widget.model_dump(by_alias=True, exclude_none=True)["children"][0]
     assert first["children"][0]["children"][0]["lineThrough"] is True
-    assert [c["label"] for c in first["children"] if c["type"] == "Button"] == ["Reopen", "Delete"]
+    assert [c["defaultChecked"] for c in first["children"] if c["type"] == "Checkbox"] == [True]
     assert_reply_shape(stream, 2)
     assert stream.text() == "Marked 'Milk' (task 1) as complete."
 
