@@ -29,7 +29,7 @@ from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
 from ..chatkit import choices, controls, protocol, responder, store
 from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
-from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
+from ..chatkit.widgets import ACTIONS, CHANGE_KIND, CHOICE_ACTION, UNDO_ACTION, card_of
 from ..errors import APIError, validation_details
 from ..models import TITLE_CHARS
 from ..services import check_message
@@ -230,6 +230,8 @@ def _action(params: ck.ThreadCustomActionParams):
 def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
     if req.params.action.type == CHOICE_ACTION:
         return pick_choice(req.params)
+    if req.params.action.type == UNDO_ACTION:
+        return undo_change(req.params)
     if controls.is_control(req.params.action.type):
         store.conversation_for(current_user.id, req.params.thread_id)
         raise APIError(
@@ -237,6 +239,25 @@ def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
         )
     conversation, intent, number, widget_message_id = _action(req.params)
     return stream(responder.act(current_user.id, _zone(), conversation.id, intent, number, widget_message_id))
+
+
+def undo_change(params: ck.ThreadCustomActionParams) -> Response:
+    """A change card's Undo: the agent's undo, streamed; on an older card, closed with a word why."""
+    conversation = store.conversation_for(current_user.id, params.thread_id)
+    if not params.item_id:
+        raise APIError(422, "invalid_fields", "Undo comes from a change's card: send its item_id.")
+    message, is_widget = store.message_for(conversation, params.item_id)
+    card = card_of(message) if is_widget else None
+    if card is None or card.kind != CHANGE_KIND:
+        raise APIError(422, "not_a_change_card", "Undo comes from the card of a change the assistant made.")
+    if not store.is_latest(conversation, message) or not (conversation.state or {}).get("undo"):
+        item = store.redraw_card(current_user.id, message, conversation)
+        closed = ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
+        return stream(choices.too_late(closed, UNDO_TOO_LATE))
+    return stream(responder.undo(current_user.id, _zone(), conversation, message.id))
+
+
+UNDO_TOO_LATE = "That change can no longer be undone from its card (only the latest one can); say what to change instead."
 
 
 def pick_choice(params: ck.ThreadCustomActionParams) -> Response:

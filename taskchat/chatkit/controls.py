@@ -24,6 +24,7 @@ from .widgets import (
     SET_COMPLETED,
     SET_DUE,
     SET_PRIORITY,
+    card_of,
     control_name,
     shows_widget,
 )
@@ -87,8 +88,8 @@ def apply(user_id: str, conversation: Conversation, item_id: str | None, action:
     if not item_id:
         raise ControlError(422, "invalid_fields", "A task card's control names its card: send its item_id.")
     message, is_widget = store.message_for(conversation, item_id)
-    shown = message.task_list
-    if not is_widget or not shows_widget(shown):
+    shown = card_of(message) if is_widget else None
+    if not shows_widget(shown):
         raise ControlError(422, "not_a_task_card", "Task controls come from a task card.")
     payload = action.payload if isinstance(action.payload, dict) else {}
     number, version = payload.get("number"), payload.get("version")
@@ -119,7 +120,7 @@ def apply(user_id: str, conversation: Conversation, item_id: str | None, action:
         except task_service.TaskError as exc:
             raise ControlError(422, "invalid_fields", str(exc)) from exc
         # The change and the card that shows it commit together.
-        updated = store.refresh_task_list(user_id, message.id)
+        updated = store.redraw_card(user_id, message, conversation)
     if updated is None:
         raise ControlError(404, "not_found", "No such task card.")
     return updated

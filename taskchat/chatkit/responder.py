@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from ..agent import (
+    Intent,
     ReplyStarted,
     TextDelta,
     ToolStarted,
@@ -28,10 +29,11 @@ from ..agent import (
     run_action,
     run_turn,
 )
+from ..models import TaskList
 from ..sse import frame
 from . import protocol, store
 from .protocol import ck
-from .widgets import shows_widget, widget_for
+from .widgets import CHANGE_KIND, CHANGE_TITLE, changed_tasks, shows_widget, widget_for
 
 # A cancelled stream would not stop the turn (it is always stored whole), so no Stop button.
 STREAM_OPTIONS = ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=False))
@@ -112,7 +114,11 @@ class ChatKitEncoder:
             id=self.item_id, thread_id=self.thread_id, created_at=self.created_at, content=[content]
         )
         frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=item))))
-        drawn = widget_for(reply.display, [choice.to_dict() for choice in reply.choices], self.tz)
+        shown = reply.display
+        if not reply.choices and not shows_widget(shown):
+            changed = changed_tasks((call.name, call.status, call.output) for call in reply.tool_calls)
+            shown = TaskList(CHANGE_TITLE, changed, kind=CHANGE_KIND) if changed else None
+        drawn = widget_for(shown, [choice.to_dict() for choice in reply.choices], self.tz)
         if drawn is not None:
             widget = ck.WidgetItem(
                 id=protocol.widget_item_id(reply.message_id),
@@ -227,6 +233,29 @@ def act(
         return [event]
 
     return run_action(user_id, conversation_id, intent, number).before(STREAM_OPTIONS).each(redrawn_before_the_reply), encoder
+
+
+def undo(user_id: str, tz: ZoneInfo, conversation: Any, message_id: int) -> tuple[Iterator[Any], ChatKitEncoder]:
+    """A change card's Undo: the agent's own "undo" (a rule turn); once it has committed, the
+    card redrawn with its tasks as they are now and its Undo closed, then the reply."""
+    encoder = ChatKitEncoder(tz)
+    conversation_id = conversation.id
+
+    def closed_before_the_reply(event: Any) -> list[Any]:
+        if isinstance(event, ReplyStarted):
+            from ..extensions import db
+            from ..models import Conversation, Message
+
+            message = db.session.get(Message, message_id)
+            fresh = db.session.get(Conversation, conversation_id, populate_existing=True)
+            item = store.redraw_card(user_id, message, fresh) if message is not None and fresh is not None else None
+            if item is not None:
+                return [ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget)), event]
+        return [event]
+
+    # The task number is unused: undo puts back what the last changing turn did.
+    events = run_action(user_id, conversation_id, Intent.UNDO, 1).before(STREAM_OPTIONS).each(closed_before_the_reply)
+    return events, encoder
 
 
 def no_pending_tool_call() -> tuple[Iterator[Any], ChatKitEncoder]:

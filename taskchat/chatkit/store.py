@@ -12,13 +12,14 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, TaskList, User, zone
 from ..transactions import writing
 from . import protocol
 from .protocol import ck
-from .widgets import has_widget, shows_widget, widget_for
+from .widgets import card_of, has_widget, shows_widget, widget_for
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -85,7 +86,12 @@ def assistant_text(message: Message) -> str:
 
 
 def items_of(
-    message: Message, tz: ZoneInfo, *, answered: bool = False, task_list: TaskList | None = None
+    message: Message,
+    tz: ZoneInfo,
+    *,
+    answered: bool = False,
+    task_list: TaskList | None = None,
+    undo_open: bool = True,
 ) -> list[Any]:
     """The ChatKit items one message stands for, in thread order.
 
@@ -112,18 +118,25 @@ def items_of(
         )
     ]
     if has_widget(message):
-        items.append(widget_item(message, tz, answered=answered, task_list=task_list))
+        items.append(widget_item(message, tz, answered=answered, task_list=task_list, undo_open=undo_open))
     return items
 
 
 def widget_item(
-    message: Message, tz: ZoneInfo, *, answered: bool = False, task_list: TaskList | None = None
+    message: Message,
+    tz: ZoneInfo,
+    *,
+    answered: bool = False,
+    task_list: TaskList | None = None,
+    undo_open: bool = True,
 ) -> ck.WidgetItem:
     return ck.WidgetItem(
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=widget_for(task_list or message.task_list, message.choices, tz, answered=answered),
+        widget=widget_for(
+            task_list or card_of(message), message.choices, tz, answered=answered, undo_open=undo_open
+        ),
         copy_text=message.content,
     )
 
@@ -199,18 +212,24 @@ def items_page(
         bound = Message.sequence_number <= cursor[0] if newest_first else Message.sequence_number >= cursor[0]
         stmt = stmt.where(bound)
     column = Message.sequence_number.desc() if newest_first else Message.sequence_number.asc()
-    rows = list(db.session.scalars(stmt.order_by(column).limit(size + 3)))
+    rows = list(
+        db.session.scalars(stmt.order_by(column).limit(size + 3).options(selectinload(Message.tool_calls)))
+    )
     tz = user_timezone(user_id)
     # A card shows its tasks as they are now, whatever changed them since (the page, REST,
     # another thread): one query for every card on the page.
-    listed = [row.task_list for row in rows]
-    current = current_tasks(
-        user_id, [task["number"] for shown in listed if shows_widget(shown) for task in shown.tasks]
-    )
+    cards = [None if row.choices else card_of(row) for row in rows]
+    current = current_tasks(user_id, [task["number"] for card in cards if card for task in card.tasks])
+    undo_open = bool((conversation.state or {}).get("undo"))
     keyed = []
-    for row, shown in zip(rows, listed, strict=True):
-        now_shown = as_they_are(shown, current) if shows_widget(shown) else None
-        parts = items_of(row, tz, answered=not is_latest(conversation, row), task_list=now_shown)
+    for row, card in zip(rows, cards, strict=True):
+        parts = items_of(
+            row,
+            tz,
+            answered=not is_latest(conversation, row),
+            task_list=as_they_are(card, current) if card else None,
+            undo_open=undo_open,
+        )
         keys = [_item_key(row, index == 1) for index in range(len(parts))]
         pairs = list(zip(keys, parts, strict=True))
         keyed.extend(reversed(pairs) if newest_first else pairs)
@@ -288,8 +307,25 @@ def current_tasks(user_id: str, numbers: list[int]) -> dict[int, dict[str, Any]]
 def as_they_are(task_list: TaskList, current: dict[int, dict[str, Any]]) -> TaskList:
     """The list with each task's current state; a task gone since stays, marked deleted, so the
     list keeps its shape and its heading still describes it."""
-    return task_list.with_tasks(
-        [current.get(task["number"]) or {**task, "deleted": True} for task in task_list.tasks]
+    tasks = [current.get(task["number"]) or {**task, "deleted": True} for task in task_list.tasks]
+    return TaskList(task_list.title, tasks, task_list.kind)
+
+
+def redraw_card(user_id: str, message: Message, conversation: Conversation) -> ck.WidgetItem | None:
+    """The card of ``message`` with its tasks as they are now: a task list is stored so redrawn;
+    a change's card is drawn from its tool calls and the tasks' current state each time."""
+    if shows_widget(message.task_list):
+        return refresh_task_list(user_id, message.id)
+    card = card_of(message)
+    if card is None:
+        return None
+    current = current_tasks(user_id, [task["number"] for task in card.tasks])
+    return widget_item(
+        message,
+        user_timezone(user_id),
+        answered=not is_latest(conversation, message),
+        task_list=as_they_are(card, current),
+        undo_open=bool((conversation.state or {}).get("undo")),
     )
 
 

@@ -9,6 +9,7 @@ run a turn; ``choice.pick`` sends the picked answer as the user's next message (
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,30 +39,103 @@ CONTROL_FIELDS = {SET_COMPLETED: "done", SET_DUE: "due", SET_PRIORITY: "priority
 PRIORITY_LABELS = {"none": "No priority", "low": "Low", "medium": "Medium", "high": "High"}
 
 
+# A reply that changed tasks gets a card of them with an Undo button, which runs the agent's
+# "undo" (a streamed turn): the agent keeps what would undo a change for one turn, so only the
+# thread's newest reply can be undone this way.
+UNDO_ACTION = "task.undo"
+CHANGE_KIND = "task_change"
+CHANGE_TITLE = "What changed"
+CHANGING_TOOLS = frozenset(
+    {"add_task", "complete_task", "uncomplete_task", "update_task", "delete_task", "restore_task", "undo_completion"}
+)
+_NOT_TASK_FIELDS = ("already", "changed", "repeated", "reminders")
+
+
 def shows_widget(task_list: TaskList | None) -> bool:
     """Whether a reply's task list is drawn as a widget (it is, when it lists any task)."""
     return bool(task_list and task_list.tasks)
 
 
+def changed_tasks(calls: Iterable[tuple[str, str, Any]]) -> list[dict[str, Any]]:
+    """The tasks a turn's ``(tool, status, output)`` calls changed, each once, as its last call
+    left it (a deleted one marked deleted)."""
+    found: dict[int, dict[str, Any]] = {}
+    for name, status, output in calls:
+        if name not in CHANGING_TOOLS or status != "success" or not isinstance(output, dict):
+            continue
+        number = output.get("number")
+        if not isinstance(number, int) or "title" not in output:
+            continue
+        task = {key: value for key, value in output.items() if key not in _NOT_TASK_FIELDS}
+        if name == "delete_task":
+            task["deleted"] = True
+        found[number] = task
+    return list(found.values())
+
+
+def change_of(message: Any) -> TaskList | None:
+    """The card of an assistant message that changed tasks (from its stored tool calls)."""
+    if message.role != "assistant" or message.choices or shows_widget(message.task_list):
+        return None
+    changed = changed_tasks((call.tool_name, call.status, call.tool_output) for call in message.tool_calls)
+    return TaskList(CHANGE_TITLE, changed, kind=CHANGE_KIND) if changed else None
+
+
+def card_of(message: Any) -> TaskList | None:
+    """The tasks a message's card shows: its task list, or the tasks its turn changed."""
+    shown = message.task_list
+    return shown if shows_widget(shown) else change_of(message)
+
+
 def has_widget(message: Any) -> bool:
-    """Whether an assistant message is followed by a widget item: a task list, or a question's answers."""
-    return bool(message.choices) or shows_widget(message.task_list)
+    """Whether an assistant message is followed by a widget item: a task list, a question's
+    answers, or the tasks its turn changed."""
+    return bool(message.choices) or shows_widget(message.task_list) or change_of(message) is not None
 
 
 def widget_for(
-    task_list: TaskList | None, choices: list[dict[str, str]] | None, tz: ZoneInfo, *, answered: bool = False
+    task_list: TaskList | None,
+    choices: list[dict[str, str]] | None,
+    tz: ZoneInfo,
+    *,
+    answered: bool = False,
+    undo_open: bool = True,
 ) -> DynamicWidgetRoot | None:
     """The widget of an assistant message: its answer buttons if it asks, else its task list, if any.
 
     A question's answers replace the list of candidates it may carry (each answer names its
     task). ``answered``: a later message has answered or dropped the question (the agent keeps
-    a question for one turn only), so its buttons are drawn disabled.
+    a question for one turn only), so its buttons are drawn disabled; a change's Undo too
+    (as when ``undo_open`` is False: there is nothing left to undo).
     """
     if choices:
         return choices_widget(choices, answered=answered)
     if shows_widget(task_list):
+        if task_list.kind == CHANGE_KIND:
+            return change_widget(task_list, tz, undo_open=undo_open and not answered)
         return task_list_widget(task_list, tz)
     return None
+
+
+def change_widget(change: TaskList, tz: ZoneInfo, *, undo_open: bool) -> DynamicWidgetRoot:
+    """The tasks a reply changed, with their live controls, and Undo."""
+    undo = {
+        "type": "Button",
+        "label": "Undo",
+        "size": "sm",
+        "variant": "outline",
+        "disabled": None if undo_open else True,
+        "onClickAction": {"type": UNDO_ACTION, "payload": {}},
+    }
+    root = {
+        "type": "ListView",
+        "status": {"text": change.title, "icon": "check-circle"},
+        "children": [
+            *(_row(task, tz) for task in change.tasks),
+            {"type": "ListViewItem", "key": "undo", "children": [undo]},
+        ],
+    }
+    return DynamicWidgetRoot.model_validate(_without_none(root))
 
 
 def choices_widget(choices: list[dict[str, str]], *, answered: bool = False) -> DynamicWidgetRoot:

@@ -273,3 +273,64 @@ def test_a_tick_over_http_while_a_reply_streams(app, paced_server):
         rest = "\n".join(lines)
     assert rest.count('"type":"thread.item.done"') >= 1
     assert task_row(app).completed is True
+
+
+def undo_button(widget):
+    return [b for b in components(dumped(widget), "Button") if b["label"] == "Undo"][0]
+
+
+def undo(chatkit, thread_id, item_id):
+    return {"type": "threads.custom_action",
+            "params": {"thread_id": thread_id, "item_id": item_id, "action": {"type": "task.undo", "payload": {}}}}
+
+
+def test_a_change_the_agent_made_comes_with_a_card_and_undo(app, chatkit):
+    thread_id, stream = chatkit.create("add milk !high")
+    card = [item for item in stream.done_items() if item.type == "widget"][0]
+    assert WIDGET.validate_python(dumped(card.widget)).type == "ListView"
+    assert control(card.widget, "Select", 1)["defaultValue"] == "high"
+    button = undo_button(card.widget)
+    assert "disabled" not in button and button["onClickAction"]["type"] == "task.undo"
+    assert button["onClickAction"]["streaming"] is True  # a turn of the agent's own
+    # the stored thread draws the same card
+    assert [item.id for item in chatkit.items(thread_id).data][0] == card.id
+
+    undone = chatkit.stream(undo(chatkit, thread_id, card.id))
+    assert undone.types[:2] == ["stream_options", "thread.item.updated"]
+    redraw = undone.events[1]
+    assert redraw.item_id == card.id and redraw.update.type == "widget.root.updated"
+    assert undo_button(redraw.update.widget)["disabled"] is True
+    assert "deleted" in [c["value"] for c in components(dumped(redraw.update.widget), "Caption")]
+    assert undone.text().startswith("Undone")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Task.id))) == 0
+
+
+def test_an_older_changes_undo_is_closed_and_changes_nothing(app, chatkit):
+    thread_id, stream = chatkit.create("add milk")
+    card = [item for item in stream.done_items() if item.type == "widget"][0]
+    chatkit.say(thread_id, "hello")
+    stored = [item for item in chatkit.items(thread_id).data if item.id == card.id][0]
+    assert undo_button(stored.widget)["disabled"] is True
+    before = message_count(app)
+    late = chatkit.stream(undo(chatkit, thread_id, card.id))
+    assert late.types == ["thread.item.updated", "error"]
+    assert late.events[1].allow_retry is False and "no longer be undone" in late.events[1].message
+    assert message_count(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Task.id))) == 1
+    # Undo comes only from a change's card
+    listed = card_of(chatkit, thread_id)
+    refused = chatkit.send(undo(chatkit, thread_id, listed.id))
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "not_a_change_card"
+
+
+def test_a_change_cards_controls_are_live_too(app, chatkit):
+    thread_id, stream = chatkit.create("add milk")
+    card = [item for item in stream.done_items() if item.type == "widget"][0]
+    response = sync(chatkit, thread_id, card.id, act(card.widget, "Checkbox", 1, True))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = SYNC_ACTION.validate_json(response.get_data())
+    assert answer.updated_item.id == card.id
+    assert control(answer.updated_item.widget, "Checkbox", 1)["defaultChecked"] is True
+    assert task_row(app).completed is True
