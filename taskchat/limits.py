@@ -138,8 +138,7 @@ def _chatkit_stream_refusal(message: str) -> Response | None:
     from . import sse
     from .chatkit import protocol
 
-    frame = sse.frame(protocol.dump(protocol.error_event(message, allow_retry=True)))
-    return Response(frame, headers=sse.SSE_HEADERS)
+    return Response(protocol.rate_limited_frames(message), headers=sse.SSE_HEADERS)
 
 
 def _page_refusal(message: str):

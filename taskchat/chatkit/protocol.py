@@ -80,3 +80,12 @@ def error_event(message: str | None = None, *, allow_retry: bool = False) -> Any
     if message is None:
         return ck.ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=allow_retry)
     return ck.ErrorEvent(code="custom", message=message, allow_retry=allow_retry)
+
+
+def rate_limited_frames(message: str) -> str:
+    """A refused streaming request's answer: the limit as a ``notice`` (what the user reads)
+    and an ``error`` that ends the request, retryable (after the wait a retry succeeds)."""
+    from ..sse import frame
+
+    notice = ck.NoticeEvent(level="warning", title="Slow down", message=message)
+    return frame(dump(notice)) + frame(dump(error_event(message, allow_retry=True)))

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from ..agent import (
     Intent,
+    ModelUnavailable,
     ReplyStarted,
     TextDelta,
     ToolStarted,
@@ -80,6 +81,8 @@ class ChatKitEncoder:
             return self._updated(ck.AssistantMessageContentPartTextDelta(content_index=0, delta=event.text))
         if isinstance(event, TurnDone):
             return self._done(event)
+        if isinstance(event, ModelUnavailable):
+            return (frame(protocol.dump(model_unavailable_notice(event))),)
         if isinstance(event, ToolStarted) and self.show_tools:
             progress = ck.ProgressUpdateEvent(icon="bolt", text=tool_progress(event))
             return (frame(protocol.dump(progress)),)
@@ -134,6 +137,15 @@ class ChatKitEncoder:
             )
             frames.append(frame(protocol.dump(ck.ThreadUpdatedEvent(thread=thread))))
         return frames
+
+
+def model_unavailable_notice(event: ModelUnavailable) -> ck.NoticeEvent:
+    """The language model failed before it said anything, so the rules answered: say so."""
+    return ck.NoticeEvent(
+        level="warning",
+        title="Model unavailable",
+        message=f"The language model is unavailable ({event.reason}); the built-in rules answered this message.",
+    )
 
 
 def tool_progress(event: ToolStarted) -> str:
