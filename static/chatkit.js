@@ -28,7 +28,20 @@
     if (!headers.has("Content-Type")) {
       headers.set("Content-Type", "application/json");
     }
-    return fetch(input, Object.assign({}, init, { headers: headers, credentials: "same-origin" })).then(
+    var body = init.body;
+    if (typeof body === "string" && body.charAt(0) === "{") {
+      // Tell the backend this client takes questions as structured input (others get buttons).
+      try {
+        var request = JSON.parse(body);
+        if (request && typeof request.type === "string") {
+          request.metadata = Object.assign({}, request.metadata, { structured_input: true });
+          body = JSON.stringify(request);
+        }
+      } catch (ignored) {
+        // not JSON after all: send it as it is
+      }
+    }
+    return fetch(input, Object.assign({}, init, { body: body, headers: headers, credentials: "same-origin" })).then(
       function (response) {
         if (response.status === 401) {
           // The sign-in expired: go through the login page and come back here.

@@ -32,7 +32,8 @@ from .extensions import limiter
 
 # ChatKit requests that run a turn of the agent and stream it; a refusal is an ``error`` event.
 STREAMING_TURN_TYPES = frozenset(
-    {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action"}
+    {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action",
+     "threads.add_structured_input"}
 )
 # Every ChatKit request that runs a turn counts: a task card's checkbox or date picker
 # (``threads.sync_custom_action``, answered as JSON) runs one too. The rest (lists, renames…) do not.

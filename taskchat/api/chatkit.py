@@ -26,7 +26,7 @@ from ..agent import (
     start_turn,
 )
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
-from ..chatkit import choices, controls, protocol, responder, store
+from ..chatkit import choices, controls, protocol, questions, responder, store
 from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHANGE_KIND, CHOICE_ACTION, UNDO_ACTION, card_of
@@ -93,7 +93,7 @@ def json_answer(model: Any = None) -> Response:
 
 def get_thread(req: ck.ThreadsGetByIdReq) -> Response:
     conversation = store.conversation_for(current_user.id, req.params.thread_id)
-    return json_answer(store.full_thread(current_user.id, conversation))
+    return json_answer(store.full_thread(current_user.id, conversation, _structured(req)))
 
 
 def list_threads(req: ck.ThreadsListReq) -> Response:
@@ -104,7 +104,9 @@ def list_threads(req: ck.ThreadsListReq) -> Response:
 def list_items(req: ck.ItemsListReq) -> Response:
     params = req.params
     conversation = store.conversation_for(current_user.id, params.thread_id)
-    return json_answer(store.items_page(current_user.id, conversation, params.limit, params.order, params.after))
+    return json_answer(
+        store.items_page(current_user.id, conversation, params.limit, params.order, params.after, _structured(req))
+    )
 
 
 def update_thread(req: ck.ThreadsUpdateReq) -> Response:
@@ -163,6 +165,10 @@ def _zone():
     return current_user.zone
 
 
+def _structured(req: Any) -> bool:
+    return protocol.wants_structured_input(req)
+
+
 def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], text_turn: bool = False) -> Response:
     """Send the events as ChatKit ``data:`` frames through the one stream pipeline.
 
@@ -181,7 +187,7 @@ def _user_text(message_input: ck.UserMessageInput) -> str:
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:
     start = start_turn(current_user.id, _user_text(req.params.input))
-    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
+    return stream(responder.respond(current_user.id, _zone(), start, structured=_structured(req)), text_turn=True)
 
 
 def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
@@ -189,7 +195,7 @@ def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
     if conversation_id is None:
         raise store.NotFound(req.params.thread_id)
     start = start_turn(current_user.id, _user_text(req.params.input), conversation_id)
-    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
+    return stream(responder.respond(current_user.id, _zone(), start, structured=_structured(req)), text_turn=True)
 
 
 def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
@@ -203,7 +209,10 @@ def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
     except NotAUserMessage as exc:
         raise APIError(422, "not_a_user_message", "Only a user message can be retried.") from exc
     start = restart_from(conversation, message)
-    return stream(responder.respond(current_user.id, _zone(), start, echo_user=False), text_turn=True)
+    return stream(
+        responder.respond(current_user.id, _zone(), start, echo_user=False, structured=_structured(req)),
+        text_turn=True,
+    )
 
 
 def _action(params: ck.ThreadCustomActionParams):
@@ -274,6 +283,34 @@ def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
     return stream(choices.answer(current_user.id, _zone(), start, answered), text_turn=True)
 
 
+def add_structured_input(req: ck.ThreadsAddStructuredInputReq) -> Response:
+    """The answer to a question asked as structured input: the question closed (replaced,
+    answered), then the answer as the user's message and the agent's turn. A question a later
+    message already answered is closed with a word why, and nothing is stored."""
+    params = req.params
+    conversation = store.conversation_for(current_user.id, params.thread_id)
+    if not protocol.is_structured_id(params.item_id):
+        raise store.NotFound(params.item_id)
+    question, _ = store.message_for(conversation, params.item_id)
+    if not question.choices:
+        raise APIError(422, "not_a_question", "Structured input answers the item of a message that asks.")
+    if not store.is_latest(conversation, question):
+        closed = ck.ThreadItemReplacedEvent(
+            item=questions.question_item(question, store.assistant_text(question), answered=True)
+        )
+        return stream(choices.too_late(closed))
+    try:
+        text = check_message(questions.reply_for(question, params.input))
+    except questions.SubmissionError as exc:
+        raise APIError(422, "invalid_fields", str(exc)) from exc
+    start = start_turn(current_user.id, text, conversation.id)
+    closed = ck.ThreadItemReplacedEvent(
+        item=questions.question_item(question, store.assistant_text(question), answered=True, answer=text)
+    )
+    events, encoder = responder.respond(current_user.id, _zone(), start, structured=True)
+    return stream((events.before(closed), encoder), text_turn=True)
+
+
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:
     store.conversation_for(current_user.id, req.params.thread_id)
     return stream(responder.no_pending_tool_call())
@@ -292,4 +329,5 @@ HANDLERS: dict[str, Callable[[Any], Response]] = {
     "threads.retry_after_item": retry_after_item,
     "threads.custom_action": custom_action,
     "threads.add_client_tool_output": add_client_tool_output,
+    "threads.add_structured_input": add_structured_input,
 }

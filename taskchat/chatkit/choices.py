@@ -57,7 +57,7 @@ def answer(
 
 
 def too_late(
-    redraw: ck.ThreadItemUpdatedEvent, why: str = ANSWERED
+    redraw: ck.ThreadItemUpdatedEvent | ck.ThreadItemReplacedEvent, why: str = ANSWERED
 ) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
     """A click on a question a later message already answered (or an Undo gone stale): disable
     it, store nothing, and say why (no retry: the same click cannot succeed)."""

@@ -32,7 +32,7 @@ from ..agent import (
 )
 from ..models import TaskList
 from ..sse import frame
-from . import protocol, store
+from . import protocol, questions, store
 from .protocol import ck
 from .widgets import CHANGE_KIND, CHANGE_TITLE, changed_tasks, shows_widget, widget_for
 
@@ -57,8 +57,11 @@ class ChatKitEncoder:
         created_title: bool = False,
         thread_created_at: datetime | None = None,
         show_tools: bool = False,
+        structured: bool = False,
     ):
         self.tz = tz
+        # The client takes questions as structured input rather than answer buttons.
+        self.structured = structured
         # A model's turn takes a while: each tool call is shown as a progress update.
         self.show_tools = show_tools
         self.created_title = created_title
@@ -117,6 +120,10 @@ class ChatKitEncoder:
             id=self.item_id, thread_id=self.thread_id, created_at=self.created_at, content=[content]
         )
         frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=item))))
+        if reply.choices and self.structured:
+            asked = questions.asked(reply, content.text, self.thread_id, self.created_at)
+            frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=asked))))
+            return frames + self._title_frames(reply)
         shown = reply.display
         if not reply.choices and not shows_widget(shown):
             changed = changed_tasks((call.name, call.status, call.output) for call in reply.tool_calls)
@@ -131,12 +138,13 @@ class ChatKitEncoder:
                 copy_text=reply.response,
             )
             frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=widget))))
-        if self.created_title:
-            thread = ck.Thread(
-                id=self.thread_id, title=reply.title, created_at=self.thread_created_at, items=ck.Page()
-            )
-            frames.append(frame(protocol.dump(ck.ThreadUpdatedEvent(thread=thread))))
-        return frames
+        return frames + self._title_frames(reply)
+
+    def _title_frames(self, reply: Any) -> list[str]:
+        if not self.created_title:
+            return []
+        thread = ck.Thread(id=self.thread_id, title=reply.title, created_at=self.thread_created_at, items=ck.Page())
+        return [frame(protocol.dump(ck.ThreadUpdatedEvent(thread=thread)))]
 
 
 def model_unavailable_notice(event: ModelUnavailable) -> ck.NoticeEvent:
@@ -165,7 +173,7 @@ def user_item(start: TurnStart) -> ck.UserMessageItem:
 
 
 def respond(
-    user_id: str, tz: ZoneInfo, start: TurnStart, *, echo_user: bool = True
+    user_id: str, tz: ZoneInfo, start: TurnStart, *, echo_user: bool = True, structured: bool = False
 ) -> tuple[Iterator[Any], ChatKitEncoder]:
     """Answer a stored user message: the new thread, the user's item, options, then the turn.
 
@@ -177,6 +185,7 @@ def respond(
         created_title=start.created,
         thread_created_at=start.conversation_created_at,
         show_tools=model,
+        structured=structured,
     )
 
     opening: list[Any] = []

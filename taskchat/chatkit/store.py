@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Conversation, Message, Task, TaskList, User, zone
 from ..transactions import writing
-from . import protocol
+from . import protocol, questions
 from .protocol import ck
 from .widgets import card_of, has_widget, shows_widget, widget_for
 
@@ -92,11 +92,14 @@ def items_of(
     answered: bool = False,
     task_list: TaskList | None = None,
     undo_open: bool = True,
+    structured: bool = False,
+    answer: str | None = None,
 ) -> list[Any]:
     """The ChatKit items one message stands for, in thread order.
 
     ``answered``: a later message follows, so a question's answer buttons are drawn disabled.
     ``task_list``: the message's list with its tasks' current state, when the caller read it.
+    ``structured``: a question is drawn as structured input (``answer``: what answered it).
     """
     thread = protocol.thread_id(message.conversation_id)
     if message.role == "user":
@@ -117,7 +120,9 @@ def items_of(
             content=[ck.AssistantMessageContent(text=assistant_text(message))],
         )
     ]
-    if has_widget(message):
+    if structured and message.choices:
+        items.append(questions.question_item(message, assistant_text(message), answered=answered, answer=answer))
+    elif has_widget(message):
         items.append(widget_item(message, tz, answered=answered, task_list=task_list, undo_open=undo_open))
     return items
 
@@ -195,7 +200,12 @@ def _item_key(message: Message, widget: bool) -> tuple[int, int]:
 
 
 def items_page(
-    user_id: str, conversation: Conversation, limit: int | None, order: Order, after: str | None
+    user_id: str,
+    conversation: Conversation,
+    limit: int | None,
+    order: Order,
+    after: str | None,
+    structured: bool = False,
 ) -> ck.Page:
     """A page of a thread's items; ``after`` is the last item id seen (a message or a widget).
 
@@ -221,6 +231,7 @@ def items_page(
     cards = [None if row.choices else card_of(row) for row in rows]
     current = current_tasks(user_id, [task["number"] for card in cards if card for task in card.tasks])
     undo_open = bool((conversation.state or {}).get("undo"))
+    said = {row.sequence_number: row.content for row in rows if row.role == "user"}
     keyed = []
     for row, card in zip(rows, cards, strict=True):
         parts = items_of(
@@ -229,6 +240,8 @@ def items_page(
             answered=not is_latest(conversation, row),
             task_list=as_they_are(card, current) if card else None,
             undo_open=undo_open,
+            structured=structured,
+            answer=said.get(row.sequence_number + 1),
         )
         keys = [_item_key(row, index == 1) for index in range(len(parts))]
         pairs = list(zip(keys, parts, strict=True))
@@ -239,9 +252,9 @@ def items_page(
     return ck.Page(data=page, has_more=len(keyed) > size, after=page[-1].id if page else None)
 
 
-def full_thread(user_id: str, conversation: Conversation) -> ck.Thread:
+def full_thread(user_id: str, conversation: Conversation, structured: bool = False) -> ck.Thread:
     """The thread with its first page of items, oldest first (as the SDK answers get_by_id)."""
-    return thread_of(conversation, items_page(user_id, conversation, None, "asc", None))
+    return thread_of(conversation, items_page(user_id, conversation, None, "asc", None, structured))
 
 
 # --- writes --------------------------------------------------------------------------------
