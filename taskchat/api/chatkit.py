@@ -26,7 +26,7 @@ from ..agent import (
     start_turn,
 )
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
-from ..chatkit import choices, controls, protocol, questions, responder, store
+from ..chatkit import choices, controls, entities, protocol, questions, responder, store
 from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHANGE_KIND, CHOICE_ACTION, UNDO_ACTION, card_of
@@ -182,7 +182,7 @@ def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], t
 def _user_text(message_input: ck.UserMessageInput) -> str:
     if message_input.attachments:
         raise APIError(400, "not_supported", "Attachments are not supported: this assistant takes typed text only.")
-    return check_message("".join(part.text for part in message_input.content))
+    return check_message(entities.message_text(message_input.content))
 
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:

@@ -32,7 +32,7 @@ from ..agent import (
 )
 from ..models import TaskList
 from ..sse import frame
-from . import protocol, questions, store
+from . import entities, protocol, questions, store
 from .protocol import ck
 from .widgets import CHANGE_KIND, CHANGE_TITLE, changed_tasks, shows_widget, widget_for
 
@@ -114,7 +114,8 @@ class ChatKitEncoder:
 
     def _done(self, event: TurnDone) -> list[str]:
         reply = event.reply
-        content = ck.AssistantMessageContent(text="".join(self.spoken))
+        annotations = entities.task_annotations((call.name, call.status, call.output) for call in reply.tool_calls)
+        content = ck.AssistantMessageContent(text="".join(self.spoken), annotations=annotations)
         frames = list(self._updated(ck.AssistantMessageContentPartDone(content_index=0, content=content)))
         item = ck.AssistantMessageItem(
             id=self.item_id, thread_id=self.thread_id, created_at=self.created_at, content=[content]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Conversation, Message, Task, TaskList, User, zone
 from ..transactions import writing
-from . import protocol, questions
+from . import entities, protocol, questions
 from .protocol import ck
 from .widgets import card_of, has_widget, shows_widget, widget_for
 
@@ -85,6 +85,11 @@ def assistant_text(message: Message) -> str:
     return message.content
 
 
+def annotations_of(message: Message) -> list[ck.Annotation]:
+    """The tasks an assistant message's turn named, as entity annotations."""
+    return entities.task_annotations((c.tool_name, c.status, c.tool_output) for c in message.tool_calls)
+
+
 def items_of(
     message: Message,
     tz: ZoneInfo,
@@ -117,7 +122,7 @@ def items_of(
             id=protocol.message_item_id(message.id),
             thread_id=thread,
             created_at=message.created_at,
-            content=[ck.AssistantMessageContent(text=assistant_text(message))],
+            content=[ck.AssistantMessageContent(text=assistant_text(message), annotations=annotations_of(message))],
         )
     ]
     if structured and message.choices:

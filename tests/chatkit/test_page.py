@@ -32,6 +32,8 @@ customElements.define("openai-chatkit", class extends HTMLElement {
         this.dataset.status = String(response.status);
         this.dataset.domainKey = options.api.domainKey;
         this.dataset.stream = text;
+        // then an @-mention: the entity search the page wired, against the real task list
+        return options.entities.onTagSearch("mil").then((found) => { this.dataset.tags = JSON.stringify(found); });
       }));
     const shown = Object.assign({}, options, {api: {url: options.api.url, domainKey: options.api.domainKey}});
     delete shown.entities;
@@ -131,6 +133,9 @@ def test_custom_fetch_sends_cookie_and_csrf_and_streams(app, live_server, chromi
         assert options["startScreen"]["greeting"] == "What's on your list?"
         assert options["startScreen"]["prompts"][0]["prompt"] == "Add a task to buy groceries"
         assert element.get_attribute("data-tag-search") == "function"
+        expect(element).to_have_attribute("data-tags", re.compile("Buy milk"))
+        assert json.loads(element.get_attribute("data-tags")) == [{
+            "id": "task-1", "title": "Buy milk (task 1)", "group": "Tasks", "interactive": False, "data": {"number": 1}}]
         # the floating button, bottom-right in the theme colour, opens the panel
         launcher = page.locator("#chatkit-launcher")
         box, viewport = launcher.bounding_box(), page.viewport_size
