@@ -26,7 +26,7 @@ from ..agent import (
     start_turn,
 )
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
-from ..chatkit import choices, controls, entities, protocol, questions, responder, store
+from ..chatkit import choices, controls, dictation, entities, protocol, questions, responder, store
 from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
 from ..chatkit.widgets import ACTIONS, CHANGE_KIND, CHOICE_ACTION, UNDO_ACTION, card_of
@@ -42,7 +42,7 @@ from .validation import documented, json_object
 @documented(
     summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
     body=ChatKitBody,
-    errors=(400, 404, 409, 413, 415, 422),
+    errors=(400, 404, 409, 413, 415, 422, 503),
 )
 def chatkit():
     """Answer a ChatKit request, or a seed-format chat turn."""
@@ -62,6 +62,8 @@ def chatkit():
 def parse_request(body: dict[str, Any]) -> Any:
     """The body as a ``ChatKitReq``; unsupported and invalid requests are 4xx."""
     kind = body.get("type")
+    if kind == "input.transcribe" and not dictation.available():
+        raise APIError(400, "not_supported", "input.transcribe is not supported: no speech-to-text server is configured.")
     if isinstance(kind, str) and kind in protocol.UNSUPPORTED_TYPES:
         raise APIError(
             400, "not_supported", f"{kind} is not supported: this assistant takes typed text only."
@@ -311,6 +313,14 @@ def add_structured_input(req: ck.ThreadsAddStructuredInputReq) -> Response:
     return stream((events.before(closed), encoder), text_turn=True)
 
 
+def transcribe(req: ck.InputTranscribeReq) -> Response:
+    """Dictation: the audio's text, from the model server's speech-to-text endpoint."""
+    try:
+        return json_answer(dictation.transcribe(req.params))
+    except dictation.TranscriptionError as exc:
+        raise APIError(exc.status, exc.code, str(exc)) from exc
+
+
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:
     store.conversation_for(current_user.id, req.params.thread_id)
     return stream(responder.no_pending_tool_call())
@@ -330,4 +340,5 @@ HANDLERS: dict[str, Callable[[Any], Response]] = {
     "threads.custom_action": custom_action,
     "threads.add_client_tool_output": add_client_tool_output,
     "threads.add_structured_input": add_structured_input,
+    "input.transcribe": transcribe,
 }

@@ -29,7 +29,7 @@ __all__ = ["ErrorCode", "DynamicWidgetRoot", "ck"]
 
 REQUEST = TypeAdapter(ck.ChatKitReq)
 
-UNSUPPORTED_TYPES = frozenset({"attachments.create", "attachments.delete", "input.transcribe"})
+UNSUPPORTED_TYPES = frozenset({"attachments.create", "attachments.delete"})
 
 THREAD_PREFIX = "thr_"
 MESSAGE_PREFIX = public_ids.MESSAGE_PREFIX

@@ -72,6 +72,8 @@ def page_config() -> dict:
         "accent": setting("TASKCHAT_CHATKIT_ACCENT"),
         "greeting": setting("TASKCHAT_CHATKIT_GREETING"),
         "prompts": setting("TASKCHAT_CHATKIT_PROMPTS"),
+        # The microphone only when a model server can turn speech into text.
+        "dictation": bool(current_app.config.get("TASKCHAT_LLM_BASE_URL")),
     }
 
 
