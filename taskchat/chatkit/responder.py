@@ -58,8 +58,11 @@ class ChatKitEncoder:
         thread_created_at: datetime | None = None,
         show_tools: bool = False,
         structured: bool = False,
+        undo_open: bool = True,
     ):
         self.tz = tz
+        # Whether the reply's change card offers Undo (an undo's own reply has nothing to undo).
+        self.undo_open = undo_open
         # The client takes questions as structured input rather than answer buttons.
         self.structured = structured
         # A model's turn takes a while: each tool call is shown as a progress update.
@@ -129,7 +132,7 @@ class ChatKitEncoder:
         if not reply.choices and not shows_widget(shown):
             changed = changed_tasks((call.name, call.status, call.output) for call in reply.tool_calls)
             shown = TaskList(CHANGE_TITLE, changed, kind=CHANGE_KIND) if changed else None
-        drawn = widget_for(shown, [choice.to_dict() for choice in reply.choices], self.tz)
+        drawn = widget_for(shown, [choice.to_dict() for choice in reply.choices], self.tz, undo_open=self.undo_open)
         if drawn is not None:
             widget = ck.WidgetItem(
                 id=protocol.widget_item_id(reply.message_id),
@@ -260,7 +263,7 @@ def act(
 def undo(user_id: str, tz: ZoneInfo, conversation: Any, message_id: int) -> tuple[Iterator[Any], ChatKitEncoder]:
     """A change card's Undo: the agent's own "undo" (a rule turn); once it has committed, the
     card redrawn with its tasks as they are now and its Undo closed, then the reply."""
-    encoder = ChatKitEncoder(tz)
+    encoder = ChatKitEncoder(tz, undo_open=False)
     conversation_id = conversation.id
 
     def closed_before_the_reply(event: Any) -> list[Any]:

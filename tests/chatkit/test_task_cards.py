@@ -302,6 +302,9 @@ def test_a_change_the_agent_made_comes_with_a_card_and_undo(app, chatkit):
     assert undo_button(redraw.update.widget)["disabled"] is True
     assert "deleted" in [c["value"] for c in components(dumped(redraw.update.widget), "Caption")]
     assert undone.text().startswith("Undone")
+    # the undo's own reply shows what it put back, with nothing more to undo
+    [put_back] = [item for item in undone.done_items() if item.type == "widget"]
+    assert undo_button(put_back.widget)["disabled"] is True
     with app.app_context():
         assert db.session.scalar(select(func.count(Task.id))) == 0
 
