@@ -8,6 +8,7 @@ from typing import Any
 from .. import public_ids
 from ..agent.replies import format_due
 from ..models import UTC_ZONE, zone
+from ..services import MAX_MESSAGE_CHARS
 from . import bp
 
 
@@ -33,3 +34,9 @@ def overdue(task: dict[str, Any]) -> bool:
 def message_ref(message_id: int | str) -> str:
     """A message's shown id (``msg_…``), for element ids the stream's fragments aim at."""
     return message_id if isinstance(message_id, str) else public_ids.message_ref(message_id)
+
+
+@bp.app_context_processor
+def message_limit() -> dict:
+    """The longest message the agent takes, for the counter on the message box."""
+    return {"message_limit": MAX_MESSAGE_CHARS}

@@ -36,6 +36,10 @@ def task_panel(user: User) -> TaskPanel:
     )
 
 
+# Undo's own tool for a repeating task carries no intent, but it moves the task back too.
+PANEL_CHANGING_TOOLS = CHANGING_TOOLS | {"undo_completion"}
+
+
 def changed_tasks(tool_calls) -> bool:
     """Did a turn's tool calls change the user's tasks?"""
-    return any(call.status == "success" and call.name in CHANGING_TOOLS for call in tool_calls)
+    return any(call.status == "success" and call.name in PANEL_CHANGING_TOOLS for call in tool_calls)

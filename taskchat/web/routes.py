@@ -24,12 +24,14 @@ from .page_data import sidebar, task_panel
 from .page_security import flash_in_place, is_htmx, safe_next
 
 
-def _chat_page(conversation):
+def _chat_page(conversation, *, draft: str = "", composer_error: str | None = None, status: int = 200):
     context = dict(
         conversation=conversation,
         messages=messages_of(conversation) if conversation else [],
         conversations=sidebar(current_user.id),
         current_id=conversation.id if conversation else None,
+        draft=draft,
+        composer_error=composer_error,
     )
     if is_htmx():
         # Switching conversations from the side list: the middle column and the list.
@@ -38,7 +40,7 @@ def _chat_page(conversation):
 
     return render_template(
         "chat.html", panel=task_panel(current_user), page_path=request.path, **context, **notices_context()
-    )
+    ), status
 
 
 @bp.get("/")
@@ -55,12 +57,17 @@ def conversation(conversation_id: str):
     return _chat_page(get_conversation(current_user.id, conversation_id))
 
 
-def _refuse(message: str, back: str, status: int = 422):
-    """A message that cannot be sent: a flash, in place for htmx or after a redirect."""
+def _refuse(message: str, conversation_id: str | None, draft: str, status: int = 422):
+    """A message that cannot be sent: the reason next to the message box, the text kept in it.
+
+    For htmx the reason goes into the composer's own live region (the box keeps its text in
+    app.js); without JavaScript the page comes back as it was, with the text still in the box
+    — a redirect would lose it.
+    """
     if is_htmx():
-        return flash_in_place(message, status)
-    flash(message, "error")
-    return redirect(back, code=303)
+        return flash_in_place(message, status, target="#composer-error")
+    conversation = get_conversation(current_user.id, conversation_id) if conversation_id else None
+    return _chat_page(conversation, draft=draft, composer_error=message, status=status)
 
 
 @bp.post("/messages")
@@ -68,15 +75,11 @@ def _refuse(message: str, back: str, status: int = 422):
 def send_message():
     """Send the ``message`` field to the agent, in ``conversation_id`` or a new conversation."""
     conversation_id = request.form.get("conversation_id") or None
-    back = (
-        url_for("web.conversation", conversation_id=conversation_id)
-        if conversation_id
-        else url_for("web.index")
-    )
+    draft = request.form.get("message", "")
     try:
-        message = check_message(request.form.get("message", ""))
+        message = check_message(draft)
     except InvalidMessage as exc:
-        return _refuse(str(exc), back)
+        return _refuse(str(exc), conversation_id, draft)
 
     if not is_htmx():
         reply = process_request(current_user.id, message, conversation_id)
@@ -97,9 +100,20 @@ def send_message():
 @bp.post("/c/<conversation_id>/delete")
 @jwt_required()
 def delete(conversation_id: str):
-    """Delete one of the user's conversations and its messages."""
-    delete_conversation(current_user.id, conversation_id)
+    """Delete one of the user's conversations and its messages.
+
+    htmx has asked in the browser (``hx-confirm``); a plain form post is answered first with
+    a page that asks, whose button posts again with ``confirmed=1``.
+    """
     was_open = request.form.get("open") == conversation_id
+    if not is_htmx() and request.form.get("confirmed") != "1":
+        found = get_conversation(current_user.id, conversation_id)
+        return render_template(
+            "confirm_delete.html", conversations_to_delete=[found],
+            action=url_for("web.delete", conversation_id=conversation_id),
+            open_id=request.form.get("open", ""), next=safe_next(request.form.get("next"), url_for("web.index")),
+        )
+    delete_conversation(current_user.id, conversation_id)
     if is_htmx() and not was_open:
         return "", 200  # htmx removes the list entry (hx-swap="delete")
     if is_htmx():

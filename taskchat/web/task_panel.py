@@ -9,7 +9,7 @@ from .. import tasks
 from ..transactions import writing
 from . import bp
 from .page_data import task_panel
-from .page_security import is_htmx, safe_next
+from .page_security import flash_in_place, is_htmx, safe_next
 
 
 @bp.get("/tasks/panel")
@@ -33,6 +33,9 @@ def set_status(number: int):
         with writing():
             tasks.set_completed(current_user, number, done)
     except tasks.TaskNotFound:
+        if is_htmx():
+            # Beside the panel, where the tick was; app.js un-ticks the box.
+            return flash_in_place("There is no such task.", 404, target="#panel-error")
         abort(404, "There is no such task.")
     if is_htmx():
         return "", 204, {"HX-Trigger": "tasks-changed"}
