@@ -171,18 +171,25 @@
   // and an opened "Completed" section are carried over to the new panel.
   var panelState = null;
 
+  // The panel's own reload, a filter link, an edit or delete form: all swap the whole panel.
   function fromPanelReload(event) {
     var ctx = event.detail && event.detail.ctx;
-    return Boolean(ctx && ctx.sourceElement && ctx.sourceElement.id === "task-panel");
+    var target = ctx && ctx.target;
+    return Boolean(target && target.id === "task-panel" && ctx.swap && String(ctx.swap).indexOf("outer") === 0 ||
+      ctx && ctx.sourceElement && ctx.sourceElement.id === "task-panel");
   }
 
   document.addEventListener("htmx:before:swap", function (event) {
     if (!fromPanelReload(event)) return;
     var old = byId("task-panel");
     var active = document.activeElement;
+    var focusId = active && old.contains(active) ? active.id : "";
+    // From inside a task's edit form (which closes when saved): back to its Edit summary.
+    var editing = active && active.closest && active.closest("details.task-edit");
+    if (editing && old.contains(editing)) focusId = editing.querySelector("summary").id;
     var opened = {};
-    old.querySelectorAll("details[id]").forEach(function (details) { opened[details.id] = details.open; });
-    panelState = { focusId: active && old.contains(active) ? active.id : "", opened: opened };
+    old.querySelectorAll("details.completed-tasks[id]").forEach(function (details) { opened[details.id] = details.open; });
+    panelState = { focusId: focusId, opened: opened };
   });
 
   document.addEventListener("htmx:finally:swap", function (event) {

@@ -39,4 +39,16 @@ def message_ref(message_id: int | str) -> str:
 @bp.app_context_processor
 def message_limit() -> dict:
     """The longest message the agent takes, for the counter on the message box."""
-    return {"message_limit": MAX_MESSAGE_CHARS}
+    from .task_panel import REPEATS
+
+    return {"message_limit": MAX_MESSAGE_CHARS, "repeats": REPEATS}
+
+
+@bp.app_template_filter("due_parts")
+def due_parts(task: dict[str, Any], timezone: str | None) -> tuple[str, str]:
+    """The due moment as the edit form's date and time fields ('2026-12-04', '17:00'), in the
+    user's zone; empty strings for what is unset (a date-only task has no time)."""
+    if not task.get("due_at"):
+        return "", ""
+    local = datetime.fromisoformat(task["due_at"]).astimezone(zone(timezone))
+    return local.date().isoformat(), local.strftime("%H:%M") if task.get("due_has_time") else ""

@@ -16,10 +16,22 @@ from ..services import conversations_page
 SIDEBAR_SIZE = 50
 
 
+# The panel's views: all (pending, then a Completed section), or one list.
+PANEL_VIEWS = ("all", "today", "upcoming", "overdue", "completed")
+
+
 @dataclass(frozen=True)
 class TaskPanel:
     pending: list[dict[str, Any]]
     completed: list[dict[str, Any]]
+    view: str = "all"
+    tag: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def single_list(self) -> bool:
+        """Today, upcoming, overdue and completed are one list; all (and a tag) are two."""
+        return self.view != "all"
 
 
 def sidebar(user_id: str) -> list[Conversation]:
@@ -28,11 +40,30 @@ def sidebar(user_id: str) -> list[Conversation]:
     return rows
 
 
-def task_panel(user: User) -> TaskPanel:
-    """Pending tasks (soonest due first) and completed ones, from the task service."""
+def task_panel(user: User, view: str = "all", tag: str | None = None) -> TaskPanel:
+    """The panel's tasks for ``view`` (and ``tag``), from the task service; an unknown view is all."""
+    view = view if view in PANEL_VIEWS else "all"
+    tag = (tag or "").strip().lstrip("#").lower()[:64] or None
+    everything = tasks.find(user, status="all")
+    tags = tuple(sorted({name for task in everything for name in (task.tags or [])}))
+    if tag:
+        everything = [task for task in everything if tag in (task.tags or [])]
+    pending = [task for task in everything if not task.completed]
+    completed = [task for task in everything if task.completed]
+    if view == "completed":
+        pending = completed
+    elif view in ("today", "overdue"):
+        chosen = {task.id for task in tasks.find(user, due=view)}
+        pending = [task for task in pending if task.id in chosen]
+    elif view == "upcoming":
+        due_by_today = {task.id for task in tasks.find(user, due="today")}
+        pending = [task for task in pending if task.due_at is not None and task.id not in due_by_today]
     return TaskPanel(
-        pending=[task.to_dict() for task in tasks.find(user, status="pending")],
-        completed=[task.to_dict() for task in tasks.find(user, status="completed")],
+        pending=[task.to_dict() for task in pending],
+        completed=[task.to_dict() for task in completed] if view == "all" else [],
+        view=view,
+        tag=tag,
+        tags=tags,
     )
 
 

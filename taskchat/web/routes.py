@@ -38,8 +38,11 @@ def _chat_page(conversation, *, draft: str = "", composer_error: str | None = No
         return render_template("_conversation_switch.html", **context)
     from .notices import notices_context
 
+    # The panel's filter is part of the address, so it survives a plain form's round trip.
+    panel = task_panel(current_user, request.args.get("view", "all"), request.args.get("tag"))
+    back = request.full_path.rstrip("?")
     return render_template(
-        "chat.html", panel=task_panel(current_user), page_path=request.path, **context, **notices_context()
+        "chat.html", panel=panel, page_path=request.path, panel_back=back, **context, **notices_context()
     ), status
 
 

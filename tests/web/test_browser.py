@@ -81,7 +81,7 @@ def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, scr
     # before the tables are emptied (PostgreSQL's TRUNCATE would deadlock with a running turn).
     expect(page.locator("#messages .streaming")).to_have_count(0)
     expect(page.locator("#conversation-list li")).to_have_count(1)
-    panel.locator("summary").click()
+    panel.locator("#completed-tasks > summary").click()
     assert dialogs == []
     # The one expected console line: the browser reports the refused empty message's 422.
     assert [p for p in problems if "status of 422" not in p] == [], problems
