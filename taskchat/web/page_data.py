@@ -10,8 +10,9 @@ from typing import Any
 
 from .. import tasks
 from ..agent.intents import CHANGING_TOOLS
+from ..conversation_admin import find_page
 from ..models import Conversation, User
-from ..services import conversations_page
+from ..services import InvalidCursor
 
 SIDEBAR_SIZE = 50
 
@@ -34,10 +35,28 @@ class TaskPanel:
         return self.view != "all"
 
 
+@dataclass(frozen=True)
+class Sidebar:
+    conversations: list[Conversation]
+    next_cursor: str | None = None
+    q: str = ""
+
+
 def sidebar(user_id: str) -> list[Conversation]:
     """The user's most recent conversations, newest first."""
-    rows, _cursor = conversations_page(user_id, SIDEBAR_SIZE)
+    rows, _cursor = find_page(user_id, SIDEBAR_SIZE)
     return rows
+
+
+def sidebar_page(user_id: str, q: str | None = None, cursor: str | None = None) -> Sidebar:
+    """One page of the side list (keyset, as the API pages), only matches of ``q`` if given;
+    a cursor that is not one of ours starts from the newest."""
+    q = " ".join((q or "").split())[:200]
+    try:
+        rows, next_cursor = find_page(user_id, SIDEBAR_SIZE, cursor or None, q or None)
+    except InvalidCursor:
+        rows, next_cursor = find_page(user_id, SIDEBAR_SIZE, None, q or None)
+    return Sidebar(rows, next_cursor, q)
 
 
 def task_panel(user: User, view: str = "all", tag: str | None = None) -> TaskPanel:

@@ -20,15 +20,18 @@ from ..agent.history import delete_conversation, messages_of
 from ..services import InvalidMessage, check_message
 from . import bp
 from .chat_stream import stream_turn
-from .page_data import sidebar, task_panel
+from .page_data import sidebar_page, task_panel
 from .page_security import flash_in_place, is_htmx, safe_next
 
 
 def _chat_page(conversation, *, draft: str = "", composer_error: str | None = None, status: int = 200):
+    side = sidebar_page(current_user.id, request.args.get("q"), request.args.get("cursor"))
     context = dict(
         conversation=conversation,
         messages=messages_of(conversation) if conversation else [],
-        conversations=sidebar(current_user.id),
+        conversations=side.conversations,
+        next_cursor=side.next_cursor,
+        search_q=side.q,
         current_id=conversation.id if conversation else None,
         draft=draft,
         composer_error=composer_error,
