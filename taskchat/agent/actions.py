@@ -103,14 +103,22 @@ def _undo(turn: Turn) -> Generator[TurnEvent, None, Outcome]:
     if not steps:
         return Outcome("There's nothing for me to undo in this conversation yet.", Intent.UNKNOWN)
     undone = 0
+    restored: list[str] = []
     for step in reversed(steps):
         done = yield from turn.call(step["tool"], **step["args"])
         undone += done.status == "success"
+        if done.status == "success" and step["tool"] == "restore_task" and done.output:
+            restored.append(f"'{done.output['title']}' (task {done.output['number']})")
     if not undone:
         return Outcome("I couldn't undo that — the tasks have changed since.", Intent.UNKNOWN)
-    what = "change" if undone == 1 else f"{undone} changes"
     last = steps[-1]["tool"]
-    return Outcome(f"Undone — I reverted the last {what}.", _UNDONE_AS.get(last) or INTENT_OF_TOOL.get(last, Intent.UPDATE))
+    intent = _UNDONE_AS.get(last) or INTENT_OF_TOOL.get(last, Intent.UPDATE)
+    if restored:
+        # Name what came back, so the person sees it without searching the task list.
+        back = restored[0] if len(restored) == 1 else ", ".join(restored[:-1]) + " and " + restored[-1]
+        return Outcome(f"Undone — {back} {'is' if len(restored) == 1 else 'are'} back.", intent)
+    what = "change" if undone == 1 else f"{undone} changes"
+    return Outcome(f"Undone — I reverted the last {what}.", intent)
 
 
 def _act(
