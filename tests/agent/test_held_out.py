@@ -22,7 +22,7 @@ from .test_intent_suite import check_case
 # the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before;
 # phone: 166/301 before the phone-typing work, 250/301 after; pretuning: 33/107 before it,
 # 102/107 after).
-FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75, "phone.jsonl": 0.78, "pretuning.jsonl": 0.85}
+FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75, "phone.jsonl": 0.78, "phone2.jsonl": 0.75, "pretuning.jsonl": 0.85}
 FILES = sorted(path.name for path in HELD_OUT_DIR.glob("*.jsonl"))
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from ..matching import done_fits, lemma
+from ..dates import find_due
+from ..matching import STOPWORDS, done_fits, lemma
 from ..normalise import normalise
 from ..references import TaskRef, parse_refs
 from . import (
@@ -253,6 +254,15 @@ def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
     return None
 
 
+def _rules_or_dated(body: str, context: ParseContext) -> ParsedIntent | None:
+    """The rules' reading, else a task said without "add" with its date ("the vet friday")."""
+    parsed = _rules(body, context)
+    if parsed is not None:
+        return parsed
+    dated = _dated_task(body, context, False, corrected=True) if _suggestion(body) else None
+    return dated.parsed if dated else None
+
+
 def _means_nothing(parsed: ParsedIntent) -> bool:
     return parsed.intent == "UNKNOWN" and not (parsed.negated or parsed.cancelled or parsed.options)
 
@@ -310,7 +320,7 @@ def _read(text: str, context: ParseContext) -> ParsedIntent:
     body = digits_for_number_words(_list_last(unwrap(raw if "\n" in raw else flat)))
     if NEGATED.match(body) or NEGATED.match(flat):
         return ParsedIntent("UNKNOWN", negated=True)
-    inline = corrections.inline(body, context, _rules)
+    inline = corrections.inline(body, context, _rules_or_dated)
     # "and …" is read before politeness is unwrapped, which would drop the "and".
     parsed = inline or _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
     # After "can you"/"could you" is unwrapped, what still starts like a question asks.
@@ -347,10 +357,14 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
             or readings.priority_statement(body, context)
             or readings.state_statement(body, context)
         )
+    suggest = _suggestion(body) if parsed is None else None
+    if suggest:
+        dated = _dated_task(suggest, context, bool(candidates))
+        if dated is not None:
+            candidates.append(dated)
     best, likely = readings.choose(candidates)
     if best is not None:
         return best.parsed
-    suggest = _suggestion(body) if parsed is None else None
     offered = [r for r in likely if r.label != "rule" and r.parsed.refs and r.parsed.refs[0].number is not None]
     if offered and (parsed is None or parsed.statement):
         options = [(r.label, r.reply or _reply_for(r.parsed)) for r in offered]
@@ -379,6 +393,38 @@ def _rule_score(parsed: ParsedIntent, context: ParseContext) -> tuple[float, tup
     if len(fits) == 1:
         return 0.95, (parsed.intent, fits[0])
     return (0.8, None) if fits else (0.3, None)
+
+
+_HEDGES = frozenset(["maybe", "perhaps", "possibly", "might", "probably", "prob", "idk", "dunno", "or"])
+_STATEMENT_WORDS = frozenset(["is", "are", "was", "were", "isn't", "aren't", "moved", "now", "instead", "been", "it's", "that's"])
+
+
+def _dated_task(text: str, context: ParseContext, rivals: bool, corrected: bool = False) -> readings.Scored | None:
+    """"dentist friday 3pm": a short phrase with a due date and nothing else to read is a task
+    said without "add". The date is the cue; a reading about a task already there (moving the
+    dentist) competes with it, and then neither leads and both are offered."""
+    due = find_due(text, context.now, context.tz)
+    if not due.due:
+        return None
+    left = text
+    for start, end in sorted(due.spans, reverse=True):
+        left = left[:start] + " " + left[end:]
+    said = words(left)
+    if said and lemma(said[0]) in _TASK_VERBS and not corrected:
+        # "buy milk tomorrow" reads as an order to the assistant as much as a note: offered
+        # (unless its date was corrected in the same breath: "book the vet friday - no, saturday")
+        return None
+    if any(word in _HEDGES for word in said):
+        return None  # "dentist next week maybe": offered, not taken
+    if any(word in _STATEMENT_WORDS for word in said):
+        return None  # "the dentist is on thursday now" says something of a task; it names none
+    title_words = [word for word in said if word not in STOPWORDS]
+    if not 1 <= len(title_words) <= 6:
+        return None
+    parsed = create.create("add " + text, ("add " + text).lower(), context)
+    if parsed is None or parsed.intent != "CREATE" or not parsed.args.get("title") or parsed.items:
+        return None
+    return readings.Scored(parsed, 0.6 if rivals else 0.8, f"Add '{parsed.args['title']}' as a task", reply=f"add {text}")
 
 
 def _suggestion(body: str) -> str | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..dates import find_due
 from ..references import clean_title_ref
 from ..task_fields import read_priority, read_tags
-from .base import ParseContext, ParsedIntent, cut_list_name
+from .base import ParseContext, ParsedIntent, cut_list_name, words
 
 _SEARCH = re.compile(
     r"^(?:find|search(?:\s+for)?|look\s+(?:for|up)|lookup|where(?:'s|\s+is|\s+are)|"
@@ -46,6 +47,9 @@ def search(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     if not match:
         return None
     query = _SEARCH_FILLER.sub("", match.group("q").strip(" ?.!\"'")).strip(" ?.!\"'“”")
+    day = day_asked(body.lower().strip(" ?.!"), context)
+    if day is not None:
+        return ParsedIntent("LIST", {"status": "pending"}, due_on=day)  # "anything for thursday?": that day's list
     if _NAMES_THE_LIST.match(query):
         # "where's my list", "got anything on today": the list (for that day), not a search
         return list_tasks("show my tasks " + query, "show my tasks " + query.lower(), context)
@@ -72,10 +76,39 @@ _NOT_TAGS = frozenset(
 )
 
 
+# What a question about one day may hold besides the day: "anything for thursday?", "what
+# have i got on friday", "whats due on the 12th". The day is read by the date reader.
+_DAY_QUESTION_WORDS = frozenset(
+    ["what", "what's", "whats", "anything", "any", "do", "i", "have", "got", "is", "there", "on", "for", "due", "my",
+     "the", "list", "tasks", "stuff", "things", "to", "planned", "happening", "coming", "up", "else", "me", "show",
+     "have", "i've", "ive", "we", "need", "left", "still", "open", "pending"]
+)
+_DAY_WORDS = frozenset(["today", "tonight", "tomorrow", "week", "weekend"])
+
+
+def day_asked(text: str, context: ParseContext) -> str | None:
+    """The one day a listing question is about, as an ISO date, when it names a single day
+    other than today or tomorrow (which have filters of their own)."""
+    if len(text) > 80 or any(word in _DAY_WORDS for word in words(text)):
+        return None
+    found = find_due(text, context.now, context.tz)
+    if not found.due or found.due.has_time or len(found.spans) != 1:
+        return None
+    start, end = found.spans[0]
+    left = words(text[:start] + " " + text[end:])
+    if not all(word in _DAY_QUESTION_WORDS for word in left):
+        return None
+    return found.due.at.date().isoformat()
+
+
 def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     text = lower.strip(" ?.!")
     if _WHAT_IS_ON.match(text):
         return ParsedIntent("LIST", {"status": "pending"})
+    day = day_asked(text, context) if _LIST_HEAD.match(text) else None
+    if day is not None:
+        parsed = ParsedIntent("LIST", {"status": "pending"}, due_on=day)
+        return parsed
     if not (_LIST_HEAD.match(text) and _LIST_NOUN.search(text)):
         return None
     args: dict[str, Any] = {}
