@@ -282,9 +282,9 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     plain = "\n".join(line.text for line in lines)
     parsed = _read(plain or raw, context)
     forced = "\n".join(line.forced for line in lines)
-    if _means_nothing(parsed) and forced != plain:
+    if (_means_nothing(parsed) or parsed.guessed) and forced != plain:
         again = _read(forced, context)
-        if not _means_nothing(again) and not again.suggest:
+        if not _means_nothing(again) and not again.suggest and not again.guessed:
             return again
     return parsed
 
@@ -318,7 +318,13 @@ def _read(text: str, context: ParseContext) -> ParsedIntent:
     if fixed is not None:
         return fixed
     body = digits_for_number_words(_list_last(unwrap(raw if "\n" in raw else flat)))
-    if NEGATED.match(body) or NEGATED.match(flat):
+    negated = NEGATED.match(body) is not None or NEGATED.match(flat) is not None
+    if negated or body.lower().startswith("not "):
+        # "I haven't actually sent the parcels": a done task said to be open, not a request
+        reopened = readings.not_done_statement(body, context) or readings.not_done_statement(flat, context)
+        if reopened is not None:
+            return reopened
+    if negated:
         return ParsedIntent("UNKNOWN", negated=True)
     inline = corrections.inline(body, context, _rules_or_dated)
     # "and …" is read before politeness is unwrapped, which would drop the "and".
@@ -424,6 +430,7 @@ def _dated_task(text: str, context: ParseContext, rivals: bool, corrected: bool 
     parsed = create.create("add " + text, ("add " + text).lower(), context)
     if parsed is None or parsed.intent != "CREATE" or not parsed.args.get("title") or parsed.items:
         return None
+    parsed.guessed = True
     return readings.Scored(parsed, 0.6 if rivals else 0.8, f"Add '{parsed.args['title']}' as a task", reply=f"add {text}")
 
 

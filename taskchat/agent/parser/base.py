@@ -80,6 +80,9 @@ class ParsedIntent:
     unless_listed: bool = False
     # A second action in the same message ("remove wine and add beer").
     then: ParsedIntent | None = None
+    # Read from the message's shape alone, with no command word ("dentist friday 3pm" as a new
+    # task): a reading with a command word corrected into place ("ad …") comes first.
+    guessed: bool = False
     # No reading clearly led: the likely ones, offered as choices (label, the reply that picks it).
     options: list[tuple[str, str]] = field(default_factory=list)
 

@@ -127,6 +127,9 @@ def state_statement(body: str, context: ParseContext) -> list[Scored]:
         match = cue.match(text)
         if match:
             state_word = match.groupdict().get("state") or ""
+            numbered = _by_number(match.group("rest"), "UNCOMPLETE", context, done=True)
+            if numbered is not None and (state_word.lower() in _STRONG_DONE or state_word.lower() in _GENERIC_DONE):
+                return [numbered]  # "task 2 isn't done yet": the number names it
             lemmas, _generic, _past = _said(f"{match.group('rest')} {state_word}")
             done = [task for task in context.tasks() if task.completed]
             strong = state_word.lower() in _STRONG_DONE or match.re is not _REOPEN_CUES[-1]
@@ -144,6 +147,58 @@ def state_statement(body: str, context: ParseContext) -> list[Scored]:
             strong = any(word in _STRONG_DONE for word in found)
             readings += _about_tasks("COMPLETE", lemmas, open_tasks, generic=generic, label="Mark", done_word=True, strong=strong)
     return readings
+
+
+def _by_number(phrase: str, intent: str, context: ParseContext, *, done: bool) -> Scored | None:
+    """A statement whose subject is a task number ("task 2 isn't done"), when that task exists
+    and is in the state the statement changes."""
+    from ..references import numbers_in
+
+    said = [word for word in words(phrase) if word not in _STATE_FILLER and word not in ("task", "tasks", "number", "no")]
+    numbers = numbers_in(phrase)
+    if said or len(numbers) != 1:
+        return None
+    task = next((task for task in context.tasks() if task.number == numbers[0]), None)
+    if task is None or task.completed != done:
+        return None
+    verb = "Reopen" if intent == "UNCOMPLETE" else "Mark"
+    return Scored(ParsedIntent(intent, refs=[TaskRef(number=task.number)]), 0.9, f"{verb} '{task.title}'")
+
+
+# "I haven't actually sent the parcels", "didn't call mom yet", "not finished the report after
+# all": said in the negative of a task that is ticked off, a statement that it is still open.
+_NOT_DONE = re.compile(
+    r"^(?:i\s+|we\s+)?(?:haven't|hasn't|didn't|have\s+not|did\s+not|not|never)\s+"
+    r"(?:(?:actually|really|even|quite|properly|yet|got\s+round\s+to|got\s+around\s+to)\s+)*(?P<rest>.{2,80}?)"
+    r"(?:\s+(?:yet|after\s+all|at\s+all|actually|really|tho|though))*$",
+    re.I,
+)
+# Commands said in the negative ("don't mark it done", "not delete that"): never a statement.
+_COMMAND_WORDS = frozenset(
+    ["add", "delete", "remove", "mark", "tick", "complete", "change", "move", "rename", "update", "clear", "put", "create", "set", "make", "want", "need"]
+)
+
+
+def not_done_statement(body: str, context: ParseContext) -> ParsedIntent | None:
+    """A done task said to be not done, in the negative of its own verb: reopened, when one
+    done task clearly fits; None leaves the message as a negated request."""
+    text = re.sub(r"^(?:(?:oh|ah|um|wait|actually|oops|so|no|hmm)[\s,]+)+", "", body.strip(" .!?"), flags=re.I)
+    match = _NOT_DONE.match(text)
+    if not match or context.load_tasks is None:
+        return None
+    rest = match.group("rest")
+    first = words(rest)[:1]
+    if not first or first[0] in _COMMAND_WORDS:
+        return None
+    done = [task for task in context.tasks() if task.completed]
+    if not done:
+        return None
+    numbered = _by_number(rest, "UNCOMPLETE", context, done=True)
+    if numbered is not None:
+        return numbered.parsed
+    lemmas, _generic, _past = _said(rest)
+    best, _likely = choose(_about_tasks("UNCOMPLETE", lemmas, done, generic=True, label="Reopen", strong=True))
+    return best.parsed if best is not None and best.parsed.refs and best.parsed.refs[0].number else None
 
 
 def _about_tasks(
