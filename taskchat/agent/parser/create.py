@@ -110,7 +110,7 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     priority: str | None = None
     worded_tags: list[str] = []
     if not quoted_spans(rest):
-        rest, priority, worded_tags = cut_modifiers(rest)
+        rest, priority, worded_tags = cut_modifiers(rest, context.now, context.tz)
     rest, tags = _under_tag(rest)
     tags = worded_tags + tags
     if listed.tag:
