@@ -371,6 +371,9 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
     best, likely = readings.choose(candidates)
     if best is not None:
         return best.parsed
+    both = _two_statements(body, context)
+    if both is not None:
+        return both
     offered = [r for r in likely if r.label != "rule" and r.parsed.refs and r.parsed.refs[0].number is not None]
     if offered and (parsed is None or parsed.statement):
         options = [(r.label, r.reply or _reply_for(r.parsed)) for r in offered]
@@ -384,6 +387,25 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
         # Maybe a task said without "add": offer it rather than guess.
         return ParsedIntent("UNKNOWN", suggest=suggest)
     return ParsedIntent("UNKNOWN")
+
+
+def _two_statements(body: str, context: ParseContext) -> ParsedIntent | None:
+    """"called the plumber and paid the rent": two statements, each clearly about a task of its own."""
+    if context.load_tasks is None or len(body) > 160:
+        return None
+    parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", body.strip(" .!"), maxsplit=1)
+    if len(parts) != 2 or not all(parts):
+        return None
+    found = []
+    for part in parts:
+        best, _likely = readings.choose(readings.state_statement(part, context))
+        if best is None or not best.parsed.refs or best.parsed.refs[0].number is None:
+            return None
+        found.append(best.parsed)
+    if found[0].refs[0].number == found[1].refs[0].number:
+        return None
+    found[0].then = found[1]
+    return found[0]
 
 
 def _rule_score(parsed: ParsedIntent, context: ParseContext) -> tuple[float, tuple | None]:

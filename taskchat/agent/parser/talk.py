@@ -167,7 +167,9 @@ _YES_WORDS = _YES_CORE | frozenset(
     ["it", "ahead", "please", "for", "on", "then", "thanks", "just", "delete", "them", "all", "that", "sounds", "good",
      "great", "i'm", "i", "am", "of", "why", "not", "right", "so", "everything", "the", "lot", "and", "really", "yesss",
      "let's", "lets", "hit", "bin", "clear", "wipe", "away", "mate", "thank", "you", "is", "what", "want", "said", "whole",
-     "thing", "now", "get", "rid", "yea", "yeh", "fire", "sure", "thx", "cheers", "perfect", "cool", "oh", "well", "hmm"]
+     "thing", "now", "get", "rid", "yea", "yeh", "fire", "sure", "thx", "cheers", "perfect", "cool", "oh", "well", "hmm",
+     # "yep ✅" arrives as "yep done"
+     "done", "course", "bye", "lol", "haha"]
 )
 _NO_CORE = frozenset(["not", "n", "no", "nope", "nah", "cancel", "stop", "don't", "dont", "never", "nevermind", "abort", "leave", "keep", "hold", "wait", "nooo", "nay"])
 _NO_WORDS = _NO_CORE | frozenset(
