@@ -74,6 +74,39 @@ def _canonical(lemmas: list[str]) -> list[str]:
     return [_SAME_VERB.get(word, word) for word in lemmas]
 
 
+# Titles are mostly "verb object" ("Call the bank"), but not all ("Dentist appointment",
+# "Plumber visit"): a noun title's first word is one of its objects, not a verb to set aside.
+_NOT_VERBS_HINT = re.compile(r"(?:ment|ist|er|or|ion|ance|ence|ship|day|visit|appointment)$")
+
+
+def _starts_with_verb(title: str) -> bool:
+    from .complete import _is_past  # a title's first word in the past ("Paid …") is still a verb
+
+    found = words(title)
+    if not found:
+        return False
+    first = found[0]
+    if first in _TITLE_VERBS or lemma(first) in _TITLE_VERBS or _is_past(first):
+        return True
+    if _NOT_VERBS_HINT.search(first) or len(found) == 1:
+        return False
+    # "Gym membership", "Car insurance renewal": two nouns in a row read as a noun phrase;
+    # an unknown first word followed by "the"/"my"/"a" is a verb ("Hoover the stairs").
+    return found[1] in ("the", "my", "a", "an", "some", "our", "up", "out", "off", "to", "for", "in", "on", "back")
+
+
+_TITLE_VERBS = frozenset(
+    ["buy", "get", "call", "phone", "ring", "email", "text", "pay", "book", "order", "send", "post", "return", "pick",
+     "clean", "wash", "water", "feed", "fix", "visit", "read", "write", "print", "check", "renew", "cancel", "collect",
+     "drop", "take", "bring", "mow", "iron", "cook", "make", "finish", "file", "do", "go", "hoover", "vacuum", "tidy",
+     "sort", "wrap", "plan", "prep", "prepare", "submit", "update", "change", "replace", "repair", "paint", "put",
+     "empty", "clear", "defrost", "charge", "chase", "ask", "tell", "meet", "see", "find", "look", "apply", "register",
+     "sign", "walk", "shovel", "rake", "weed", "plant", "mop", "dust", "grab", "fetch", "return", "review", "finish",
+     "start", "practise", "practice", "study", "learn", "bake", "reply", "respond", "message", "contact", "arrange",
+     "organise", "organize", "confirm", "schedule", "move", "pack", "unpack", "wipe", "scrub", "polish", "service"]
+)
+
+
 def _objects(title: str) -> list[str]:
     """A title's key words: its content lemmas, its verb first (one of a set of synonyms)."""
     return _canonical(list(dict.fromkeys(content_lemmas(title))))
@@ -91,8 +124,8 @@ def _fit(said: list[str], task: TaskView, generic: bool, strong: bool = False) -
     shared = _shared(own, said)
     if not shared:
         return 0.0
-    verb = bool(_shared(own[:1], said))
-    objects = own[1:] if len(own) > 1 else own
+    verb = bool(_shared(own[:1], said)) and _starts_with_verb(task.title)
+    objects = own[1:] if len(own) > 1 and _starts_with_verb(task.title) else own
     covered = len(_shared(objects, said)) / len(objects)
     if verb and len(own) == 1:
         return 1.0
@@ -225,7 +258,7 @@ def _about_tasks(
 # "the dentist is on thursday now", "the rent's due friday": a new due date for a named task
 _MOVED = re.compile(
     r"^(?:the\s+|my\s+)?(?P<ref>[\w' -]{2,60}?)\s*(?:'s|\s+is|\s+are|\s+has\s+moved|\s+got\s+moved|\s+moved|\s+is\s+moved|\s+'s\s+moved)"
-    r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\b.{0,60})$",
+    r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+|(?:coming|happening|booked|scheduled|set|going\s+ahead)\s+(?:now\s+)?)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\b.{0,60})$",
     re.I,
 )
 # "make the dentist 4pm", "set the dentist for thursday"; without a verb ("dentist at 4pm") it
@@ -247,7 +280,7 @@ def _task_named(ref: str, context: ParseContext) -> tuple[float, TaskView | None
         if task.completed:
             continue
         own = _objects(task.title)
-        objects = own[1:] if len(own) > 1 else own
+        objects = own[1:] if len(own) > 1 and _starts_with_verb(task.title) else own
         shared = _shared(objects, lemmas)
         if shared:
             stray = len([word for word in lemmas if not _shared([word], own)])
