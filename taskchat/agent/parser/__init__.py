@@ -263,6 +263,29 @@ def _rules_or_dated(body: str, context: ParseContext) -> ParsedIntent | None:
     return dated.parsed if dated else None
 
 
+_PREAMBLE_TAIL = re.compile(
+    r"^(?:add|put|create|delete|remove|mark|tick|show|list|what|what's|whats|how|help|remind|move|change|find|search|"
+    r"can|could|would|pls|please|is|are|do|did|have)\b",
+    re.I,
+)
+
+
+def _after_preamble(text: str) -> tuple[str, str] | None:
+    """(first clause, the rest) when a short first clause ("ugh forgot again", "i'm confused")
+    is followed by what opens like a request of its own; a first clause that starts with a task
+    verb ("call mom, add milk") is a request too, so it is not set aside."""
+    if "\n" in text or len(text) > 300:
+        return None
+    head, comma, tail = text.partition(",")
+    tail = tail.strip()
+    said = words(head)
+    if not comma or not tail or not said or len(said) > 6 or not _PREAMBLE_TAIL.match(tail):
+        return None
+    if lemma(said[0]) in _TASK_VERBS or re.search(r"\b(?:it|them|that|those|these)\b", tail, re.I):
+        return None  # "i'm out of rice, add it to the list": the first clause is what "it" is
+    return head, tail
+
+
 def _means_nothing(parsed: ParsedIntent) -> bool:
     return parsed.intent == "UNKNOWN" and not (parsed.negated or parsed.cancelled or parsed.options)
 
@@ -280,6 +303,24 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     own = context.own_words if context.load_tasks else ()
     lines = [normalise(line, own) for line in raw.splitlines() if line.strip()] or [normalise(raw, own)]
     plain = "\n".join(line.text for line in lines)
+    split = _after_preamble(plain or raw) if not (context.state or {}).get("confirm") else None
+    if split:
+        # "omg i totally forgot, add renew car tax": a first clause that asks nothing, then the
+        # request; "washed the car, add buy wax": two of them, each read on its own
+        head, tail = split
+        again = _read(tail, context)
+        if not _means_nothing(again) and not (again.suggest or again.guessed or again.options or again.asked) and not find_due(
+            head, context.now, context.tz
+        ).due:
+            before = _read(head, context)
+            if _means_nothing(before) or before.suggest or before.statement or before.guessed or before.intent == "GREETING":
+                return again
+            if (
+                before.intent in WRITES and again.intent in _ACTS and before.then is None and again.then is None
+                and not (before.options or before.asked or before.bulk or again.asked or again.bulk)
+            ):
+                before.then = again
+                return before
     parsed = _read(plain or raw, context)
     forced = "\n".join(line.forced for line in lines)
     if (_means_nothing(parsed) or parsed.guessed) and forced != plain:

@@ -15,6 +15,7 @@ _SEARCH = re.compile(
     r"(?:which|what)\s+tasks?\s+(?:mention|are\s+about|contain|have|say|include)|"
     r"(?:are\s+there\s+|do\s+i\s+have\s+)?any\s+tasks?\s+(?:about|with|mentioning|containing|for|related\s+to)|"
     r"do\s+i\s+have\s+(?:a\s+|any\s+)?tasks?\s+(?:about|with|mentioning|for|called|named)|"
+    r"(?:is|are)\s+there\s+(?:a|an|any)\s+(?:tasks?|things?|items?|reminders?)\s+(?:about|with|mentioning|for|called|named|on)|"
     # "got anything about the boiler?", "anything mentioning the bank"
     r"(?:(?:have\s+)?(?:you\s+|i\s+)?got\s+)?any(?:thing|\s+stuff)\s+(?:about|mentioning|regarding|re|on|to\s+do\s+with|with)(?!\s+(?:my|the)\s+(?:list|tasks)\b))\s+(?P<q>.+)$",
     re.I,
@@ -103,6 +104,8 @@ def day_asked(text: str, context: ParseContext) -> str | None:
 
 def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     text = lower.strip(" ?.!")
+    if re.match(r"(?:all\s+|i'm\s+|im\s+)?(?:done|finished)\s+with\s+(?!my\s+list\b)(?:the|my|a)\s+\w", text):
+        return None  # "all done with the presents" says a task is done; it asks for no list
     if _WHAT_IS_ON.match(text):
         return ParsedIntent("LIST", {"status": "pending"})
     day = day_asked(text, context) if _LIST_HEAD.match(text) else None
