@@ -104,11 +104,14 @@ _ASKED_OF_YOU = re.compile(
 
 
 def unwrap(raw: str) -> str:
-    text = _POLITE_HEAD.sub("", raw).strip()
-    text = _ASKED_OF_YOU.sub("", text, count=1)
-    want = _WANT_HEAD.match(text)
-    if want and _COMMAND_VERB.match(text[want.end():]):
-        text = text[want.end():]
+    text = raw
+    # Twice: wrappers come in either order ("let's go ahead and …", "hurry up and just …").
+    for _ in range(2):
+        text = _POLITE_HEAD.sub("", text).strip()
+        text = _ASKED_OF_YOU.sub("", text, count=1)
+        want = _WANT_HEAD.match(text)
+        if want and _COMMAND_VERB.match(re.sub(r"^(?:just\s+|go\s+ahead\s+and\s+)+", "", text[want.end():], flags=re.I)):
+            text = text[want.end():]
     text = _strip_polite_tail(text).strip()
     return text or raw
 

@@ -38,6 +38,8 @@ def question_search(body: str, lower: str, context: ParseContext) -> ParsedInten
     text = body.strip(" ?.!")
     if not QUESTION.match(text) and not text.lower().startswith(("any", "check", "search", "look in")):
         return None
+    if text.lower().startswith("check ") and re.search(r"\boff\b", text, re.I):
+        return None  # "check washing the dishes off": ticking it off, not looking
     day = day_asked(text.lower(), context)
     if day is not None:
         return ParsedIntent("LIST", {"status": "pending"}, due_on=day)  # "anything for thursday?"
@@ -101,6 +103,8 @@ _CHECK = re.compile(r"^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:ch
 def wants_to_know(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     """Asking to hear the list, or whether something is on it, without a question mark."""
     text = body.strip(" ?.!")
+    if text.lower().startswith("check ") and re.search(r"\boff\b", text, re.I):
+        return None  # "check washing the dishes off": ticking it off, not looking
     listed = cut_list_name(text)
     if _REMEMBERED.match(text):
         return _listing(listed.tag, context, text)
