@@ -284,7 +284,7 @@ def _after_preamble(text: str) -> tuple[str, str] | None:
     said = words(head)
     if not comma or not tail or not said or len(said) > 6 or not _PREAMBLE_TAIL.match(tail):
         return None
-    if lemma(said[0]) in _TASK_VERBS or re.search(r"\b(?:it|them|that|those|these)\b", tail, re.I):
+    if re.search(r"\b(?:it|them|that|those|these)\b", tail, re.I):
         return None  # "i'm out of rice, add it to the list": the first clause is what "it" is
     return head, tail
 
@@ -316,8 +316,9 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
             head, context.now, context.tz
         ).due:
             before = _read(head, context)
-            if _means_nothing(before) or before.suggest or before.statement or before.guessed or before.intent == "GREETING":
-                return again
+            idle = _means_nothing(before) or before.suggest or before.statement or before.guessed or before.intent == "GREETING"
+            if idle and lemma(words(head)[0]) not in _TASK_VERBS:
+                return again  # "call mom, add milk" keeps its first clause: it may be a task too
             if (
                 before.intent in WRITES and again.intent in _ACTS and before.then is None and again.then is None
                 and not (before.options or before.asked or before.bulk or again.asked or again.bulk)

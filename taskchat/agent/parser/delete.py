@@ -9,7 +9,7 @@ from .base import ParseContext, ParsedIntent, cut_list_name
 
 _BULK_VERB = (
     r"(?:delete|remove|clear|erase|wipe|purge|drop|empty|blank|get\s+rid\s+off?|trash|clean\s+up|archive|take\s+off|"
-    r"scrap|zap|nuke|reset|start\s+over\s+with|cancel)"
+    r"scrap|zap|nuke|reset|start\s+over\s+with|cancel|bin|ditch|chuck)"
 )
 _BULK_COMPLETED = re.compile(
     rf"^{_BULK_VERB}\s+(?:out\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?"

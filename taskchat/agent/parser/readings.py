@@ -132,7 +132,7 @@ def _fit(said: list[str], task: TaskView, generic: bool, strong: bool = False) -
     score = 0.45 * covered + (0.4 if verb and len(own) > 1 else 0.0) + 0.1 * min(len(shared), 3)
     if generic and not verb and (len(_shared(objects, said)) >= 2 or (strong and covered == 1)):
         score += 0.25  # "gym membership sorted", "gutters not done": the task's words and a word that means done
-    if verb and generic and all(word in _GENERIC_DONE or _shared([word], own) for word in said):
+    if verb and generic and all(word in _GENERIC_DONE or word == "do" or _shared([word], own) for word in said):
         score = max(score, 0.8)  # "hoovering done" / "Hoover the stairs": its verb, a done word, nothing else
     return min(score, 1.0)
 
