@@ -38,7 +38,8 @@ _LIST_NOUN = re.compile(
     r"\b(?:tasks?|todos?|to-?dos?|to\s+do|list|items|pending|left|remaining|outstanding|completed|done|finished|"
     r"overdue|due|agenda|plate|everything|all|open|urgent|important|priority|tagged|unfinished|incomplete|late|"
     r"(?:i've|i\s+have|i)\s+got|"
-    r"today|tonight|tomorrow|this\s+week|next\s+week|this\s+weekend|on\s+for|have\s+(?:on|planned|scheduled)|reminders?|need\s+to\s+(?:buy|get|do)|remember)\b|#[\w-]+",
+    r"today|tonight|tomorrow|this\s+week|next\s+week|this\s+weekend|on\s+for|have\s+(?:on|planned|scheduled)|reminders?|need\s+to\s+(?:buy|get|do)|remember|"
+    r"(?<=\w\s)tag)\b|#[\w-]+",
     re.I,
 )
 
@@ -140,7 +141,7 @@ def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
     elif re.search(r"\b(?:important|urgent)\b", text):
         args["priority"] = "high"
     tag = re.search(r"#(?P<t>[\w-]+)|\b(?:tagged|tag|labell?ed|label)\s+(?:as\s+|with\s+)?#?(?P<t2>[\w-]+)", text) or re.search(
-        r"(?<![\w-])(?P<t>)(?P<t2>)(?P<t3>(?!with\b|the\b|a\b)[\w-]+)\s+tag\b", text
+        r"(?<![\w-])(?P<t>)(?P<t2>)(?P<t3>(?!(?:with|the|a|show|list|see|view|my|any|each|that|this)\b)[\w-]+)\s+tag\b", text
     )
     if tag:
         args["tag"] = (tag.group("t") or tag.group("t2") or tag.group("t3")).lower()
