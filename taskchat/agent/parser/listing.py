@@ -36,7 +36,7 @@ _LIST_HEAD = re.compile(
 )
 _LIST_NOUN = re.compile(
     r"\b(?:tasks?|todos?|to-?dos?|to\s+do|list|items|pending|left|remaining|outstanding|completed|done|finished|"
-    r"overdue|due|agenda|plate|everything|all|open|urgent|important|priority|tagged|unfinished|incomplete|late|"
+    r"overdue|due|agenda|plate|everything|all|open|urgent|important|priority|tagged|unfinished|incomplete|late|needs?\s+doing|"
     r"(?:i've|i\s+have|i)\s+got|"
     r"today|tonight|tomorrow|this\s+week|next\s+week|this\s+weekend|on\s+for|have\s+(?:on|planned|scheduled)|reminders?|need\s+to\s+(?:buy|get|do)|remember|"
     r"(?<=\w\s)tag)\b|#[\w-]+",
