@@ -119,7 +119,7 @@ def list_tasks(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
     parsed = ParsedIntent("LIST", args)
     parsed.count = bool(re.search(r"\bhow\s+many\b|\bcount\b|\bnumber\s+of\b", text))
     named = cut_list_name(text)
-    if re.search(r"\b(?:not\s+(?:yet\s+)?(?:done|completed|finished)|pending|open|incomplete|unfinished|left|remaining|outstanding|to\s+do|todo|still|undone|active|uncompleted|haven't|hasn't|not\s+yet)\b", named.text):
+    if re.search(r"\b(?:not\s+(?:yet\s+)?(?:done|completed|finished)|pending|open|incomplete|unfinished|left|remaining|outstanding|to\s+do|todo|still|undone|active|uncompleted|haven't|hasn't|not\s+yet|needs?\s+doing)\b", named.text):
         args["status"] = "pending"
     elif re.search(r"\b(?:completed|done|finished|closed|checked\s+off|ticked\s+off|crossed\s+off|complete)\b", text):
         args["status"] = "completed"
