@@ -22,11 +22,11 @@ from .test_intent_suite import check_case
 
 # Below what the agent reaches, so a regression fails without the floor inviting tuning to
 # the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before,
-# 202/218 after the phone-typing work, 208/218 after the general readings; phone: 166/301
-# before the phone-typing work, 250/301 after it, 278/301 after the general readings;
+# 202/218 after the phone-typing work, 209/218 after the general readings; phone: 166/301
+# before the phone-typing work, 250/301 after it, 279/301 after the general readings;
 # pretuning: 33/107 before it, 102/107 after; phone2: 162/203 before the general readings,
-# 178/203 after).
-FLOORS = {"everyday.jsonl": 0.95, "fresh.jsonl": 0.93, "phone.jsonl": 0.9, "phone2.jsonl": 0.85, "pretuning.jsonl": 0.93}
+# 179/203 after).
+FLOORS = {"everyday.jsonl": 0.95, "fresh.jsonl": 0.94, "phone.jsonl": 0.91, "phone2.jsonl": 0.86, "pretuning.jsonl": 0.93}
 FILES = sorted(path.name for path in HELD_OUT_DIR.glob("*.jsonl"))
 
 
