@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--turns", type=int, default=10_000)
     args = options.parse_args(argv)
 
+    import os
+
+    # Reminders said in the turns put delivery runs on the job queue: this run's own, not the
+    # checkout's instance/jobs.db (which `make run` would then work through).
+    folder = tempfile.mkdtemp(prefix="taskchat-memory-")
+    os.environ["TASKCHAT_JOBS_FILE"] = str(Path(folder) / "jobs.db")
     from taskchat import create_app
     from taskchat.agent import process_request, tools
     from taskchat.agent.parser import warm_up

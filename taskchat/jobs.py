@@ -61,7 +61,9 @@ def make_huey() -> Huey:
         return RedisHuey(name, url=redis_url, results=False)
     path = os.environ.get("TASKCHAT_JOBS_FILE") or str(ROOT / "instance" / "jobs.db")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=path, results=False)
+    # The queue holds a few rows (the runs of the next minute): SQLite's page cache for it need
+    # not be Huey's default 8 MB in every process that enqueues (each gunicorn worker).
+    return SqliteHuey(name, filename=path, results=False, cache_mb=1)
 
 
 huey = make_huey()
