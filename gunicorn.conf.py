@@ -66,7 +66,9 @@ def on_starting(server):
 # units, deploy/systemd/taskchat-worker.service), the server starts one consumer of the job
 # queue (taskchat.jobs: Huey) beside its workers, so `make run` delivers reminders with no
 # other service. A process of its own, not a thread in the master: the master stays small,
-# and the consumer's metrics go to the same multiprocess directory /metrics reads.
+# and the consumer's metrics go to the same multiprocess directory /metrics reads. With
+# TASKCHAT_JOBS=off the workers still put runs on the queue (a reminder due before the next
+# sweep); the worker units consume them.
 _consumer = None
 
 

@@ -5,15 +5,21 @@
 loopback (aiosmtpd, in this process, counting Message-IDs):
 
 - **baseline**: one sweep (``delivery.deliver_due``) in this process, no engine;
-- **2 workers**: two consumer processes;
-- **2 workers, one SIGKILLed half-way**: the first consumer is killed once half the emails are
-  out; the other takes over the killed one's claims when their lease (5 s here) runs out.
+- **2 workers**: two consumer processes (``-w 1 -k thread -m 1``). Nothing but the engine
+  starts the delivery: a run is scheduled at the due moment (``jobs.schedule_runs``, what adding
+  the reminders through the app does), and that run asks the other worker to join in;
+- **2 workers, one SIGKILLed half-way**: the consumer holding the most claims is killed once
+  half the emails are out; the run scheduled at its claims' lease end (5 s here) takes them
+  over.
 
 For each: the time from the due moment until every notice is in the app and every email is
 handed to SMTP, the ratio to the baseline, and the counts that must hold: notices == users
 (none twice: the notice is unique per reminder), reminders left unsent (lost), and emails
 received more than once (a worker killed between handing a message to SMTP and marking it
-sent sends it again, with the same Message-ID: at least once).
+sent sends it again, with the same Message-ID: at least once; each is marked sent right after
+the hand-off, so that is at most the one message in flight per killed worker thread). The delay
+from the due moment to each notice and to each email's sent mark is read back from the rows
+(the ``taskchat_reminder_delay_seconds`` histogram observes the first in the workers).
 
 ``--users N`` (default 10 000); ``BENCH_DATABASE_URL=postgresql+psycopg://…`` runs on
 PostgreSQL (a fresh database is made and dropped) instead of a SQLite file.
@@ -36,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import bindparam, create_engine, insert, text
 
 ROOT = Path(__file__).resolve().parent.parent
 LEASE_SECONDS = 5
@@ -75,6 +81,8 @@ class Result:
     unsent: int
     emails: int
     distinct_emails: int
+    notice_delay: tuple[float, float, float]  # median, 99th percentile, max (s)
+    email_delay: tuple[float, float, float]
 
 
 def _database(kind: str, workdir: Path) -> tuple[str, callable]:
@@ -120,6 +128,55 @@ def _seed(url: str, users: int, due: datetime) -> None:
         db.engine.dispose()
 
 
+def _quantiles(values: list[float]) -> tuple[float, float, float]:
+    if not values:
+        return (float("nan"),) * 3
+    values = sorted(values)
+    return values[len(values) // 2], values[min(len(values) - 1, int(len(values) * 0.99))], values[-1]
+
+
+def _delays(url: str, due: datetime) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """Due moment to notice, and to the email's sent mark, over all reminders."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        shown = [row[0] for row in conn.execute(text("SELECT created_at FROM notifications"))]
+        sent = [row[0] for row in conn.execute(text("SELECT sent_at FROM reminders WHERE sent_at IS NOT NULL"))]
+    engine.dispose()
+
+    def seconds(moment) -> float:
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return (moment - due).total_seconds()
+
+    return _quantiles([seconds(m) for m in shown]), _quantiles([seconds(m) for m in sent])
+
+
+def _move_to(url: str, due: datetime) -> None:
+    from taskchat.models import UTCDateTime
+
+    engine = create_engine(url)
+    moment = bindparam("due", due, type_=UTCDateTime())  # stored as the app stores it (SQLite: text)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE tasks SET due_at = :due").bindparams(moment))
+        conn.execute(text("UPDATE reminders SET remind_at = :due").bindparams(moment))
+    engine.dispose()
+
+
+def _claims_by_process(url: str) -> dict[int, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        tokens = conn.execute(text("SELECT claim_token FROM reminders WHERE state = 'pending' "
+                                   "AND claim_token IS NOT NULL")).scalars().all()
+    engine.dispose()
+    held: dict[int, int] = {}
+    for token in tokens:
+        pid = int(token.split("-", 1)[0])
+        held[pid] = held.get(pid, 0) + 1
+    return held
+
+
 def _counts(url: str) -> tuple[int, int, int]:
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -148,28 +205,42 @@ def run(name: str, users: int, workers: int, kill: bool, workdir: Path, timeout:
     handler = Counting()
     smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
     try:
-        _seed(url, users, due)
+        # Seeded a day ahead, brought to a moment 2 s on once every process is up: the time
+        # taken by seeding and starting is not counted as delay.
+        _seed(url, users, datetime.now(UTC) + timedelta(days=1))
         jobs_file = str(workdir / f"{name}-jobs.db")
         env = _env(url, smtp.port, jobs_file)
         processes: list[subprocess.Popen] = []
+        logs = [workdir / f"{name}-consumer-{n}.log" for n in range(workers)]
         if workers:
             consumer = [sys.executable, "-m", "huey.bin.huey_consumer", "taskchat.jobs.huey", "-w", "1", "-k", "thread",
-                        "-m", "0.2", "-n"]
-            processes = [subprocess.Popen(consumer, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                         for _ in range(workers)]
-            enqueue = subprocess.Popen(
-                [sys.executable, "-c", _ENQUEUE, str(workers)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-            )
-        while datetime.now(UTC) < due:
-            time.sleep(0.05)
-        started = time.monotonic()
-        if not workers:
+                        "-m", "1"]
+            processes = [subprocess.Popen(consumer, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+                         for log in logs]
+            # The run at the due moment, as adding the reminders through the app schedules it.
+            starter = subprocess.Popen([sys.executable, "-c", _SCHEDULE], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True)
+        else:
             # The same sweep, once, in a plain process of its own (no queue, no consumer).
-            processes = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "taskchat", "deliver-reminders"],
-                                          cwd=ROOT, env=env, stdout=subprocess.DEVNULL)]
+            starter = subprocess.Popen([sys.executable, "-c", _SWEEP], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True)
+            processes = [starter]
+        assert starter.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        while not all("consumer started" in log.read_text().lower() for log in logs):
+            assert time.monotonic() < deadline, "the consumers did not start"
+            time.sleep(0.1)
+        due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        _move_to(url, due)
+        starter.stdin.write(due.isoformat() + "\n")
+        starter.stdin.close()
+        if workers:
+            starter.wait(timeout=30)
+        while datetime.now(UTC) < due:
+            time.sleep(0.02)
+        # From the due moment, even if this loop woke late.
+        started = time.monotonic() - (datetime.now(UTC) - due).total_seconds()
         app_seconds = smtp_seconds = float("nan")
         killed = False
         while time.monotonic() - started < timeout:
@@ -181,10 +252,13 @@ def run(name: str, users: int, workers: int, kill: bool, workdir: Path, timeout:
             if emails >= users and smtp_seconds != smtp_seconds:
                 smtp_seconds = time.monotonic() - started
             if kill and not killed and emails >= users // 2:
-                processes[0].send_signal(signal.SIGKILL)
+                # The consumer holding the most claims (a claim token leads with its process id).
+                holding = _claims_by_process(url)
+                victim = max(processes, key=lambda p: holding.get(p.pid, 0))
+                victim.send_signal(signal.SIGKILL)
                 killed = True
-                print(f"  SIGKILL consumer {processes[0].pid} after {emails} emails, {time.monotonic() - started:.1f} s",
-                      flush=True)
+                print(f"  SIGKILL consumer {victim.pid} holding {holding.get(victim.pid, 0)} claims after {emails} "
+                      f"emails, {time.monotonic() - started:.1f} s", flush=True)
             if unsent == 0 and emails >= users:
                 break
             time.sleep(0.2)
@@ -195,11 +269,10 @@ def run(name: str, users: int, workers: int, kill: bool, workdir: Path, timeout:
                 process.kill()
                 process.wait()
         if workers:
-            enqueue.terminate()
             for process in processes:
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)
-            for process in processes + [enqueue]:
+            for process in processes:
                 try:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
@@ -207,22 +280,34 @@ def run(name: str, users: int, workers: int, kill: bool, workdir: Path, timeout:
         notices, distinct, unsent = _counts(url)
         with handler.lock:
             received = list(handler.ids)
-        return Result(name, app_seconds, smtp_seconds, notices, distinct, unsent, len(received), len(set(received)))
+        notice_delay, email_delay = _delays(url, due)
+        return Result(name, app_seconds, smtp_seconds, notices, distinct, unsent, len(received), len(set(received)),
+                      notice_delay, email_delay)
     finally:
         smtp.stop()
         drop()
 
 
-# Keeps one sweep queued per consumer (the periodic one runs at minute boundaries; this is the
-# same job on demand), so a consumer never waits for the next minute.
-_ENQUEUE = """
+# Started before the due moment is set (imports take a second or two), then told it.
+_SCHEDULE = """
+import sys
+from datetime import datetime
+from taskchat.jobs import schedule_runs
+print("ready", flush=True)
+assert schedule_runs([datetime.fromisoformat(sys.stdin.readline().strip())]) == 1
+"""
+_SWEEP = """
 import sys, time
-from taskchat.jobs import deliver_now, huey
-workers = int(sys.argv[1])
-while True:
-    if huey.pending_count() < workers:
-        deliver_now()
-    time.sleep(0.05)
+from datetime import UTC, datetime
+from taskchat import create_app
+from taskchat.delivery import deliver_due
+app = create_app()
+print("ready", flush=True)
+due = datetime.fromisoformat(sys.stdin.readline().strip())
+while datetime.now(UTC) < due:
+    time.sleep(0.02)
+with app.app_context():
+    deliver_due()
 """
 
 
@@ -248,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio = r.smtp_seconds / base.smtp_seconds if base.smtp_seconds == base.smtp_seconds else float("nan")
         print(f"{labels[r.name]:40} {r.app_seconds:7.2f} {r.smtp_seconds:7.2f} {ratio:6.2f} {r.notices:8} "
               f"{r.notices - r.distinct_notices:6} {r.unsent:5} {r.emails:7} {r.emails - r.distinct_emails:5}")
+    print("delay from the due moment, median / p99 / max (s):")
+    for r in results:
+        print(f"  {labels[r.name]:40} notice {r.notice_delay[0]:6.2f} {r.notice_delay[1]:6.2f} {r.notice_delay[2]:6.2f}"
+              f"   email sent {r.email_delay[0]:6.2f} {r.email_delay[1]:6.2f} {r.email_delay[2]:6.2f}")
     ok = all(r.distinct_notices == args.users and r.notices == args.users and r.unsent == 0
              and r.distinct_emails == args.users for r in results)
     print("every reminder delivered in the app exactly once and handed to SMTP:", "yes" if ok else "NO")

@@ -40,24 +40,121 @@
     box.form.requestSubmit();
   });
 
+  // The longest message the server takes (data-limit on the box); past 90 % a counter shows.
+  function limitOf(box) {
+    return Number(box.dataset.limit) || 4000;
+  }
+
+  function showCount(box) {
+    var count = byId("message-count");
+    if (!count) return;
+    var limit = limitOf(box);
+    var used = box.value.trim().length;
+    count.classList.toggle("over", used > limit);
+    count.classList.toggle("near", used >= limit * 0.9);
+    if (used > limit) {
+      count.textContent = used + " / " + limit + " characters: " + (used - limit) + " too many";
+    } else if (used >= limit * 0.9) {
+      count.textContent = used + " / " + limit + " characters";
+    } else {
+      count.textContent = "";
+    }
+  }
+
+  function composerError(text) {
+    var area = byId("composer-error");
+    if (!area) return;
+    area.textContent = "";
+    if (text) {
+      var p = document.createElement("p");
+      p.className = "flash flash-error";
+      p.textContent = text;
+      area.appendChild(p);
+    }
+  }
+
+  // Parts of the page that htmx may swap in again (the middle column when switching).
+  function enhance() {
+    var box = byId("message-input");
+    if (box && box.dataset.jsPlaceholder) box.placeholder = box.dataset.jsPlaceholder;
+    if (box) showCount(box);
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "message-input") showCount(event.target);
+  });
+
   // The form's values are collected before this event; empty the box so the next message
   // can be typed while the reply streams, and put the text back if the request fails.
+  // A message over the limit is not sent at all: it stays in the box, the reason beside it.
   document.addEventListener("htmx:before:request", function (event) {
+    if (inPanelForm(event)) {
+      var panelError = byId("panel-error");
+      if (panelError) panelError.textContent = "";
+      return;
+    }
     if (!fromComposer(event)) return;
     var box = byId("message-input");
     var form = byId("composer");
+    var limit = limitOf(box);
+    if (box.value.trim().length > limit) {
+      event.preventDefault();
+      composerError("Message is too long (at most " + limit + " characters); it is still in the box.");
+      showCount(box);
+      box.setAttribute("aria-invalid", "true");
+      box.focus();
+      return;
+    }
+    box.removeAttribute("aria-invalid");
     form.dataset.sending = "true";
     form.dataset.lastMessage = box.value;
     box.value = "";
+    showCount(box);
+    composerError("");
     var flash = byId("flash");
     if (flash) flash.textContent = "";  // an old "can't be empty" no longer applies
   });
 
-  document.addEventListener("htmx:error", function (event) {
-    if (!fromComposer(event)) return;
+  function restoreDraft() {
     var box = byId("message-input");
-    if (box && !box.value) box.value = byId("composer").dataset.lastMessage || "";
+    if (box && !box.value) {
+      box.value = byId("composer").dataset.lastMessage || "";
+      showCount(box);
+    }
+  }
+
+  // The server refused the message (its reason is swapped into #composer-error): keep the text.
+  document.addEventListener("htmx:response:error", function (event) {
+    if (fromComposer(event)) restoreDraft();
+    if (inPanelForm(event)) untick(event);
   });
+
+  // No answer at all (the server is gone, the network dropped): say so, keep the text.
+  document.addEventListener("htmx:error", function (event) {
+    if (fromComposer(event)) {
+      restoreDraft();
+      composerError("Could not reach taskchat, so nothing was sent; your message is still in the box.");
+    }
+    if (inPanelForm(event)) {
+      untick(event);
+      var panelError = byId("panel-error");
+      if (panelError) panelError.textContent = "Could not reach taskchat, so the task was not changed.";
+    }
+  });
+
+  // A tick box's own form in the task panel.
+  function inPanelForm(event) {
+    var ctx = event.detail && event.detail.ctx;
+    var source = ctx && ctx.sourceElement;
+    return Boolean(source && source.tagName === "FORM" && source.closest && source.closest("#task-panel") &&
+      source.querySelector("input[type=checkbox]"));
+  }
+
+  // The tick did not happen: the box goes back to what the server still holds.
+  function untick(event) {
+    var box = event.detail.ctx.sourceElement.querySelector("input[type=checkbox]");
+    if (box) box.checked = !box.checked;
+  }
 
   document.addEventListener("htmx:finally:request", function (event) {
     if (fromComposer(event)) {
@@ -70,8 +167,54 @@
     }
   });
 
+  // The task panel reloads itself after a change: the element that had the keyboard focus
+  // and an opened "Completed" section are carried over to the new panel.
+  var panelState = null;
+
+  // The panel's own reload, a filter link, an edit or delete form: all swap the whole panel.
+  function fromPanelReload(event) {
+    var ctx = event.detail && event.detail.ctx;
+    var target = ctx && ctx.target;
+    return Boolean(target && target.id === "task-panel" && ctx.swap && String(ctx.swap).indexOf("outer") === 0 ||
+      ctx && ctx.sourceElement && ctx.sourceElement.id === "task-panel");
+  }
+
+  document.addEventListener("htmx:before:swap", function (event) {
+    if (!fromPanelReload(event)) return;
+    var old = byId("task-panel");
+    var active = document.activeElement;
+    var focusId = active && old.contains(active) ? active.id : "";
+    // From inside a task's edit form (which closes when saved): back to its Edit summary.
+    var editing = active && active.closest && active.closest("details.task-edit");
+    if (editing && old.contains(editing)) focusId = editing.querySelector("summary").id;
+    var opened = {};
+    old.querySelectorAll("details.completed-tasks[id]").forEach(function (details) { opened[details.id] = details.open; });
+    panelState = { focusId: focusId, opened: opened };
+  });
+
+  document.addEventListener("htmx:finally:swap", function (event) {
+    if (!fromPanelReload(event) || !panelState) return;
+    var state = panelState;
+    panelState = null;
+    var panel = byId("task-panel");
+    if (!panel) return;
+    Object.keys(state.opened).forEach(function (id) {
+      var details = byId(id);
+      if (details && panel.contains(details)) details.open = state.opened[id];
+    });
+    if (state.focusId) {
+      var again = byId(state.focusId);
+      if (again && panel.contains(again) && again.offsetParent !== null) {
+        again.focus();
+      } else {
+        byId("task-panel-title").focus();
+      }
+    }
+  });
+
   // After any swap into the conversation (a streamed word, a switched conversation).
   document.addEventListener("htmx:after:swap", function (event) {
+    enhance();
     var panel = byId("task-panel");
     if (!(event.target instanceof Element) || !panel || !panel.contains(event.target)) {
       scrollToNewest();
@@ -136,6 +279,7 @@
       offerBrowserNotifications(link);
       pollNotices(link);
     }
+    enhance();
     scrollToNewest();
   });
 })();

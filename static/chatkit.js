@@ -28,7 +28,20 @@
     if (!headers.has("Content-Type")) {
       headers.set("Content-Type", "application/json");
     }
-    return fetch(input, Object.assign({}, init, { headers: headers, credentials: "same-origin" })).then(
+    var body = init.body;
+    if (typeof body === "string" && body.charAt(0) === "{") {
+      // Tell the backend this client takes questions as structured input (others get buttons).
+      try {
+        var request = JSON.parse(body);
+        if (request && typeof request.type === "string") {
+          request.metadata = Object.assign({}, request.metadata, { structured_input: true });
+          body = JSON.stringify(request);
+        }
+      } catch (ignored) {
+        // not JSON after all: send it as it is
+      }
+    }
+    return fetch(input, Object.assign({}, init, { body: body, headers: headers, credentials: "same-origin" })).then(
       function (response) {
         if (response.status === 401) {
           // The sign-in expired: go through the login page and come back here.
@@ -42,25 +55,84 @@
   window.taskchatChatkitFetch = chatkitFetch;
 
   var element = document.getElementById("chatkit");
-  var offline = window.setTimeout(function () {
-    document.getElementById("chatkit-offline").hidden = false;
-  }, 8000);
+  var panel = document.getElementById("chatkit-panel");
+  var launcher = document.getElementById("chatkit-launcher");
+  document.documentElement.style.setProperty("--chatkit-accent", config.accent);
 
-  customElements.whenDefined("openai-chatkit").then(function () {
-    window.clearTimeout(offline);
-    element.setOptions({
+  function setOpen(open) {
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  launcher.addEventListener("click", function () {
+    setOpen(panel.hidden);
+  });
+
+  // The component cannot be had (offline, blocked, or it never defines itself): say so in the
+  // panel, opened, with the link to the plain chat, rather than leave an empty box.
+  var settled = false;
+  function unavailable() {
+    if (settled) {
+      return;
+    }
+    settled = true;
+    element.hidden = true;
+    document.getElementById("chatkit-offline").hidden = false;
+    document.body.dataset.chatkit = "unavailable";
+    setOpen(true);
+  }
+  var patience = window.setTimeout(unavailable, 8000);
+
+  // @-mentions: the user's tasks whose title matches what follows the @.
+  function searchTasks(query) {
+    var url = config.tasksUrl + "?q=" + encodeURIComponent(query);
+    return chatkitFetch(url, { method: "GET" })
+      .then(function (response) {
+        return response.ok ? response.json() : { tasks: [] };
+      })
+      .then(function (body) {
+        return body.tasks.slice(0, 8).map(function (task) {
+          return {
+            id: "task-" + task.number,
+            title: task.title + " (task " + task.number + ")",
+            group: "Tasks",
+            interactive: false,
+            data: { number: task.number },
+          };
+        });
+      });
+  }
+
+  function options() {
+    var composer = { placeholder: "Add a task, or ask what's due\u2026", attachments: { enabled: false } };
+    if (config.dictation) {
+      composer.dictation = { enabled: true };
+    }
+    return {
       api: { url: config.apiUrl, domainKey: config.domainKey, fetch: chatkitFetch },
+      theme: { colorScheme: "light", color: { accent: { primary: config.accent, level: 2 } } },
+      header: { enabled: true, title: { text: config.title } },
       history: { enabled: true, showDelete: true, showRename: true },
       threadItemActions: { feedback: true, retry: true },
-      composer: { placeholder: "Add a task, or ask what's due…", attachments: { enabled: false } },
-      startScreen: {
-        greeting: "What's on your list?",
-        prompts: [
-          { label: "Show my tasks", prompt: "Show me all my tasks", icon: "check-circle" },
-          { label: "Add a task", prompt: "Add a task to buy groceries tomorrow", icon: "plus" },
-          { label: "Due this week", prompt: "What's due this week?", icon: "calendar" },
-        ],
-      },
-    });
+      composer: composer,
+      entities: { onTagSearch: searchTasks },
+      startScreen: { greeting: config.greeting, prompts: config.prompts },
+    };
+  }
+  window.taskchatChatkitOptions = options;
+
+  customElements.whenDefined("openai-chatkit").then(function () {
+    if (settled) {
+      return;
+    }
+    settled = true;
+    window.clearTimeout(patience);
+    document.body.dataset.chatkit = "ready";
+    element.setOptions(options());
   });
+
+  var script = document.createElement("script");
+  script.src = config.scriptUrl;
+  script.async = true;
+  script.addEventListener("error", unavailable);
+  document.head.appendChild(script);
 })();

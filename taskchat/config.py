@@ -37,6 +37,10 @@ def from_environment() -> dict[str, Any]:
         ("TASKCHAT_LLM_MODEL", "TASKCHAT_LLM_MODEL"),
         ("OPENAI_API_KEY", "OPENAI_API_KEY"),
         ("TASKCHAT_CHATKIT_DOMAIN_KEY", "TASKCHAT_CHATKIT_DOMAIN_KEY"),
+        # The ChatKit page's look (defaults in taskchat.web.chatkit_page: the seed's widget).
+        ("TASKCHAT_CHATKIT_TITLE", "TASKCHAT_CHATKIT_TITLE"),
+        ("TASKCHAT_CHATKIT_ACCENT", "TASKCHAT_CHATKIT_ACCENT"),
+        ("TASKCHAT_CHATKIT_GREETING", "TASKCHAT_CHATKIT_GREETING"),
     ):
         if env.get(name, "").strip():
             settings[key] = env[name].strip()

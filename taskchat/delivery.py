@@ -12,10 +12,14 @@ PostgreSQL. How a reminder is delivered once and never lost:
    moment) — the sent mark that makes a repeat harmless.
 3. **Email** (outside any transaction: SMTP may be slow) with a Message-ID made of the same
    pair, so a repeated send is recognisably the same message.
-4. **Mark** ``sent`` (only while the lease is still ours). A worker killed anywhere before this
-   leaves the reminder pending; its lease runs out and another worker delivers it again: at
-   least once. A refusing SMTP server means a retry after a growing pause, then ``failed``
-   (shown on the notice in the app).
+4. **Mark** ``sent`` (only while the lease is still ours), each email in a short commit of its
+   own right after SMTP took it. A worker killed anywhere before this leaves the reminder
+   pending; its lease runs out and another worker delivers it again: at least once, and at
+   most the one message a worker thread had in flight is sent twice. A refusing SMTP server
+   means a retry after a growing pause, then ``failed`` (shown on the notice in the app).
+
+A claim's token starts with the worker's process id, so what a process holds can be told
+from the rows (``claim_token``) when one dies.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from typing import Any
 
 from flask import current_app
 from prometheus_client import Counter, Histogram
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -55,15 +59,14 @@ LEASE = timedelta(seconds=int(os.environ.get("TASKCHAT_REMINDER_LEASE_SECONDS", 
 # Pauses before email attempts 2, 3, 4; after the 4th refusal the reminder is failed.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 MAX_ATTEMPTS = len(BACKOFF) + 1
-BATCH = 500
-# Emails handed to SMTP are marked sent this many at a time.
-MARK_EVERY = 20
+BATCH = int(os.environ.get("TASKCHAT_REMINDER_BATCH", "500"))
 
 SENT = Counter("taskchat_reminders_sent", "Reminders delivered, by channel (app, email).", ["channel"], registry=None)
 FAILED = Counter("taskchat_reminders_failed", "Reminder deliveries refused, by channel (email).", ["channel"], registry=None)
 DELAY = Histogram(
     "taskchat_reminder_delay_seconds",
-    "From a reminder's due time to its in-app notice.",
+    "From a reminder's due time to its delivery, by channel: the in-app notice, the email handed to SMTP.",
+    ["channel"],
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
     registry=None,
 )
@@ -164,7 +167,6 @@ def deliver(ids: list[int], token: str, clock: Clock = _utcnow, claimed_at: date
         SENT.labels(channel="app").inc()
     # The lease runs from the claim, not from here: the notices above took time already.
     renewed = claimed_at or clock()
-    sent: list[dict[str, Any]] = []
     with Mailer() as mailer:
         for reminder, task, user in by_email:
             if clock() - renewed > LEASE / 4:
@@ -173,21 +175,22 @@ def deliver(ids: list[int], token: str, clock: Clock = _utcnow, claimed_at: date
                 renewed = clock()
                 _renew(ids, token, renewed)
             if _email_one(mailer, reminder, task, user, token, clock, done):
-                sent.append({"b_id": reminder.id, "b_token": token, "b_sent_at": clock()})
-            if len(sent) >= MARK_EVERY:
-                _mark_sent(sent)
-    _mark_sent(sent)
+                _mark_sent({"b_id": reminder.id, "b_token": token, "b_sent_at": clock()})
     return done
 
 
-def _mark_sent(sent: list[dict[str, Any]]) -> None:
-    """Mark the emails handed to SMTP as sent, a group at a time (one commit each, not one per
-    message: a commit is a disk flush on PostgreSQL). A worker killed before the mark sends
-    that group again, with the same Message-IDs."""
-    if sent:
-        with writing():
-            transactions.connection().execute(_MARK_SENT, sent)
-        sent.clear()
+def _mark_sent(sent: dict[str, Any]) -> None:
+    """Mark one email sent, right after SMTP took it, in a commit of its own: a worker killed
+    after the hand-off and before this sends that one message again (same Message-ID), none
+    other. On PostgreSQL the commit does not wait for its WAL flush (``synchronous_commit``
+    off for this transaction only): the mark's cost is a round trip, not a disk flush, and
+    what a crash of the database could lose is the mark of the last moments' emails, which
+    are then sent again — the same at-least-once as a killed worker, never a lost reminder."""
+    with writing():
+        connection = transactions.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        connection.execute(_MARK_SENT, sent)
 
 
 def _renew(ids: list[int], token: str, now: datetime) -> None:
@@ -208,6 +211,7 @@ def _email_one(mailer: Mailer, reminder: Reminder, task: Task, user: User, token
         return False
     done.emails += 1
     SENT.labels(channel="email").inc()
+    DELAY.labels(channel="email").observe(max((clock() - reminder.remind_at).total_seconds(), 0))
     return True
 
 
@@ -349,28 +353,64 @@ def publish_notices(now: datetime, limit: int = NOTICE_BATCH) -> int:
         added = transactions.connection().execute(stmt).scalars().all()
     for remind_at in added:
         SENT.labels(channel="app").inc()
-        DELAY.observe(max((now - remind_at).total_seconds(), 0))
+        DELAY.labels(channel="app").observe(max((now - remind_at).total_seconds(), 0))
     return len(added)
 
 
-def deliver_due(clock: Clock = _utcnow, batch: int = BATCH, rounds: int = 1000) -> Delivered:
+def new_token() -> str:
+    """A claim token: this process's id, then a random part (fits ``claim_token``)."""
+    return f"{os.getpid()}-{uuid.uuid4().hex[:24]}"
+
+
+def deliver_due(clock: Clock = _utcnow, batch: int = BATCH, rounds: int = 1000,
+                on_backlog: Callable[[], None] | None = None,
+                on_claim: Callable[[datetime], None] | None = None) -> Delivered:
     """Show every due reminder in the app, then claim and deliver them batch by batch
-    (bounded by ``rounds``)."""
+    (bounded by ``rounds``). The job engine's hooks: ``on_backlog`` is called once, when a
+    claim comes back full (more are due than one batch: another worker can join in);
+    ``on_claim`` with the moment each claim's lease runs out (a run then takes over what this
+    one leaves, should it die)."""
     total = Delivered()
-    token = str(uuid.uuid4())
+    token = new_token()
     for _ in range(rounds):
         added = publish_notices(clock())
         total.notices += added
-        if added < NOTICE_BATCH:
+        # Not "fewer than a batch": a run publishing at the same time may have taken part of
+        # this one's rows, and more may be left behind them.
+        if not added:
             break
     for _ in range(rounds):
         claimed_at = clock()
         ids = claim(claimed_at, token, batch)
         if not ids:
             break
+        if on_claim is not None:
+            on_claim(claimed_at + LEASE)
+        if on_backlog is not None and len(ids) >= batch:
+            on_backlog()
+            on_backlog = None
         done = deliver(ids, token, clock, claimed_at)
         for name in ("claimed", "notices", "emails", "retries", "failed"):
             setattr(total, name, getattr(total, name) + getattr(done, name))
         db.session.remove()
     return total
 
+
+
+def coming_due(after: datetime, until: datetime, limit: int = 200) -> list[datetime]:
+    """The distinct moments of pending reminders in (``after``, ``until``], soonest first:
+    what the sweep schedules runs for, so a reminder is not left for the next sweep."""
+    return list(db.session.scalars(
+        select(Reminder.remind_at).distinct()
+        .where(Reminder.state == "pending", Reminder.remind_at > after, Reminder.remind_at <= until)
+        .order_by(Reminder.remind_at).limit(limit)
+    ))
+
+
+def first_lease_end(now: datetime) -> datetime | None:
+    """When the first lease on a due pending reminder runs out (another worker holds it, or
+    held it and died): the moment a run can take it over."""
+    return db.session.scalar(
+        select(func.min(Reminder.claimed_until))
+        .where(Reminder.state == "pending", Reminder.remind_at <= now, Reminder.claimed_until >= now)
+    )

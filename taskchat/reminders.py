@@ -9,7 +9,10 @@ the caller's write transaction; none commits. What they keep true:
   were cancelled with it (``cancel_with_task`` / ``rearm_with_task``);
 - completing a repeating task moves it to its next occurrence, counts the completion and moves
   its reminders with it, on local wall-clock time (``advance``); ``snapshot`` and
-  ``undo_advance`` put it back.
+  ``undo_advance`` put it back;
+- a reminder that becomes pending (added, moved, re-armed, snoozed) to come due before the next
+  sweep of the job engine gets a delivery run at its moment once the transaction commits
+  (``jobs.arm``), so it is not up to a minute late.
 """
 
 from __future__ import annotations
@@ -97,7 +100,17 @@ def add(
     reminder.task = task
     db.session.add(reminder)
     db.session.flush()
+    _arm(reminder)
     return reminder
+
+
+def _arm(reminder: Reminder) -> None:
+    """Ask the job engine for a run at the reminder's moment if the sweep would be late for it
+    (on the real clock: the engine runs on it, whatever time a caller injects)."""
+    if reminder.state == "pending":
+        from . import jobs
+
+        jobs.arm(reminder.remind_at)
 
 
 def of_task(task: Task) -> list[Reminder]:
@@ -145,6 +158,7 @@ def _rearm(reminder: Reminder, moment: datetime) -> None:
     reminder.claimed_until = None
     reminder.claim_token = None
     reminder.cancelled_with_task = False
+    _arm(reminder)
 
 
 def due_changed(task: Task) -> None:
@@ -157,6 +171,7 @@ def due_changed(task: Task) -> None:
             reminder.state = "cancelled"
         else:
             reminder.remind_at = task.due_at - timedelta(minutes=reminder.before_due_minutes)
+            _arm(reminder)
     db.session.flush()
 
 
@@ -264,6 +279,7 @@ def undo_advance(user: User, task: Task, before: dict[str, Any]) -> None:
         reminder.attempts = int(old["attempts"])
         reminder.sent_at = _aware(old["sent_at"]) if old.get("sent_at") else None
         reminder.claimed_until = None
+        _arm(reminder)
     db.session.flush()
 
 

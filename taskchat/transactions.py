@@ -165,10 +165,25 @@ def writing() -> Iterator[None]:
     finally:
         info.pop("writing", None)
         info.pop("connection", None)
+        callbacks = info.pop("after_commit", None)
         if sqlite:
             if process_lock is not None:
                 process_lock.release()
             _sqlite_writer.release()
+    # Only reached when the block committed; outside the write lock.
+    for callback in callbacks or ():
+        callback()
+
+
+def after_commit(callback) -> None:
+    """Call ``callback`` once the current write block has committed (never when it rolls
+    back): what must only happen for rows others can read, like asking a job queue to deliver
+    them. Outside a block it is called at once."""
+    info = db.session().info
+    if info.get("writing"):
+        info.setdefault("after_commit", []).append(callback)
+    else:
+        callback()
 
 
 def restart() -> None:
@@ -178,6 +193,7 @@ def restart() -> None:
     session = db.session
     info = session().info
     assert info.get("writing"), "restart() outside writing()"
+    info.pop("after_commit", None)  # for what was rolled back
     session.rollback()
     info["connection"] = _begin_write(session, session.get_bind().dialect.name == "sqlite")
 

@@ -11,9 +11,12 @@ exactly, references are resolved before the write transaction, and an account ho
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from taskchat.agent.matching import MAX_REFERENCE_CHARS, MAX_WORDS, content_lemmas, match_title
+from taskchat.agent.task_fields import _QUOTED, quoted_spans
 from taskchat.extensions import db
 from taskchat.models import Task
 
@@ -124,3 +127,15 @@ def test_the_quota_is_a_setting(monkeypatch):
     assert create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["TASKCHAT_MAX_TASKS_PER_USER"] == 25
     monkeypatch.delenv("TASKCHAT_MAX_TASKS_PER_USER")
     assert create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["TASKCHAT_MAX_TASKS_PER_USER"] == 10_000
+
+
+QUOTE_TEXT = st.text(st.sampled_from(list("ab '\"“”‘’ .,!?;:)([]\n")), max_size=24)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=QUOTE_TEXT)
+def test_quoted_spans_finds_what_the_quote_pattern_finds(text):
+    """The one-pass finder gives exactly the pattern's own matches (quotes under the length cap)."""
+    found = [(m.span(), m.group("open"), m.group("q"), m.group("close")) for m in quoted_spans(text)]
+    assert found == [(m.span(), m.group("open"), m.group("q"), m.group("close")) for m in _QUOTED.finditer(text)]
+

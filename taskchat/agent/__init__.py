@@ -5,6 +5,7 @@ what a message points at, ``runner`` runs a turn (rule-based, or a model's throu
 """
 
 from .events import (
+    ModelUnavailable,
     Reply,
     ReplyStarted,
     TaskList,
@@ -21,6 +22,7 @@ from .runner import finish, model_answers, process_request, run_action, run_turn
 __all__ = [
     "ConversationNotFound",
     "Intent",
+    "ModelUnavailable",
     "Reply",
     "ReplyStarted",
     "TaskList",

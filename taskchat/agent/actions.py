@@ -10,7 +10,7 @@ calls that put them back, and ``state.last_action``, what "and pears too" repeat
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .. import tasks as task_service
@@ -29,6 +29,15 @@ _DUE_WINDOWS = {
         today + timedelta(days=14 - today.weekday()),
     ),
 }
+
+
+def _one_day(due_on: str | None):
+    """A listing asked about one day ("anything on friday?"): the parser names it by ISO date."""
+    try:
+        day = date.fromisoformat(due_on) if due_on else None
+    except ValueError:
+        return None
+    return (lambda today: (day, day + timedelta(days=1))) if day else None
 
 
 CONFIRM_CHOICES = [Choice("Yes, delete them", "yes"), Choice("No, keep them", "no")]
@@ -103,14 +112,22 @@ def _undo(turn: Turn) -> Generator[TurnEvent, None, Outcome]:
     if not steps:
         return Outcome("There's nothing for me to undo in this conversation yet.", Intent.UNKNOWN)
     undone = 0
+    restored: list[str] = []
     for step in reversed(steps):
         done = yield from turn.call(step["tool"], **step["args"])
         undone += done.status == "success"
+        if done.status == "success" and step["tool"] == "restore_task" and done.output:
+            restored.append(f"'{done.output['title']}' (task {done.output['number']})")
     if not undone:
         return Outcome("I couldn't undo that — the tasks have changed since.", Intent.UNKNOWN)
-    what = "change" if undone == 1 else f"{undone} changes"
     last = steps[-1]["tool"]
-    return Outcome(f"Undone — I reverted the last {what}.", _UNDONE_AS.get(last) or INTENT_OF_TOOL.get(last, Intent.UPDATE))
+    intent = _UNDONE_AS.get(last) or INTENT_OF_TOOL.get(last, Intent.UPDATE)
+    if restored:
+        # Name what came back, so the person sees it without searching the task list.
+        back = restored[0] if len(restored) == 1 else ", ".join(restored[:-1]) + " and " + restored[-1]
+        return Outcome(f"Undone — {back} {'is' if len(restored) == 1 else 'are'} back.", intent)
+    what = "change" if undone == 1 else f"{undone} changes"
+    return Outcome(f"Undone — I reverted the last {what}.", intent)
 
 
 def _act(
@@ -184,7 +201,7 @@ def _list(turn: Turn, parsed: ParsedIntent) -> Generator[TurnEvent, None, Outcom
         every = {task.number: task for task in turn.user_tasks()}
         found = set(search_by_lemma(parsed.args["query"], {n: task.title for n, task in every.items()}))
         tasks = [task.to_dict() for n, task in every.items() if n in found]
-    window = _DUE_WINDOWS.get(parsed.due_on)
+    window = _DUE_WINDOWS.get(parsed.due_on) or _one_day(parsed.due_on)
     if window:
         # Windows the list tool has no filter for: local days [first, last).
         today = turn.ctx.now.astimezone(turn.tz).date()

@@ -51,8 +51,10 @@ _DATE = re.compile(
       (?P<iso>(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}}))\b
     | (?P<md>(?P<md_m>{_MONTH})\.?\s+(?P<md_d>\d{{1,2}}){_ORD}(?:,?\s+(?P<md_y>\d{{4}}))?)\b
     | (?P<dm>(?:the\s+)?(?P<dm_d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<dm_m>{_MONTH})\b\.?(?:,?\s+(?P<dm_y>\d{{4}}))?)
-    | (?P<slash>(?<=on\s|by\s|ue\s)(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})(?:/(?P<sy>\d{{2}}|\d{{4}}))?|(?P<sm2>\d{{1,2}})/(?P<sd2>\d{{1,2}})/(?P<sy2>\d{{4}}))\b(?![/.]\d)
+    | (?P<slash>(?<=on\s|by\s|ue\s|or\s|b4\s)(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})(?:/(?P<sy>\d{{2}}|\d{{4}}))?|(?P<sm2>\d{{1,2}})/(?P<sd2>\d{{1,2}})/(?P<sy2>\d{{4}})
+        |(?<![\w/.-])(?P<sm3>\d{{1,2}})/(?P<sd3>\d{{1,2}})(?=\s*$|\s*[,;!]|\s+at\b|\s+@))\b(?![/.]\d)
     | (?P<nth>(?<=on\s|by\s|ue\s)(?:the\s+)?(?P<nth_d>\d{{1,2}})(?:st|nd|rd|th))\b{_NOT_PLACE}
+    | (?P<nth2>(?<=or\s)(?:the\s+)?(?P<nth2_d>\d{{1,2}})(?:st|nd|rd|th))\b(?=\s*$|\s*[,;.!]|\s+(?:at|by|in|and|@|\d))
     | (?P<after>(?:the\s+)?day\s+after\s+tomorrow)\b
     | (?P<rel>today|tonight|tomorrow|tmrw|tmr|tomorow|tommorow)\b(?:\s+(?P<rel_part>morning|afternoon|evening|night))?
     | (?P<part>this\s+(?P<part_name>morning|afternoon|evening))\b
@@ -164,10 +166,16 @@ def _resolve_date(match: re.Match, now: datetime) -> tuple[date | None, time | N
     if g["dm"]:
         return _year_or_next(g["dm_y"], _month(g["dm_m"]), int(g["dm_d"]), today), None, None
     if g["slash"]:
-        month, day, year = (g["sm"], g["sd"], g["sy"]) if g["sm"] else (g["sm2"], g["sd2"], g["sy2"])
-        return _year_or_next(year, int(month), int(day), today), None, None
-    if g["nth"]:
-        day = int(g["nth_d"])
+        month, day, year = (
+            (g["sm"], g["sd"], g["sy"]) if g["sm"] else (g["sm2"], g["sd2"], g["sy2"]) if g["sm2"] else (g["sm3"], g["sd3"], None)
+        )
+        month, day = int(month), int(day)
+        if month > 12 >= day:
+            month, day = day, month  # "20/12": only the day-first reading is a date
+        return _year_or_next(year, month, day, today), None, None
+    if g["nth"] or g["nth2"]:
+        # "for the 10th" only where the phrase ends: "for the 21st birthday" is no date
+        day = int(g["nth_d"] or g["nth2_d"])
         for months in range(0, 3):
             first = _add_months(today.replace(day=1), months)
             if day <= calendar.monthrange(first.year, first.month)[1] and first.replace(day=day) >= today:

@@ -120,4 +120,12 @@ class Outcome:
     interrupted: bool = False
 
 
-TurnEvent = ToolStarted | ToolFinished | ReplyStarted | TextDelta | TurnDone
+@dataclass(frozen=True)
+class ModelUnavailable:
+    """The language model could not answer (unreachable, an error, a timeout) before saying
+    anything: the rules answer this turn instead. Surfaces may tell the user so."""
+
+    reason: str
+
+
+TurnEvent = ToolStarted | ToolFinished | ReplyStarted | TextDelta | TurnDone | ModelUnavailable

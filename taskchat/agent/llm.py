@@ -30,7 +30,15 @@ from flask import current_app
 from ..extensions import db
 from ..models import utcnow
 from . import persistence
-from .events import Outcome, TaskList, TextDelta, ToolFinished, ToolStarted, TurnEvent
+from .events import (
+    ModelUnavailable,
+    Outcome,
+    TaskList,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnEvent,
+)
 from .intents import INTENT_OF_TOOL, Intent
 from .state import Turn
 from .tools import offered_tools
@@ -171,6 +179,7 @@ def decide(turn: Turn, fallback) -> Generator[TurnEvent, None, Outcome]:
         failed = failure
     if not progress.text and not turn.calls:
         log.warning("language model failed (%s); the rule agent answers", failed.reason)
+        yield ModelUnavailable(failed.reason)
         return (yield from fallback(turn))
     log.warning("language model failed mid-turn: %s", failed.reason)
     note = f"\n\n(The language model stopped answering: {failed.reason}. What is done above is saved.)"

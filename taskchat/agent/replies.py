@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,15 @@ def field_names(fields: list[str]) -> list[str]:
     return names
 
 
+def _day_words(due_on: str) -> str:
+    """'tomorrow' stays; an ISO day (a listing asked about one day) reads 'on Fri Dec 4'."""
+    try:
+        day = date.fromisoformat(due_on)
+    except ValueError:
+        return due_on
+    return f"on {day.strftime('%a %b')} {day.day}"
+
+
 def _filter_words(args: dict[str, Any], due_on: str | None = None) -> tuple[str, str]:
     """(adjective before "tasks", phrase after it) for a listing's heading."""
     before = []
@@ -74,7 +83,7 @@ def _filter_words(args: dict[str, Any], due_on: str | None = None) -> tuple[str,
     elif due == "week":
         after.append("due this week")
     if due_on:
-        after.append(f"due {due_on}")
+        after.append(f"due {_day_words(due_on)}")
     if args.get("tag"):
         after.append(f"tagged #{args['tag']}")
     return " ".join(before), " ".join(after)

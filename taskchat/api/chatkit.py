@@ -26,10 +26,10 @@ from ..agent import (
     start_turn,
 )
 from ..agent.history import NotAUserMessage, delete_conversation, truncate_after
-from ..chatkit import choices, protocol, responder, store
+from ..chatkit import choices, controls, dictation, entities, protocol, questions, responder, store
 from ..chatkit.completions import ChatKitBody, complete
 from ..chatkit.protocol import ck
-from ..chatkit.widgets import ACTIONS, CHOICE_ACTION
+from ..chatkit.widgets import ACTIONS, CHANGE_KIND, CHOICE_ACTION, UNDO_ACTION, card_of
 from ..errors import APIError, validation_details
 from ..models import TITLE_CHARS
 from ..services import check_message
@@ -38,7 +38,8 @@ from .validation import documented, json_object
 
 # ChatKit requests that run a turn of the agent and stream it; a refusal is an ``error`` event.
 STREAMING_TURN_TYPES = frozenset(
-    {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action"}
+    {"threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.custom_action",
+     "threads.add_structured_input"}
 )
 # Every ChatKit request that runs a turn counts against the chat limit: a task card's checkbox
 # or date picker (``threads.sync_custom_action``, answered as JSON) runs one too. The rest
@@ -57,8 +58,7 @@ def _refused_as_event(message: str) -> Response | None:
     body = limits.json_body()
     if body is None or body.get("type") not in STREAMING_TURN_TYPES:
         return None
-    frame = sse.frame(protocol.dump(protocol.error_event(message, allow_retry=True)))
-    return Response(frame, headers=sse.SSE_HEADERS)
+    return Response(protocol.rate_limited_frames(message), headers=sse.SSE_HEADERS)
 
 
 limits.configure("api.chatkit", counts=_runs_a_turn, refusal=_refused_as_event)
@@ -69,7 +69,7 @@ limits.configure("api.chatkit", counts=_runs_a_turn, refusal=_refused_as_event)
 @documented(
     summary="ChatKit protocol (body with \"type\") or the seed's chat-completions format (\"messages\")",
     body=ChatKitBody,
-    errors=(400, 404, 413, 415, 422),
+    errors=(400, 404, 409, 413, 415, 422, 503),
     streams=True,
 )
 def chatkit():
@@ -90,6 +90,8 @@ def chatkit():
 def parse_request(body: dict[str, Any]) -> Any:
     """The body as a ``ChatKitReq``; unsupported and invalid requests are 4xx."""
     kind = body.get("type")
+    if kind == "input.transcribe" and not dictation.available():
+        raise APIError(400, "not_supported", "input.transcribe is not supported: no speech-to-text server is configured.")
     if isinstance(kind, str) and kind in protocol.UNSUPPORTED_TYPES:
         raise APIError(
             400, "not_supported", f"{kind} is not supported: this assistant takes typed text only."
@@ -121,7 +123,7 @@ def json_answer(model: Any = None) -> Response:
 
 def get_thread(req: ck.ThreadsGetByIdReq) -> Response:
     conversation = store.conversation_for(current_user.id, req.params.thread_id)
-    return json_answer(store.full_thread(current_user.id, conversation))
+    return json_answer(store.full_thread(current_user.id, conversation, _structured(req)))
 
 
 def list_threads(req: ck.ThreadsListReq) -> Response:
@@ -132,7 +134,9 @@ def list_threads(req: ck.ThreadsListReq) -> Response:
 def list_items(req: ck.ItemsListReq) -> Response:
     params = req.params
     conversation = store.conversation_for(current_user.id, params.thread_id)
-    return json_answer(store.items_page(current_user.id, conversation, params.limit, params.order, params.after))
+    return json_answer(
+        store.items_page(current_user.id, conversation, params.limit, params.order, params.after, _structured(req))
+    )
 
 
 def update_thread(req: ck.ThreadsUpdateReq) -> Response:
@@ -159,11 +163,21 @@ def give_feedback(req: ck.ItemsFeedbackReq) -> Response:
 
 
 def sync_action(req: ck.ThreadsSyncCustomActionReq) -> Response:
-    """A button with ``streaming: false``: do it, and answer with the redrawn widget."""
+    """A control or button with ``streaming: false``: do it, and answer with the redrawn widget.
+
+    A task card's controls change the task with no turn (``controls``); the older task buttons
+    run the agent's action."""
     if req.params.action.type == CHOICE_ACTION:
         raise APIError(
             422, "streaming_action", f"{CHOICE_ACTION} is answered with a stream: send it as threads.custom_action."
         )
+    if controls.is_control(req.params.action.type):
+        conversation = store.conversation_for(current_user.id, req.params.thread_id)
+        try:
+            card = controls.apply(current_user.id, conversation, req.params.item_id, req.params.action)
+        except controls.ControlError as exc:
+            raise APIError(exc.status, exc.code, str(exc)) from exc
+        return json_answer(ck.SyncCustomActionResponse(updated_item=card))
     conversation, intent, number, widget_message_id = _action(req.params)
     finish(run_action(current_user.id, conversation.id, intent, number))
     updated = None
@@ -181,6 +195,10 @@ def _zone():
     return current_user.zone
 
 
+def _structured(req: Any) -> bool:
+    return protocol.wants_structured_input(req)
+
+
 def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], text_turn: bool = False) -> Response:
     """Send the events as ChatKit ``data:`` frames through the one stream pipeline.
 
@@ -194,12 +212,12 @@ def stream(events_and_encoder: tuple[Iterator[Any], responder.ChatKitEncoder], t
 def _user_text(message_input: ck.UserMessageInput) -> str:
     if message_input.attachments:
         raise APIError(400, "not_supported", "Attachments are not supported: this assistant takes typed text only.")
-    return check_message("".join(part.text for part in message_input.content))
+    return check_message(entities.message_text(message_input.content))
 
 
 def create_thread(req: ck.ThreadsCreateReq) -> Response:
     start = start_turn(current_user.id, _user_text(req.params.input))
-    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
+    return stream(responder.respond(current_user.id, _zone(), start, structured=_structured(req)), text_turn=True)
 
 
 def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
@@ -207,7 +225,7 @@ def add_user_message(req: ck.ThreadsAddUserMessageReq) -> Response:
     if conversation_id is None:
         raise store.NotFound(req.params.thread_id)
     start = start_turn(current_user.id, _user_text(req.params.input), conversation_id)
-    return stream(responder.respond(current_user.id, _zone(), start), text_turn=True)
+    return stream(responder.respond(current_user.id, _zone(), start, structured=_structured(req)), text_turn=True)
 
 
 def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
@@ -221,7 +239,10 @@ def retry_after_item(req: ck.ThreadsRetryAfterItemReq) -> Response:
     except NotAUserMessage as exc:
         raise APIError(422, "not_a_user_message", "Only a user message can be retried.") from exc
     start = restart_from(conversation, message)
-    return stream(responder.respond(current_user.id, _zone(), start, echo_user=False), text_turn=True)
+    return stream(
+        responder.respond(current_user.id, _zone(), start, echo_user=False, structured=_structured(req)),
+        text_turn=True,
+    )
 
 
 def _action(params: ck.ThreadCustomActionParams):
@@ -248,8 +269,34 @@ def _action(params: ck.ThreadCustomActionParams):
 def custom_action(req: ck.ThreadsCustomActionReq) -> Response:
     if req.params.action.type == CHOICE_ACTION:
         return pick_choice(req.params)
+    if req.params.action.type == UNDO_ACTION:
+        return undo_change(req.params)
+    if controls.is_control(req.params.action.type):
+        store.conversation_for(current_user.id, req.params.thread_id)
+        raise APIError(
+            422, "sync_action", f"{req.params.action.type} is a sync action: send it as threads.sync_custom_action."
+        )
     conversation, intent, number, widget_message_id = _action(req.params)
     return stream(responder.act(current_user.id, _zone(), conversation.id, intent, number, widget_message_id))
+
+
+def undo_change(params: ck.ThreadCustomActionParams) -> Response:
+    """A change card's Undo: the agent's undo, streamed; on an older card, closed with a word why."""
+    conversation = store.conversation_for(current_user.id, params.thread_id)
+    if not params.item_id:
+        raise APIError(422, "invalid_fields", "Undo comes from a change's card: send its item_id.")
+    message, is_widget = store.message_for(conversation, params.item_id)
+    card = card_of(message) if is_widget else None
+    if card is None or card.kind != CHANGE_KIND:
+        raise APIError(422, "not_a_change_card", "Undo comes from the card of a change the assistant made.")
+    if not store.is_latest(conversation, message) or not (conversation.state or {}).get("undo"):
+        item = store.redraw_card(current_user.id, message, conversation)
+        closed = ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
+        return stream(choices.too_late(closed, UNDO_TOO_LATE))
+    return stream(responder.undo(current_user.id, _zone(), conversation, message.id))
+
+
+UNDO_TOO_LATE = "That change can no longer be undone from its card (only the latest one can); say what to change instead."
 
 
 def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
@@ -264,6 +311,42 @@ def pick_choice(params: ck.ThreadCustomActionParams) -> Response:
         return stream(choices.too_late(answered))
     start = start_turn(current_user.id, text, conversation.id)
     return stream(choices.answer(current_user.id, _zone(), start, answered), text_turn=True)
+
+
+def add_structured_input(req: ck.ThreadsAddStructuredInputReq) -> Response:
+    """The answer to a question asked as structured input: the question closed (replaced,
+    answered), then the answer as the user's message and the agent's turn. A question a later
+    message already answered is closed with a word why, and nothing is stored."""
+    params = req.params
+    conversation = store.conversation_for(current_user.id, params.thread_id)
+    if not protocol.is_structured_id(params.item_id):
+        raise store.NotFound(params.item_id)
+    question, _ = store.message_for(conversation, params.item_id)
+    if not question.choices:
+        raise APIError(422, "not_a_question", "Structured input answers the item of a message that asks.")
+    if not store.is_latest(conversation, question):
+        closed = ck.ThreadItemReplacedEvent(
+            item=questions.question_item(question, store.assistant_text(question), answered=True)
+        )
+        return stream(choices.too_late(closed))
+    try:
+        text = check_message(questions.reply_for(question, params.input))
+    except questions.SubmissionError as exc:
+        raise APIError(422, "invalid_fields", str(exc)) from exc
+    start = start_turn(current_user.id, text, conversation.id)
+    closed = ck.ThreadItemReplacedEvent(
+        item=questions.question_item(question, store.assistant_text(question), answered=True, answer=text)
+    )
+    events, encoder = responder.respond(current_user.id, _zone(), start, structured=True)
+    return stream((events.before(closed), encoder), text_turn=True)
+
+
+def transcribe(req: ck.InputTranscribeReq) -> Response:
+    """Dictation: the audio's text, from the model server's speech-to-text endpoint."""
+    try:
+        return json_answer(dictation.transcribe(req.params))
+    except dictation.TranscriptionError as exc:
+        raise APIError(exc.status, exc.code, str(exc)) from exc
 
 
 def add_client_tool_output(req: ck.ThreadsAddClientToolOutputReq) -> Response:
@@ -284,4 +367,6 @@ HANDLERS: dict[str, Callable[[Any], Response]] = {
     "threads.retry_after_item": retry_after_item,
     "threads.custom_action": custom_action,
     "threads.add_client_tool_output": add_client_tool_output,
+    "threads.add_structured_input": add_structured_input,
+    "input.transcribe": transcribe,
 }

@@ -56,6 +56,9 @@ def answer(
     return events.before(redraw), encoder
 
 
-def too_late(redraw: ck.ThreadItemUpdatedEvent) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
-    """A click on a question a later message already answered: disable it, store nothing."""
-    return iter([redraw, protocol.error_event(ANSWERED)]), responder.ChatKitEncoder(ZoneInfo("UTC"))
+def too_late(
+    redraw: ck.ThreadItemUpdatedEvent | ck.ThreadItemReplacedEvent, why: str = ANSWERED
+) -> tuple[Iterator[Any], responder.ChatKitEncoder]:
+    """A click on a question a later message already answered (or an Undo gone stale): disable
+    it, store nothing, and say why (no retry: the same click cannot succeed)."""
+    return iter([redraw, protocol.error_event(why)]), responder.ChatKitEncoder(ZoneInfo("UTC"))

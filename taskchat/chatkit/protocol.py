@@ -29,13 +29,14 @@ __all__ = ["ErrorCode", "DynamicWidgetRoot", "ck"]
 
 REQUEST = TypeAdapter(ck.ChatKitReq)
 
-UNSUPPORTED_TYPES = frozenset(
-    {"attachments.create", "attachments.delete", "input.transcribe", "threads.add_structured_input"}
-)
+UNSUPPORTED_TYPES = frozenset({"attachments.create", "attachments.delete"})
 
 THREAD_PREFIX = "thr_"
 MESSAGE_PREFIX = public_ids.MESSAGE_PREFIX
 WIDGET_PREFIX = "wdg_"
+# A question asked as ChatKit structured input: the same message's extra item, drawn instead
+# of the answer buttons for clients that say they take it (``wants_structured_input``).
+STRUCTURED_PREFIX = "inp_"
 
 
 def dump(model: BaseModel) -> str:
@@ -66,9 +67,25 @@ def widget_item_id(message_id: int) -> str:
     return f"{WIDGET_PREFIX}{public_ids.opaque(message_id)}"
 
 
+def structured_item_id(message_id: int) -> str:
+    return f"{STRUCTURED_PREFIX}{public_ids.opaque(message_id)}"
+
+
+def is_structured_id(value: str) -> bool:
+    return value.startswith(STRUCTURED_PREFIX)
+
+
+def wants_structured_input(req: Any) -> bool:
+    """Whether the client takes questions as structured input: it says so in the request's
+    metadata (``{"structured_input": true}``, as the host page's fetch does); others get the
+    answer buttons."""
+    return req.metadata.get("structured_input") is True
+
+
 def parse_item_id(value: str) -> tuple[int, bool] | None:
-    """``(message id, is the widget item)`` behind an item id, or None when it cannot be one."""
-    for prefix, widget in ((MESSAGE_PREFIX, False), (WIDGET_PREFIX, True)):
+    """``(message id, is the message's extra item — its widget or structured input)`` behind an
+    item id, or None when it cannot be one."""
+    for prefix, widget in ((MESSAGE_PREFIX, False), (WIDGET_PREFIX, True), (STRUCTURED_PREFIX, True)):
         if value.startswith(prefix):
             found = public_ids.row_id(value[len(prefix):])
             return None if found is None else (found, widget)
@@ -80,3 +97,12 @@ def error_event(message: str | None = None, *, allow_retry: bool = False) -> Any
     if message is None:
         return ck.ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=allow_retry)
     return ck.ErrorEvent(code="custom", message=message, allow_retry=allow_retry)
+
+
+def rate_limited_frames(message: str) -> str:
+    """A refused streaming request's answer: the limit as a ``notice`` (what the user reads)
+    and an ``error`` that ends the request, retryable (after the wait a retry succeeds)."""
+    from ..sse import frame
+
+    notice = ck.NoticeEvent(level="warning", title="Slow down", message=message)
+    return frame(dump(notice)) + frame(dump(error_event(message, allow_retry=True)))

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from ..agent import (
+    Intent,
+    ModelUnavailable,
     ReplyStarted,
     TextDelta,
     ToolStarted,
@@ -28,10 +30,11 @@ from ..agent import (
     run_action,
     run_turn,
 )
+from ..models import TaskList
 from ..sse import frame
-from . import protocol, store
+from . import entities, protocol, questions, store
 from .protocol import ck
-from .widgets import shows_widget, widget_for
+from .widgets import CHANGE_KIND, CHANGE_TITLE, changed_tasks, shows_widget, widget_for
 
 # A cancelled stream would not stop the turn (it is always stored whole), so no Stop button.
 STREAM_OPTIONS = ck.StreamOptionsEvent(stream_options=ck.StreamOptions(allow_cancel=False))
@@ -54,8 +57,14 @@ class ChatKitEncoder:
         created_title: bool = False,
         thread_created_at: datetime | None = None,
         show_tools: bool = False,
+        structured: bool = False,
+        undo_open: bool = True,
     ):
         self.tz = tz
+        # Whether the reply's change card offers Undo (an undo's own reply has nothing to undo).
+        self.undo_open = undo_open
+        # The client takes questions as structured input rather than answer buttons.
+        self.structured = structured
         # A model's turn takes a while: each tool call is shown as a progress update.
         self.show_tools = show_tools
         self.created_title = created_title
@@ -78,6 +87,8 @@ class ChatKitEncoder:
             return self._updated(ck.AssistantMessageContentPartTextDelta(content_index=0, delta=event.text))
         if isinstance(event, TurnDone):
             return self._done(event)
+        if isinstance(event, ModelUnavailable):
+            return (frame(protocol.dump(model_unavailable_notice(event))),)
         if isinstance(event, ToolStarted) and self.show_tools:
             progress = ck.ProgressUpdateEvent(icon="bolt", text=tool_progress(event))
             return (frame(protocol.dump(progress)),)
@@ -106,13 +117,22 @@ class ChatKitEncoder:
 
     def _done(self, event: TurnDone) -> list[str]:
         reply = event.reply
-        content = ck.AssistantMessageContent(text="".join(self.spoken))
+        annotations = entities.task_annotations((call.name, call.status, call.output) for call in reply.tool_calls)
+        content = ck.AssistantMessageContent(text="".join(self.spoken), annotations=annotations)
         frames = list(self._updated(ck.AssistantMessageContentPartDone(content_index=0, content=content)))
         item = ck.AssistantMessageItem(
             id=self.item_id, thread_id=self.thread_id, created_at=self.created_at, content=[content]
         )
         frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=item))))
-        drawn = widget_for(reply.display, [choice.to_dict() for choice in reply.choices], self.tz)
+        if reply.choices and self.structured:
+            asked = questions.asked(reply, content.text, self.thread_id, self.created_at)
+            frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=asked))))
+            return frames + self._title_frames(reply)
+        shown = reply.display
+        if not reply.choices and not shows_widget(shown):
+            changed = changed_tasks((call.name, call.status, call.output) for call in reply.tool_calls)
+            shown = TaskList(CHANGE_TITLE, changed, kind=CHANGE_KIND) if changed else None
+        drawn = widget_for(shown, [choice.to_dict() for choice in reply.choices], self.tz, undo_open=self.undo_open)
         if drawn is not None:
             widget = ck.WidgetItem(
                 id=protocol.widget_item_id(reply.message_id),
@@ -122,12 +142,22 @@ class ChatKitEncoder:
                 copy_text=reply.response,
             )
             frames.append(frame(protocol.dump(ck.ThreadItemDoneEvent(item=widget))))
-        if self.created_title:
-            thread = ck.Thread(
-                id=self.thread_id, title=reply.title, created_at=self.thread_created_at, items=ck.Page()
-            )
-            frames.append(frame(protocol.dump(ck.ThreadUpdatedEvent(thread=thread))))
-        return frames
+        return frames + self._title_frames(reply)
+
+    def _title_frames(self, reply: Any) -> list[str]:
+        if not self.created_title:
+            return []
+        thread = ck.Thread(id=self.thread_id, title=reply.title, created_at=self.thread_created_at, items=ck.Page())
+        return [frame(protocol.dump(ck.ThreadUpdatedEvent(thread=thread)))]
+
+
+def model_unavailable_notice(event: ModelUnavailable) -> ck.NoticeEvent:
+    """The language model failed before it said anything, so the rules answered: say so."""
+    return ck.NoticeEvent(
+        level="warning",
+        title="Model unavailable",
+        message=f"The language model is unavailable ({event.reason}); the built-in rules answered this message.",
+    )
 
 
 def tool_progress(event: ToolStarted) -> str:
@@ -147,7 +177,7 @@ def user_item(start: TurnStart) -> ck.UserMessageItem:
 
 
 def respond(
-    user_id: str, tz: ZoneInfo, start: TurnStart, *, echo_user: bool = True
+    user_id: str, tz: ZoneInfo, start: TurnStart, *, echo_user: bool = True, structured: bool = False
 ) -> tuple[Iterator[Any], ChatKitEncoder]:
     """Answer a stored user message: the new thread, the user's item, options, then the turn.
 
@@ -159,6 +189,7 @@ def respond(
         created_title=start.created,
         thread_created_at=start.conversation_created_at,
         show_tools=model,
+        structured=structured,
     )
 
     opening: list[Any] = []
@@ -227,6 +258,29 @@ def act(
         return [event]
 
     return run_action(user_id, conversation_id, intent, number).before(STREAM_OPTIONS).each(redrawn_before_the_reply), encoder
+
+
+def undo(user_id: str, tz: ZoneInfo, conversation: Any, message_id: int) -> tuple[Iterator[Any], ChatKitEncoder]:
+    """A change card's Undo: the agent's own "undo" (a rule turn); once it has committed, the
+    card redrawn with its tasks as they are now and its Undo closed, then the reply."""
+    encoder = ChatKitEncoder(tz, undo_open=False)
+    conversation_id = conversation.id
+
+    def closed_before_the_reply(event: Any) -> list[Any]:
+        if isinstance(event, ReplyStarted):
+            from ..extensions import db
+            from ..models import Conversation, Message
+
+            message = db.session.get(Message, message_id)
+            fresh = db.session.get(Conversation, conversation_id, populate_existing=True)
+            item = store.redraw_card(user_id, message, fresh) if message is not None and fresh is not None else None
+            if item is not None:
+                return [ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget)), event]
+        return [event]
+
+    # The task number is unused: undo puts back what the last changing turn did.
+    events = run_action(user_id, conversation_id, Intent.UNDO, 1).before(STREAM_OPTIONS).each(closed_before_the_reply)
+    return events, encoder
 
 
 def no_pending_tool_call() -> tuple[Iterator[Any], ChatKitEncoder]:

@@ -12,13 +12,14 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Conversation, Message, Task, User, zone
+from ..models import Conversation, Message, Task, TaskList, User, zone
 from ..transactions import writing
-from . import protocol
+from . import entities, protocol, questions
 from .protocol import ck
-from .widgets import has_widget, shows_widget, widget_for
+from .widgets import card_of, has_widget, shows_widget, widget_for
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -84,10 +85,26 @@ def assistant_text(message: Message) -> str:
     return message.content
 
 
-def items_of(message: Message, tz: ZoneInfo, *, answered: bool = False) -> list[Any]:
+def annotations_of(message: Message) -> list[ck.Annotation]:
+    """The tasks an assistant message's turn named, as entity annotations."""
+    return entities.task_annotations((c.tool_name, c.status, c.tool_output) for c in message.tool_calls)
+
+
+def items_of(
+    message: Message,
+    tz: ZoneInfo,
+    *,
+    answered: bool = False,
+    task_list: TaskList | None = None,
+    undo_open: bool = True,
+    structured: bool = False,
+    answer: str | None = None,
+) -> list[Any]:
     """The ChatKit items one message stands for, in thread order.
 
     ``answered``: a later message follows, so a question's answer buttons are drawn disabled.
+    ``task_list``: the message's list with its tasks' current state, when the caller read it.
+    ``structured``: a question is drawn as structured input (``answer``: what answered it).
     """
     thread = protocol.thread_id(message.conversation_id)
     if message.role == "user":
@@ -105,20 +122,31 @@ def items_of(message: Message, tz: ZoneInfo, *, answered: bool = False) -> list[
             id=protocol.message_item_id(message.id),
             thread_id=thread,
             created_at=message.created_at,
-            content=[ck.AssistantMessageContent(text=assistant_text(message))],
+            content=[ck.AssistantMessageContent(text=assistant_text(message), annotations=annotations_of(message))],
         )
     ]
-    if has_widget(message):
-        items.append(widget_item(message, tz, answered=answered))
+    if structured and message.choices:
+        items.append(questions.question_item(message, assistant_text(message), answered=answered, answer=answer))
+    elif has_widget(message):
+        items.append(widget_item(message, tz, answered=answered, task_list=task_list, undo_open=undo_open))
     return items
 
 
-def widget_item(message: Message, tz: ZoneInfo, *, answered: bool = False) -> ck.WidgetItem:
+def widget_item(
+    message: Message,
+    tz: ZoneInfo,
+    *,
+    answered: bool = False,
+    task_list: TaskList | None = None,
+    undo_open: bool = True,
+) -> ck.WidgetItem:
     return ck.WidgetItem(
         id=protocol.widget_item_id(message.id),
         thread_id=protocol.thread_id(message.conversation_id),
         created_at=message.created_at,
-        widget=widget_for(message.task_list, message.choices, tz, answered=answered),
+        widget=widget_for(
+            task_list or card_of(message), message.choices, tz, answered=answered, undo_open=undo_open
+        ),
         copy_text=message.content,
     )
 
@@ -177,7 +205,12 @@ def _item_key(message: Message, widget: bool) -> tuple[int, int]:
 
 
 def items_page(
-    user_id: str, conversation: Conversation, limit: int | None, order: Order, after: str | None
+    user_id: str,
+    conversation: Conversation,
+    limit: int | None,
+    order: Order,
+    after: str | None,
+    structured: bool = False,
 ) -> ck.Page:
     """A page of a thread's items; ``after`` is the last item id seen (a message or a widget).
 
@@ -194,11 +227,27 @@ def items_page(
         bound = Message.sequence_number <= cursor[0] if newest_first else Message.sequence_number >= cursor[0]
         stmt = stmt.where(bound)
     column = Message.sequence_number.desc() if newest_first else Message.sequence_number.asc()
-    rows = list(db.session.scalars(stmt.order_by(column).limit(size + 3)))
+    rows = list(
+        db.session.scalars(stmt.order_by(column).limit(size + 3).options(selectinload(Message.tool_calls)))
+    )
     tz = user_timezone(user_id)
+    # A card shows its tasks as they are now, whatever changed them since (the page, REST,
+    # another thread): one query for every card on the page.
+    cards = [None if row.choices else card_of(row) for row in rows]
+    current = current_tasks(user_id, [task["number"] for card in cards if card for task in card.tasks])
+    undo_open = bool((conversation.state or {}).get("undo"))
+    said = {row.sequence_number: row.content for row in rows if row.role == "user"}
     keyed = []
-    for row in rows:
-        parts = items_of(row, tz, answered=not is_latest(conversation, row))
+    for row, card in zip(rows, cards, strict=True):
+        parts = items_of(
+            row,
+            tz,
+            answered=not is_latest(conversation, row),
+            task_list=as_they_are(card, current) if card else None,
+            undo_open=undo_open,
+            structured=structured,
+            answer=said.get(row.sequence_number + 1),
+        )
         keys = [_item_key(row, index == 1) for index in range(len(parts))]
         pairs = list(zip(keys, parts, strict=True))
         keyed.extend(reversed(pairs) if newest_first else pairs)
@@ -208,9 +257,9 @@ def items_page(
     return ck.Page(data=page, has_more=len(keyed) > size, after=page[-1].id if page else None)
 
 
-def full_thread(user_id: str, conversation: Conversation) -> ck.Thread:
+def full_thread(user_id: str, conversation: Conversation, structured: bool = False) -> ck.Thread:
     """The thread with its first page of items, oldest first (as the SDK answers get_by_id)."""
-    return thread_of(conversation, items_page(user_id, conversation, None, "asc", None))
+    return thread_of(conversation, items_page(user_id, conversation, None, "asc", None, structured))
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -259,26 +308,52 @@ def record_feedback(conversation: Conversation, item_ids: list[str], kind: str) 
         )
 
 
-def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
-    """Redraw the widget of ``message_id`` with the tasks' current state and store it.
+def current_tasks(user_id: str, numbers: list[int]) -> dict[int, dict[str, Any]]:
+    """The user's tasks among ``numbers`` as they are now (one query), by number."""
+    if not numbers:
+        return {}
+    return {
+        task.number: task.to_dict()
+        for task in db.session.scalars(
+            select(Task)
+            .where(Task.user_id == user_id, Task.number.in_(sorted(set(numbers))))
+            .execution_options(populate_existing=True)
+        )
+    }
 
-    Completed or reopened tasks change in place; deleted tasks stay, marked deleted, so the
-    list keeps its shape and its heading still describes it.
-    """
+
+def as_they_are(task_list: TaskList, current: dict[int, dict[str, Any]]) -> TaskList:
+    """The list with each task's current state; a task gone since stays, marked deleted, so the
+    list keeps its shape and its heading still describes it."""
+    tasks = [current.get(task["number"]) or {**task, "deleted": True} for task in task_list.tasks]
+    return TaskList(task_list.title, tasks, task_list.kind)
+
+
+def redraw_card(user_id: str, message: Message, conversation: Conversation) -> ck.WidgetItem | None:
+    """The card of ``message`` with its tasks as they are now: a task list is stored so redrawn;
+    a change's card is drawn from its tool calls and the tasks' current state each time."""
+    if shows_widget(message.task_list):
+        return refresh_task_list(user_id, message.id)
+    card = card_of(message)
+    if card is None:
+        return None
+    current = current_tasks(user_id, [task["number"] for task in card.tasks])
+    return widget_item(
+        message,
+        user_timezone(user_id),
+        answered=not is_latest(conversation, message),
+        task_list=as_they_are(card, current),
+        undo_open=bool((conversation.state or {}).get("undo")),
+    )
+
+
+def refresh_task_list(user_id: str, message_id: int) -> ck.WidgetItem | None:
+    """Redraw the widget of ``message_id`` with the tasks' current state and store it."""
     with writing():
         message = db.session.get(Message, message_id, populate_existing=True)
         shown = message.task_list if message is not None else None
         if not shows_widget(shown):
             return None
-        numbers = [task["number"] for task in shown.tasks]
-        current = {
-            task.number: task.to_dict()
-            for task in db.session.scalars(
-                select(Task)
-                .where(Task.user_id == user_id, Task.number.in_(numbers))
-                .execution_options(populate_existing=True)
-            )
-        }
-        tasks = [current.get(task["number"]) or {**task, "deleted": True} for task in shown.tasks]
-        message.display = shown.with_tasks(tasks).stored()
+        current = current_tasks(user_id, [task["number"] for task in shown.tasks])
+        message.display = as_they_are(shown, current).stored()
     return widget_item(message, user_timezone(user_id))

@@ -8,6 +8,7 @@ from typing import Any
 from .. import public_ids
 from ..agent.replies import format_due
 from ..models import UTC_ZONE, zone
+from ..services import MAX_MESSAGE_CHARS
 from . import bp
 
 
@@ -33,3 +34,21 @@ def overdue(task: dict[str, Any]) -> bool:
 def message_ref(message_id: int | str) -> str:
     """A message's shown id (``msg_…``), for element ids the stream's fragments aim at."""
     return message_id if isinstance(message_id, str) else public_ids.message_ref(message_id)
+
+
+@bp.app_context_processor
+def message_limit() -> dict:
+    """The longest message the agent takes, for the counter on the message box."""
+    from .task_panel import REPEATS
+
+    return {"message_limit": MAX_MESSAGE_CHARS, "repeats": REPEATS}
+
+
+@bp.app_template_filter("due_parts")
+def due_parts(task: dict[str, Any], timezone: str | None) -> tuple[str, str]:
+    """The due moment as the edit form's date and time fields ('2026-12-04', '17:00'), in the
+    user's zone; empty strings for what is unset (a date-only task has no time)."""
+    if not task.get("due_at"):
+        return "", ""
+    local = datetime.fromisoformat(task["due_at"]).astimezone(zone(timezone))
+    return local.date().isoformat(), local.strftime("%H:%M") if task.get("due_has_time") else ""

@@ -54,14 +54,15 @@ def signed_in_page() -> dict:
     return {"user": current_user, "timezone": current_user.timezone, "csrf_token": claims["csrf"]}
 
 
-def flash_in_place(message: str, status: int):
-    """For htmx: ``message`` where flashes go (``#flash``), not swapped into the form's target.
+def flash_in_place(message: str, status: int, target: str = "#flash"):
+    """For htmx: ``message`` in ``target`` (``#flash`` unless the form has an error area of its
+    own, next to where the person is looking), not swapped into the form's target.
 
     htmx 4 swaps error responses too; without the retarget an error would land inside the
     message list.
     """
     body = render_template("_flash.html", flashes=[("error", message)])
-    return current_app.response_class(body, status=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    return current_app.response_class(body, status=status, headers={"HX-Retarget": target, "HX-Reswap": "innerHTML"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -20,25 +20,33 @@ from ..agent.history import delete_conversation, messages_of
 from ..services import InvalidMessage, check_message
 from . import bp
 from .chat_stream import stream_turn
-from .page_data import sidebar, task_panel
+from .page_data import sidebar_page, task_panel
 from .page_security import flash_in_place, is_htmx, safe_next
 
 
-def _chat_page(conversation):
+def _chat_page(conversation, *, draft: str = "", composer_error: str | None = None, status: int = 200):
+    side = sidebar_page(current_user.id, request.args.get("q"), request.args.get("cursor"))
     context = dict(
         conversation=conversation,
         messages=messages_of(conversation) if conversation else [],
-        conversations=sidebar(current_user.id),
+        conversations=side.conversations,
+        next_cursor=side.next_cursor,
+        search_q=side.q,
         current_id=conversation.id if conversation else None,
+        draft=draft,
+        composer_error=composer_error,
     )
     if is_htmx():
         # Switching conversations from the side list: the middle column and the list.
         return render_template("_conversation_switch.html", **context)
     from .notices import notices_context
 
+    # The panel's filter is part of the address, so it survives a plain form's round trip.
+    panel = task_panel(current_user, request.args.get("view", "all"), request.args.get("tag"))
+    back = request.full_path.rstrip("?")
     return render_template(
-        "chat.html", panel=task_panel(current_user), page_path=request.path, **context, **notices_context()
-    )
+        "chat.html", panel=panel, page_path=request.path, panel_back=back, **context, **notices_context()
+    ), status
 
 
 @bp.get("/")
@@ -55,12 +63,17 @@ def conversation(conversation_id: str):
     return _chat_page(get_conversation(current_user.id, conversation_id))
 
 
-def _refuse(message: str, back: str, status: int = 422):
-    """A message that cannot be sent: a flash, in place for htmx or after a redirect."""
+def _refuse(message: str, conversation_id: str | None, draft: str, status: int = 422):
+    """A message that cannot be sent: the reason next to the message box, the text kept in it.
+
+    For htmx the reason goes into the composer's own live region (the box keeps its text in
+    app.js); without JavaScript the page comes back as it was, with the text still in the box
+    — a redirect would lose it.
+    """
     if is_htmx():
-        return flash_in_place(message, status)
-    flash(message, "error")
-    return redirect(back, code=303)
+        return flash_in_place(message, status, target="#composer-error")
+    conversation = get_conversation(current_user.id, conversation_id) if conversation_id else None
+    return _chat_page(conversation, draft=draft, composer_error=message, status=status)
 
 
 @bp.post("/messages")
@@ -68,15 +81,11 @@ def _refuse(message: str, back: str, status: int = 422):
 def send_message():
     """Send the ``message`` field to the agent, in ``conversation_id`` or a new conversation."""
     conversation_id = request.form.get("conversation_id") or None
-    back = (
-        url_for("web.conversation", conversation_id=conversation_id)
-        if conversation_id
-        else url_for("web.index")
-    )
+    draft = request.form.get("message", "")
     try:
-        message = check_message(request.form.get("message", ""))
+        message = check_message(draft)
     except InvalidMessage as exc:
-        return _refuse(str(exc), back)
+        return _refuse(str(exc), conversation_id, draft)
 
     if not is_htmx():
         reply = process_request(current_user.id, message, conversation_id)
@@ -97,9 +106,20 @@ def send_message():
 @bp.post("/c/<conversation_id>/delete")
 @jwt_required()
 def delete(conversation_id: str):
-    """Delete one of the user's conversations and its messages."""
-    delete_conversation(current_user.id, conversation_id)
+    """Delete one of the user's conversations and its messages.
+
+    htmx has asked in the browser (``hx-confirm``); a plain form post is answered first with
+    a page that asks, whose button posts again with ``confirmed=1``.
+    """
     was_open = request.form.get("open") == conversation_id
+    if not is_htmx() and request.form.get("confirmed") != "1":
+        found = get_conversation(current_user.id, conversation_id)
+        return render_template(
+            "confirm_delete.html", conversations_to_delete=[found],
+            action=url_for("web.delete", conversation_id=conversation_id),
+            open_id=request.form.get("open", ""), next=safe_next(request.form.get("next"), url_for("web.index")),
+        )
+    delete_conversation(current_user.id, conversation_id)
     if is_htmx() and not was_open:
         return "", 200  # htmx removes the list entry (hx-swap="delete")
     if is_htmx():

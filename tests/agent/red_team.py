@@ -67,4 +67,7 @@ FOUND = (
     "mark " + " " * 400 + "x",
     "add x" + " " * 3993 + "\ny",
     "complete " + "z " * 1995,
+    # every "'" opened a search for its closing mark to the end of the text
+    ("add " + "'and " * 800)[:MAX_MESSAGE_CHARS],
+    ("add " + "''x " * 1000)[:MAX_MESSAGE_CHARS],
 )

@@ -5,7 +5,9 @@ shaped around. ``everyday.jsonl`` was written before the parser work began; ``fr
 was written later by someone who read neither the parser nor the other cases; ``phone.jsonl``
 (messages typed as on a phone: no apostrophes, typos, chat spelling) likewise, later still;
 ``pretuning.jsonl`` (phone-style too) was written by the helper doing the phone-typing work
-before any of it, and not tuned on after. They run
+before any of it, and not tuned on after; ``phone2.jsonl`` (phone-style, 203 messages) was
+written before the work on general readings (a task said without "add", one day's listing,
+statements in the negative, preambles) and never tuned on. They run
 through the real agent like the intent suite, but each file passes as a whole when its
 accuracy stays above a floor: the true figure is printed (``pytest -s``) and reported, not
 hidden behind the floor. Never edit a case after seeing its result.
@@ -19,10 +21,12 @@ from .conftest import HELD_OUT_DIR, load_cases
 from .test_intent_suite import check_case
 
 # Below what the agent reaches, so a regression fails without the floor inviting tuning to
-# the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before;
-# phone: 166/301 before the phone-typing work, 250/301 after; pretuning: 33/107 before it,
-# 102/107 after).
-FLOORS = {"everyday.jsonl": 0.9, "fresh.jsonl": 0.75, "phone.jsonl": 0.78, "pretuning.jsonl": 0.85}
+# the last case (everyday: 60/190 before the work, 188/190 after; fresh: 135/218 before,
+# 202/218 after the phone-typing work, 208/218 after the general readings; phone: 166/301
+# before the phone-typing work, 250/301 after it, 278/301 after the general readings;
+# pretuning: 33/107 before it, 102/107 after; phone2: 162/203 before the general readings,
+# 178/203 after).
+FLOORS = {"everyday.jsonl": 0.95, "fresh.jsonl": 0.93, "phone.jsonl": 0.9, "phone2.jsonl": 0.85, "pretuning.jsonl": 0.93}
 FILES = sorted(path.name for path in HELD_OUT_DIR.glob("*.jsonl"))
 
 

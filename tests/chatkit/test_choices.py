@@ -87,7 +87,8 @@ def test_a_question_comes_with_answer_buttons_and_a_click_answers_it(app, chatki
     answer = stream.events[1].item
     assert answer.type == "user_message" and answer.content[0].text == "task 2"
     assert stream.text() == "Marked 'Call the plumber' (task 2) as complete."
-    assert [item.type for item in stream.done_items()] == ["user_message", "assistant_message"]
+    # the change comes with its card (Undo, live controls)
+    assert [item.type for item in stream.done_items()] == ["user_message", "assistant_message", "widget"]
     assert message_count(app) == before + 2
     assert tasks(app) == [(1, False), (2, True)]
 
@@ -95,7 +96,7 @@ def test_a_question_comes_with_answer_buttons_and_a_click_answers_it(app, chatki
     items = chatkit.items(thread_id, order="asc", limit=50).data
     at = [item.id for item in items].index(widget.id)
     assert all(b["disabled"] is True for b in buttons(items[at].widget))
-    assert [item.type for item in items[at + 1:]] == ["user_message", "assistant_message"]
+    assert [item.type for item in items[at + 1:]] == ["user_message", "assistant_message", "widget"]
 
 
 def test_bulk_delete_asks_and_the_buttons_keep_or_delete(app, chatkit):

@@ -99,9 +99,11 @@ def test_add_user_message_and_get_by_id(chatkit):
 
     thread = chatkit.thread(thread_id)
     assert thread.id == thread_id and thread.title == "add buy bread"
-    assert [item.type for item in thread.items.data] == ["user_message", "assistant_message"] * 2
-    assert thread.items.data[2].content[0].text == "hello"
-    assert thread.items.data[3].content[0].text == stream.text()
+    # the first reply added a task, so its card (what changed, with Undo) follows it
+    assert [item.type for item in thread.items.data] == ["user_message", "assistant_message", "widget"] + [
+        "user_message", "assistant_message"]
+    assert thread.items.data[3].content[0].text == "hello"
+    assert thread.items.data[4].content[0].text == stream.text()
 
 
 def test_threads_are_conversations_shared_with_the_json_chat(app, chatkit, chat):
@@ -134,11 +136,12 @@ def test_task_list_is_a_widget_here_and_text_elsewhere(app, chatkit, chat):
     first_row = rows[0].model_dump(by_alias=True, exclude_none=True)
     buttons = [c for c in first_row["children"] if c["type"] == "Button"]
     assert [(b["label"], b["onClickAction"]) for b in buttons] == [
-        ("Complete", {"type": "task.complete", "payload": {"number": 1}, "handler": "server",
-                      "loadingBehavior": "auto", "streaming": True}),
         ("Delete", {"type": "task.delete", "payload": {"number": 1}, "handler": "server",
                     "loadingBehavior": "auto", "streaming": True}),
     ]
+    # completing is the row's checkbox: a sync action (see test_task_cards)
+    [checkbox] = [c for c in first_row["children"] if c["type"] == "Checkbox"]
+    assert checkbox["onChangeAction"]["type"] == "task.set_completed" and checkbox["onChangeAction"]["streaming"] is False
     assert "Eggs" in widget.copy_text and "[ ] 1. Milk" in widget.copy_text
 
     # the same list stays plain text on the JSON API
@@ -146,8 +149,8 @@ def test_task_list_is_a_widget_here_and_text_elsewhere(app, chatkit, chat):
     assert "[ ] 1. Milk" in reply["response"] and "[ ] 2. Eggs" in reply["response"]
     # and the stored thread has the widget item after its message
     items = chatkit.items(thread_id, order="asc", limit=50).data
-    assert [items[5].id, items[6].id] == [assistant.id, widget.id]
-    assert items[6].type == "widget"
+    at = [item.id for item in items].index(assistant.id)
+    assert items[at + 1].id == widget.id and items[at + 1].type == "widget"
 
 
 def _show_tasks(chatkit, thread_id):
@@ -171,7 +174,7 @@ def test_custom_action_completes_and_redraws_the_widget(app, chatkit):
     assert isinstance(redraw.update.widget, ListView)  # every prop valid for the strict types
     first = redraw.update.widget.model_dump(by_alias=True, exclude_none=True)["children"][0]
     assert first["children"][0]["children"][0]["lineThrough"] is True
-    assert [c["label"] for c in first["children"] if c["type"] == "Button"] == ["Reopen", "Delete"]
+    assert [c["defaultChecked"] for c in first["children"] if c["type"] == "Checkbox"] == [True]
     assert_reply_shape(stream, 2)
     assert stream.text() == "Marked 'Milk' (task 1) as complete."
 
@@ -343,9 +346,9 @@ def test_items_list_walks_a_45_message_thread_without_loss_or_repeat(app, chatki
         expected = []
         for row in rows:
             expected.append(protocol.message_item_id(row.id))
-            if row.display and row.display.get("tasks"):
+            if row.display and row.display.get("tasks") or row.tool_calls and row.tool_calls[0].tool_name == "add_task":
                 expected.append(protocol.widget_item_id(row.id))
-    assert len(expected) == 45 + 5  # five task lists drawn as widgets
+    assert len(expected) == 45 + 5 + 1  # five task lists drawn as widgets, and the add's card
 
     for order, want in (("asc", expected), ("desc", expected[::-1])):
         for limit in (1, 7, 20):
@@ -445,7 +448,7 @@ def test_feedback_caps_its_item_ids_and_looks_them_up_in_one_query(app, chatkit)
     thread_id, _ = chatkit.create("add milk")
     chatkit.say(thread_id, "show my tasks")
     items = [item.id for item in chatkit.items(thread_id, limit=20).data]
-    assert len(items) == 5  # two messages each turn, and the task list's widget
+    assert len(items) == 6  # two messages each turn, the add's card and the task list's widget
     too_many = chatkit.send({"type": "items.feedback",
                              "params": {"thread_id": thread_id, "item_ids": items * 21, "kind": "positive"}})
     assert too_many.status_code == 422, too_many.get_data(as_text=True)
@@ -453,7 +456,7 @@ def test_feedback_caps_its_item_ids_and_looks_them_up_in_one_query(app, chatkit)
 
     with counting(app) as statements:
         chatkit.json({"type": "items.feedback",
-                      "params": {"thread_id": thread_id, "item_ids": items * 20, "kind": "negative"}})
+                      "params": {"thread_id": thread_id, "item_ids": items * 16, "kind": "negative"}})
     lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM messages" in s]
     writes = [s for s in statements if s.lstrip().upper().startswith("UPDATE MESSAGES")]
     assert len(lookups) == 1 and len(writes) == 1, statements

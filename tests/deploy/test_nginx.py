@@ -1,15 +1,21 @@
-"""The deployment of the README, on loopback: nginx → two gunicorn instances → one PostgreSQL.
+"""The deployment of the README, on loopback: nginx → two gunicorn instances → one PostgreSQL,
+and two reminder workers (Huey consumers on the same Redis).
 
 nginx runs ``deploy/nginx/taskchat.conf`` itself, with only the addresses, ports, certificate
 paths and read timeout substituted (each substitution must match, so the test follows the
 file). TLS comes from a throw-away CA (trustme). The two instances stand for two machines: same
 secrets, same database (a throw-away PostgreSQL database, migrated with ``flask db upgrade``),
 same Redis, and each its own port, log and metrics directory. Which instance served a request
-is read from the instances' JSON access logs by request id.
+is read from the instances' JSON access logs by request id. The workers run the command of
+``deploy/systemd/taskchat-worker.service`` (RedisHuey, a queue name of this run's own); the
+instances run no consumer of their own (``TASKCHAT_JOBS=off``, as in the example env file),
+and reminder email goes to an SMTP server on loopback (aiosmtpd).
 """
 
 from __future__ import annotations
 
+import asyncio
+import email
 import http.client
 import json
 import os
@@ -21,16 +27,21 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 import requests
 import trustme
+from aiosmtpd.controller import Controller
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers.app import ROOT, free_port
@@ -39,6 +50,9 @@ from tests.helpers.fake_openai import MODEL, FakeOpenAI, Step
 pytestmark = [pytest.mark.deploy, pytest.mark.live]
 
 SITE = ROOT / "deploy" / "nginx" / "taskchat.conf"
+WORKER_UNIT = ROOT / "deploy" / "systemd" / "taskchat-worker.service"
+# Each message takes this long to hand over, so that a worker is killed in the middle of sending.
+SMTP_PAUSE = 0.2
 ADMIN_URL = os.environ.get("TASKCHAT_DEPLOY_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = ("127.0.0.1", 6379)
 STREAM_DELAY_MS = 100
@@ -111,6 +125,21 @@ class Instance:
         return lines
 
 
+class Mailbox:
+    """The deployment's SMTP server: keeps every message's Message-ID and recipient."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(SMTP_PAUSE)
+        message = email.message_from_bytes(envelope.original_content or envelope.content)
+        with self.lock:
+            self.received.append((message["Message-ID"], message["To"]))
+        return "250 OK"
+
+
 @dataclass
 class Stack:
     url: str
@@ -120,6 +149,9 @@ class Stack:
     instances: list[Instance] = field(default_factory=list)
     model: Stack | None = None  # the model-backed app server behind its own nginx
     fake_model: FakeOpenAI | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    mailbox: Mailbox | None = None
+    tmp: Path | None = None
 
     def served_by(self, request_id: str) -> str:
         """Which instance wrote the access line of ``request_id`` (written when it ends)."""
@@ -202,6 +234,10 @@ def stack(tmp_path_factory):
         admin.execute(f"CREATE DATABASE {database}")
     server, _, _ = ADMIN_URL.rpartition("/")
     database_url = f"{server.replace('postgresql://', 'postgresql+psycopg://', 1)}/{database}"
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    jobs_name = f"taskchat-deploy-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
         "TASKCHAT_ENV": "production",
@@ -219,6 +255,13 @@ def stack(tmp_path_factory):
         "RATELIMIT_ENABLED": "true",
         "RATELIMIT_SIGNIN_PER_ADDRESS": f"{SIGNIN_LIMIT} per minute",
         "RATELIMIT_SIGNUP_PER_ADDRESS": "1000 per minute",
+        # Reminders: delivered by the worker units only; a queue of this run's own in the shared Redis.
+        "TASKCHAT_JOBS": "off",
+        "TASKCHAT_JOBS_NAME": jobs_name,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "MAIL_DEFAULT_SENDER": "taskchat <reminders@example.com>",
+        "TASKCHAT_BASE_URL": "https://localhost",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     instances: list[Instance] = []
@@ -249,8 +292,13 @@ def stack(tmp_path_factory):
         proxies.append(model_process)
         wait_for(model_url + "/healthz", model_process, tmp / "nginx-model" / "nginx-error.log", verify=str(ca_file))
         model_stack = Stack(model_url, "", str(ca_file), database_url, [model_instance], fake_model=model)
-        yield Stack(url, http_url, str(ca_file), database_url, instances[:2], model=model_stack)
+        yield Stack(url, http_url, str(ca_file), database_url, instances[:2], model=model_stack, env=env,
+                    mailbox=mailbox, tmp=tmp)
     finally:
+        smtp.stop()
+        queue = redis.Redis(*REDIS)
+        for key in queue.scan_iter(f"*{jobs_name}*"):
+            queue.delete(key)
         for proxy in proxies:
             proxy.terminate()
             proxy.wait(timeout=30)
@@ -559,3 +607,130 @@ def test_each_instance_served_requests_and_counts_them(stack):
             if (line.startswith("taskchat_") and "_bucket" not in line and "_created" not in line)
             or line.startswith("flask_http_request_duration_seconds_count")
         ))
+
+
+def worker_command() -> list[str]:
+    """The ExecStart of deploy/systemd/taskchat-worker.service, with this checkout's venv."""
+    [line] = [x for x in WORKER_UNIT.read_text().splitlines() if x.startswith("ExecStart=")]
+    command = line.removeprefix("ExecStart=").split()
+    assert command[0] == "/srv/taskchat/.venv/bin/huey_consumer", command
+    return [str(Path(sys.executable).parent / "huey_consumer"), *command[1:]]
+
+
+def start_worker(name: str, stack: Stack, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+    log = stack.tmp / f"worker-{name}.log"
+    process = subprocess.Popen(worker_command(), cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    return process, log
+
+
+def claims_by_process(plain_url: str) -> Counter:
+    """Pending reminders under a lease, by the process id that leads its claim token."""
+    with psycopg.connect(plain_url) as conn:
+        tokens = conn.execute(
+            "SELECT claim_token FROM reminders WHERE state = 'pending' AND claim_token IS NOT NULL "
+            "AND claimed_until > now()"
+        ).fetchall()
+    return Counter(int(token.split("-", 1)[0]) for (token,) in tokens)
+
+
+def test_two_workers_deliver_every_reminder_once_in_the_app_when_one_is_killed(stack):
+    """Two worker units on RedisHuey; reminders of several users come due a few seconds ahead;
+    the worker holding claims is SIGKILLed while it sends. Every notice exactly once, every
+    email at least once, repeats only what the killed worker had in flight."""
+    plain_url = stack.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    metrics_dir = stack.tmp / "metrics-a"  # instance a's /metrics shows the workers' counts too
+    worker_env = {
+        **stack.env,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        # A short lease (the killed worker's claims are taken over 3 s on) and small batches
+        # (so that both workers claim some of a dozen reminders).
+        "TASKCHAT_REMINDER_LEASE_SECONDS": "3",
+        "TASKCHAT_REMINDER_BATCH": "3",
+    }
+    threads = int(worker_command()[worker_command().index("-w") + 1])
+    for instance in stack.instances:
+        assert "job consumer started" not in instance.log.read_text()  # TASKCHAT_JOBS=off
+    workers = [start_worker(name, stack, worker_env) for name in ("1", "2")]
+    try:
+        deadline = time.monotonic() + 30
+        while not all("consumer started" in log.read_text().lower() for _, log in workers):
+            assert time.monotonic() < deadline and all(p.poll() is None for p, _ in workers), \
+                "\n".join(log.read_text()[-2000:] for _, log in workers)
+            time.sleep(0.1)
+
+        users = []
+        for _ in range(12):
+            session, address, token = register(stack)
+            users.append((session, address, {"Authorization": f"Bearer {token}"}))
+        due = datetime.now(UTC) + timedelta(seconds=3)
+        for n, (session, _address, headers) in enumerate(users):
+            created = session.post(stack.url + "/api/v1/tasks",
+                                   json={"title": f"Call mom {n}", "due_at": due.isoformat()}, headers=headers)
+            assert created.status_code == 201, created.text
+            added = session.post(stack.url + "/api/v1/tasks/1/reminders", json={"before_due_minutes": 0}, headers=headers)
+            assert added.status_code == 201, added.text
+        expected = {address for _s, address, _h in users}
+
+        # Kill the first worker seen holding claims once it has sent something: it is mid-run.
+        pids = {process.pid: (process, log) for process, log in workers}
+        victim = None
+        deadline = time.monotonic() + 40
+        while victim is None and time.monotonic() < deadline:
+            holding = [pid for pid in claims_by_process(plain_url) if pid in pids]
+            if holding and stack.mailbox.received:
+                victim = pids[holding[0]][0]
+                held = claims_by_process(plain_url)[victim.pid]
+                victim.send_signal(signal.SIGKILL)
+                victim.wait(timeout=10)
+                killed_at = time.monotonic()
+            time.sleep(0.02)
+        assert victim is not None, "no worker was seen holding claims"
+        survivor = next(p for p, _ in workers if p is not victim)
+
+        # The survivor takes the killed one's claims over when their lease runs out.
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            with psycopg.connect(plain_url) as conn:
+                unsent = conn.execute("SELECT count(*) FROM reminders WHERE state != 'sent'").fetchone()[0]
+            with stack.mailbox.lock:
+                mailed = {to for _id, to in stack.mailbox.received}
+            if unsent == 0 and mailed >= expected:
+                break
+            time.sleep(0.1)
+        done_after_kill = time.monotonic() - killed_at
+        assert survivor.poll() is None
+
+        # In the app, through nginx: every user's reminder exactly once.
+        delays = []
+        for n, (session, _address, headers) in enumerate(users):
+            notices = session.get(stack.url + "/api/v1/notifications", headers=headers)
+            assert notices.status_code == 200
+            [notice] = notices.json()["notifications"]
+            assert notice["title"] == f"Call mom {n}" and notice["email"]["state"] == "sent"
+            delays.append((datetime.fromisoformat(notice["created_at"]) - due).total_seconds())
+        # By email: every reminder at least once; repeated only what a killed thread had in flight.
+        with stack.mailbox.lock:
+            received = list(stack.mailbox.received)
+        by_id = Counter(message_id for message_id, _to in received)
+        assert {to for _id, to in received} == expected
+        assert len(by_id) == len(expected)  # one Message-ID per reminder: a repeat is recognisable
+        repeats = sum(n - 1 for n in by_id.values())
+        assert repeats <= threads
+        delay_sum = metric(stack.instances[0], "taskchat_reminder_delay_seconds_sum", channel="app")
+        delay_count = metric(stack.instances[0], "taskchat_reminder_delay_seconds_count", channel="app")
+        emails_sent = metric(stack.instances[0], "taskchat_reminders_sent_total", channel="email")
+        print(f"\n{len(users)} reminders due {due:%H:%M:%S.%f}; worker {victim.pid} SIGKILLed holding {held} claims; "
+              f"all delivered {done_after_kill:.1f} s after the kill")
+        print(f"notices: {len(users)}, each once; due to notice {min(delays):.2f}..{max(delays):.2f} s; "
+              f"emails received {len(received)} ({repeats} repeated), counted sent by the workers {emails_sent:.0f}")
+        print(f"taskchat_reminder_delay_seconds: count {delay_count:.0f}, mean "
+              f"{delay_sum / delay_count if delay_count else float('nan'):.2f} s")
+    finally:
+        for process, _log in workers:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process, _log in workers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

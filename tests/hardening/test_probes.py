@@ -46,7 +46,7 @@ def test_the_tick_box_and_conversation_delete_do_not_redirect_off_the_app(app, a
     tick = user.client.post("/tasks/1/status", data={"set": "done", "csrf_token": token, "next": OFF_SITE})
     assert tick.status_code == 303 and tick.headers["Location"] == "/"
     conversation_id = user.client.get("/api/v1/conversations").get_json()["conversations"][0]["id"]
-    gone = user.client.post(f"/c/{conversation_id}/delete", data={"csrf_token": token, "next": OFF_SITE})
+    gone = user.client.post(f"/c/{conversation_id}/delete", data={"csrf_token": token, "next": OFF_SITE, "confirmed": "1"})
     assert gone.status_code == 303 and gone.headers["Location"] == "/"
 
 

@@ -173,8 +173,10 @@ def test_chat_turns_are_limited_per_user_across_every_surface(app, client):
     refused = client.post("/api/v1/chatkit", json=chatkit_create("add jam"), headers=alice)
     assert refused.mimetype == "text/event-stream" and int(refused.headers["Retry-After"]) >= 1
     frames = [line[len("data: "):] for line in refused.get_data(as_text=True).splitlines() if line.startswith("data: ")]
-    assert len(frames) == 1
-    event = json.loads(frames[0])
+    assert len(frames) == 2  # the limit as a notice, then the error that ends the request
+    notice, event = json.loads(frames[0]), json.loads(frames[1])
+    assert notice["type"] == "notice" and notice["level"] == "warning"
+    assert notice["message"].startswith("Too many messages. Try again in")
     assert event["type"] == "error" and event["allow_retry"] is True
     assert event["message"].startswith("Too many messages. Try again in")
     # nothing of the refused turns was stored: three turns, two messages each

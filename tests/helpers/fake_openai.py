@@ -62,6 +62,10 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.hung_up = threading.Event()
         self.sent_frames: list[str] = []
+        # Speech to text: what ``/audio/transcriptions`` answers, and the requests it received.
+        self.transcript = "add buy milk tomorrow"
+        self.transcription_status = 200
+        self.transcriptions: list[dict[str, Any]] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,6 +75,9 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:
+                if self.path.endswith("/audio/transcriptions"):
+                    self.transcribe()
+                    return
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
                 step = fake.script.pop(0) if fake.script else Step(text=["(script ended)"])
@@ -97,6 +104,22 @@ class FakeOpenAI:
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     fake.hung_up.set()
+
+            def transcribe(self) -> None:
+                """``POST /v1/audio/transcriptions`` (multipart, as the ``openai`` client sends it):
+                kept as received, answered ``{"text": fake.transcript}`` or the scripted status."""
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                fake.transcriptions.append({"content_type": self.headers["Content-Type"], "body": raw})
+                status = fake.transcription_status
+                payload = json.dumps(
+                    {"text": fake.transcript} if status == 200
+                    else {"error": {"message": "scripted failure", "type": "server_error"}}
+                ).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

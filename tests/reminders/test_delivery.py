@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from taskchat import delivery
@@ -139,12 +140,24 @@ def test_a_worker_killed_after_claiming_leaves_it_to_the_next_after_the_lease(ap
         assert db.session.scalar(select(func.count(Notification.id))) == 1
 
 
+def _samples(client) -> dict[tuple[str, str], float]:
+    text = client.get("/metrics").get_data(as_text=True)
+    return {
+        (sample.name, sample.labels.get("channel", "")): sample.value
+        for family in text_string_to_metric_families(text) for sample in family.samples
+    }
+
+
 def test_metrics_count_deliveries(mail_app, client, auth, smtp):
     me = auth.register()
     _task_with_reminder(client, me)
+    before = _samples(client)
     with mail_app.app_context():
         delivery.deliver_due(_at(T0 + timedelta(seconds=3)))
-    text = client.get("/metrics").get_data(as_text=True)
-    assert 'taskchat_reminders_sent_total{channel="app"}' in text
-    assert 'taskchat_reminders_sent_total{channel="email"}' in text
-    assert "taskchat_reminder_delay_seconds_bucket" in text
+    after = _samples(client)
+    for channel in ("app", "email"):
+        for name in ("taskchat_reminders_sent_total", "taskchat_reminder_delay_seconds_count"):
+            assert after[name, channel] - before.get((name, channel), 0) == 1, (name, channel)
+        # delivered 3 s after it came due, on both channels
+        delay = after["taskchat_reminder_delay_seconds_sum", channel] - before.get(("taskchat_reminder_delay_seconds_sum", channel), 0)
+        assert 2.9 <= delay <= 3.1, channel

@@ -62,3 +62,33 @@ def test_gunicorn_runs_the_consumer_and_it_delivers(database_url, _schema, tmp_p
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+def test_a_reminder_due_in_seconds_is_delivered_at_its_moment_not_at_the_next_sweep(database_url, _schema, tmp_path, app):
+    jobs = str(tmp_path / "jobs.db")
+    env = {"TASKCHAT_JOBS": "embedded", "TASKCHAT_JOBS_FILE": jobs}
+    with gunicorn_server(database_url, tmp_path, **env) as server:
+        session = requests.Session()
+        token = session.post(server.url + "/api/v1/auth/register",
+                             json={"email": "prompt@example.com", "password": "correct-horse-1"}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        # Not across a minute's start: the sweep there would deliver it too, and hide a missing run.
+        to_sweep = 60 - datetime.now(UTC).second
+        if to_sweep < 10:
+            time.sleep(to_sweep + 1)
+        due = datetime.now(UTC) + timedelta(seconds=3)
+        session.post(server.url + "/api/v1/tasks", json={"title": "Tea", "due_at": due.isoformat()}, headers=headers)
+        assert session.post(server.url + "/api/v1/tasks/1/reminders", json={"before_due_minutes": 0},
+                            headers=headers).status_code == 201
+        deadline = time.monotonic() + 30
+        notices: dict = {"notifications": []}
+        while time.monotonic() < deadline and not notices["notifications"]:
+            time.sleep(0.2)
+            notices = session.get(server.url + "/api/v1/notifications", headers=headers).json()
+        [notice] = notices["notifications"]
+        shown = datetime.fromisoformat(notice["created_at"])
+        delay = (shown - due).total_seconds()
+        print(f"\ndue {due:%H:%M:%S.%f}, notice at {shown:%H:%M:%S.%f}: {delay:.2f} s after")
+        assert 0 <= delay < 5  # at its moment (rounded up to the second, the scheduler's tick), not at the minute
+        log = (tmp_path / "server.log").read_text()
+        assert "taskchat.jobs.deliver_at" in log

@@ -44,8 +44,8 @@ def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, scr
     )
 
     box = page.locator("#message-input")
-    box.press("Enter")  # empty: refused in place, nothing sent
-    expect(page.locator("#flash")).to_contain_text("Message can't be empty.")
+    box.press("Enter")  # empty: refused beside the box, nothing sent
+    expect(page.locator("#composer-error")).to_contain_text("Message can't be empty.")
     box.fill("Add a task to buy groceries")
     box.press("Shift+Enter")  # a new line, not a send
     assert box.input_value() == "Add a task to buy groceries\n"
@@ -55,7 +55,7 @@ def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, scr
 
     reply = page.locator("#messages .message.assistant").last
     expect(reply).to_contain_text("Added 'Buy groceries' (task 1).")
-    expect(page.locator("#flash")).to_have_text("")
+    expect(page.locator("#composer-error")).to_have_text("")
     expect(page.locator("#messages .message.user")).to_have_text(re.compile("Add a task to buy groceries"))
     expect(page.locator("#messages .streaming")).to_have_count(0)
     assert page.evaluate("window.pageMarker") == "still-here"
@@ -81,7 +81,7 @@ def test_js_on_chat_streams_reply_and_completes_task_from_panel(new_context, scr
     # before the tables are emptied (PostgreSQL's TRUNCATE would deadlock with a running turn).
     expect(page.locator("#messages .streaming")).to_have_count(0)
     expect(page.locator("#conversation-list li")).to_have_count(1)
-    panel.locator("summary").click()
+    panel.locator("#completed-tasks > summary").click()
     assert dialogs == []
     # The one expected console line: the browser reports the refused empty message's 422.
     assert [p for p in problems if "status of 422" not in p] == [], problems
@@ -150,10 +150,10 @@ def test_js_off_same_flow_through_full_page_loads(new_context, screenshot):
     expect(page.locator("#messages .message.assistant")).to_contain_text("Added 'Buy groceries' (task 1).")
     expect(page.locator("#task-panel .tasks.pending")).to_contain_text("Buy groceries")
 
-    # Empty message: a flash, nothing stored.
+    # Empty message: refused beside the box, nothing stored.
     with page.expect_navigation():
         page.click("#composer button[type=submit]")
-    expect(page.locator("#flash")).to_contain_text("Message can't be empty")
+    expect(page.locator("#composer-error")).to_contain_text("Message can't be empty")
     expect(page.locator("#messages .message")).to_have_count(2)
 
     # Complete it from the panel: the button posts the form.
@@ -173,9 +173,12 @@ def test_js_off_same_flow_through_full_page_loads(new_context, screenshot):
     expect(page).to_have_url(first_conversation)
     expect(page.locator("#messages .message.user")).to_have_text(re.compile("Add a task to buy groceries"))
 
-    # Delete the other conversation from the list.
+    # Delete the other conversation from the list: a page asks first.
     with page.expect_navigation():
         page.click("#conversation-list li:has-text('hello') button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Delete this conversation?")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     expect(page.locator("#conversation-list li")).to_have_count(1)
     expect(page.locator("#flash")).to_contain_text("Conversation deleted.")
     screenshot(page)

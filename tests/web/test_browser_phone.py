@@ -27,9 +27,15 @@ OVERFLOW = """() => ({
 })"""
 
 
+# On a phone the layout viewport grows to fit content wider than the screen: then name the widest.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+    .map(el => [el.getBoundingClientRect().right, el.tagName + '.' + el.className])
+    .sort((a, b) => b[0] - a[0]).slice(0, 6)"""
+
+
 def assert_no_horizontal_overflow(page) -> None:
     found = page.evaluate(OVERFLOW)
-    assert found["viewport"] == PHONE["width"]
+    assert found["viewport"] == PHONE["width"], page.evaluate(WIDEST)
     assert found["page"] <= found["viewport"], found
     assert found["wider"] == [], found
 

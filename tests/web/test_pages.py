@@ -216,20 +216,25 @@ def test_a_reader_that_hangs_up_still_gets_its_reply_stored(page_user, app):
         assert db.session.scalar(select(Task.title)) == "Call mom"
 
 
-def test_empty_or_oversized_message_is_flashed_and_nothing_is_stored(page_user, app):
+def test_empty_or_oversized_message_is_refused_beside_the_box_and_nothing_is_stored(page_user, app):
     user = page_user("empty@example.com")
+    # Without JavaScript the page comes back at once (no redirect that would lose the text).
     response = user.send("   \n ")
-    assert response.status_code == 303 and response.location == "/"
-    assert "Message can&#39;t be empty." in user.client.get("/").get_data(as_text=True)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="composer-error"[^>]*>\s*<p class="flash flash-error">Message can&#39;t be empty.', html)
 
     response = user.send("", htmx=True)
     assert response.status_code == 422
-    assert response.headers["HX-Retarget"] == "#flash"
+    assert response.headers["HX-Retarget"] == "#composer-error"
     assert "Message can&#39;t be empty." in response.get_data(as_text=True)
 
-    response = user.send("x" * 4001)
-    assert response.status_code == 303
-    assert "too long" in user.client.get("/").get_data(as_text=True)
+    draft = "x" * 4001
+    response = user.send(draft)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "too long (at most 4000 characters)" in html
+    assert f">{draft}</textarea>" in html
     assert count(app, Message) == 0
     assert count(app, Conversation) == 0
 
@@ -289,8 +294,18 @@ def test_sidebar_lists_conversations_newest_first_and_delete_removes_one(page_us
     html = user.client.get("/").get_data(as_text=True)
     assert html.index("second conversation") < html.index("first conversation")
 
-    response = user.client.post(
+    # A plain form post asks first: a page naming the conversation, whose button confirms.
+    asked = user.client.post(
         f"/c/{first}/delete", data={"csrf_token": user.token(), "open": second, "next": f"/c/{second}"}
+    )
+    assert asked.status_code == 200
+    html = asked.get_data(as_text=True)
+    assert "Delete this conversation?" in html and "first conversation" in html
+    assert 'name="confirmed" value="1"' in html
+    assert count(app, Conversation) == 2
+    response = user.client.post(
+        f"/c/{first}/delete",
+        data={"csrf_token": user.token(), "open": second, "next": f"/c/{second}", "confirmed": "1"},
     )
     assert response.status_code == 303 and response.location == f"/c/{second}"
     assert count(app, Conversation) == 1
@@ -356,7 +371,9 @@ def test_auth_cookie_is_httponly_and_lax(client):
 
 def test_flash_session_cookie_is_httponly_and_lax(page_user):
     user = page_user("flash@example.com")
-    response = user.send("")
+    cid = conversation_id_from(user.send("hello").location)
+    response = user.client.post(f"/c/{cid}/delete", data={"csrf_token": user.token(), "confirmed": "1"})
+    assert response.status_code == 303
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from ..matching import done_fits, lemma
+from ..dates import find_due
+from ..matching import STOPWORDS, done_fits, lemma
 from ..normalise import normalise
 from ..references import TaskRef, parse_refs
 from . import (
@@ -103,11 +104,14 @@ _ASKED_OF_YOU = re.compile(
 
 
 def unwrap(raw: str) -> str:
-    text = _POLITE_HEAD.sub("", raw).strip()
-    text = _ASKED_OF_YOU.sub("", text, count=1)
-    want = _WANT_HEAD.match(text)
-    if want and _COMMAND_VERB.match(text[want.end():]):
-        text = text[want.end():]
+    text = raw
+    # Twice: wrappers come in either order ("let's go ahead and …", "hurry up and just …").
+    for _ in range(2):
+        text = _POLITE_HEAD.sub("", text).strip()
+        text = _ASKED_OF_YOU.sub("", text, count=1)
+        want = _WANT_HEAD.match(text)
+        if want and _COMMAND_VERB.match(re.sub(r"^(?:just\s+|go\s+ahead\s+and\s+)+", "", text[want.end():], flags=re.I)):
+            text = text[want.end():]
     text = _strip_polite_tail(text).strip()
     return text or raw
 
@@ -253,6 +257,38 @@ def _rules(body: str, context: ParseContext) -> ParsedIntent | None:
     return None
 
 
+def _rules_or_dated(body: str, context: ParseContext) -> ParsedIntent | None:
+    """The rules' reading, else a task said without "add" with its date ("the vet friday")."""
+    parsed = _rules(body, context)
+    if parsed is not None:
+        return parsed
+    dated = _dated_task(body, context, False, corrected=True) if _suggestion(body) else None
+    return dated.parsed if dated else None
+
+
+_PREAMBLE_TAIL = re.compile(
+    r"^(?:add|put|create|delete|remove|mark|tick|show|list|what|what's|whats|how|help|remind|move|change|find|search|"
+    r"can|could|would|pls|please|is|are|do|did|have)\b",
+    re.I,
+)
+
+
+def _after_preamble(text: str) -> tuple[str, str] | None:
+    """(first clause, the rest) when a short first clause ("ugh forgot again", "i'm confused")
+    is followed by what opens like a request of its own; a first clause that starts with a task
+    verb ("call mom, add milk") is a request too, so it is not set aside."""
+    if "\n" in text or len(text) > 300:
+        return None
+    head, comma, tail = text.partition(",")
+    tail = tail.strip()
+    said = words(head)
+    if not comma or not tail or not said or len(said) > 6 or not _PREAMBLE_TAIL.match(tail):
+        return None
+    if re.search(r"\b(?:it|them|that|those|these)\b", tail, re.I):
+        return None  # "i'm out of rice, add it to the list": the first clause is what "it" is
+    return head, tail
+
+
 def _means_nothing(parsed: ParsedIntent) -> bool:
     return parsed.intent == "UNKNOWN" and not (parsed.negated or parsed.cancelled or parsed.options)
 
@@ -270,11 +306,30 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
     own = context.own_words if context.load_tasks else ()
     lines = [normalise(line, own) for line in raw.splitlines() if line.strip()] or [normalise(raw, own)]
     plain = "\n".join(line.text for line in lines)
+    split = _after_preamble(plain or raw) if not (context.state or {}).get("confirm") else None
+    if split:
+        # "omg i totally forgot, add renew car tax": a first clause that asks nothing, then the
+        # request; "washed the car, add buy wax": two of them, each read on its own
+        head, tail = split
+        again = _read(tail, context)
+        if not _means_nothing(again) and not (again.suggest or again.guessed or again.options or again.asked) and not find_due(
+            head, context.now, context.tz
+        ).due:
+            before = _read(head, context)
+            idle = _means_nothing(before) or before.suggest or before.statement or before.guessed or before.intent == "GREETING"
+            if idle and lemma(words(head)[0]) not in _TASK_VERBS:
+                return again  # "call mom, add milk" keeps its first clause: it may be a task too
+            if (
+                before.intent in WRITES and again.intent in _ACTS and before.then is None and again.then is None
+                and not (before.options or before.asked or before.bulk or again.asked or again.bulk)
+            ):
+                before.then = again
+                return before
     parsed = _read(plain or raw, context)
     forced = "\n".join(line.forced for line in lines)
-    if _means_nothing(parsed) and forced != plain:
+    if (_means_nothing(parsed) or parsed.guessed) and forced != plain:
         again = _read(forced, context)
-        if not _means_nothing(again) and not again.suggest:
+        if not _means_nothing(again) and not again.suggest and not again.guessed:
             return again
     return parsed
 
@@ -308,9 +363,15 @@ def _read(text: str, context: ParseContext) -> ParsedIntent:
     if fixed is not None:
         return fixed
     body = digits_for_number_words(_list_last(unwrap(raw if "\n" in raw else flat)))
-    if NEGATED.match(body) or NEGATED.match(flat):
+    negated = NEGATED.match(body) is not None or NEGATED.match(flat) is not None
+    if negated or body.lower().startswith("not "):
+        # "I haven't actually sent the parcels": a done task said to be open, not a request
+        reopened = readings.not_done_statement(body, context) or readings.not_done_statement(flat, context)
+        if reopened is not None:
+            return reopened
+    if negated:
         return ParsedIntent("UNKNOWN", negated=True)
-    inline = corrections.inline(body, context, _rules)
+    inline = corrections.inline(body, context, _rules_or_dated)
     # "and …" is read before politeness is unwrapped, which would drop the "and".
     parsed = inline or _continuation(digits_for_number_words(flat), context) or _two_actions(body, context) or _rules(body, context)
     # After "can you"/"could you" is unwrapped, what still starts like a question asks.
@@ -347,10 +408,17 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
             or readings.priority_statement(body, context)
             or readings.state_statement(body, context)
         )
+    suggest = _suggestion(body) if parsed is None else None
+    if suggest:
+        dated = _dated_task(suggest, context, bool(candidates))
+        if dated is not None:
+            candidates.append(dated)
     best, likely = readings.choose(candidates)
     if best is not None:
         return best.parsed
-    suggest = _suggestion(body) if parsed is None else None
+    both = _two_statements(body, context)
+    if both is not None:
+        return both
     offered = [r for r in likely if r.label != "rule" and r.parsed.refs and r.parsed.refs[0].number is not None]
     if offered and (parsed is None or parsed.statement):
         options = [(r.label, r.reply or _reply_for(r.parsed)) for r in offered]
@@ -366,6 +434,25 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
     return ParsedIntent("UNKNOWN")
 
 
+def _two_statements(body: str, context: ParseContext) -> ParsedIntent | None:
+    """"called the plumber and paid the rent": two statements, each clearly about a task of its own."""
+    if context.load_tasks is None or len(body) > 160:
+        return None
+    parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", body.strip(" .!"), maxsplit=1)
+    if len(parts) != 2 or not all(parts):
+        return None
+    found = []
+    for part in parts:
+        best, _likely = readings.choose(readings.state_statement(part, context))
+        if best is None or not best.parsed.refs or best.parsed.refs[0].number is None:
+            return None
+        found.append(best.parsed)
+    if found[0].refs[0].number == found[1].refs[0].number:
+        return None
+    found[0].then = found[1]
+    return found[0]
+
+
 def _rule_score(parsed: ParsedIntent, context: ParseContext) -> tuple[float, tuple | None]:
     """A weak rule reading's score (and what it does): a create said with "need to"; a
     statement that something is done, by how many open tasks it fits by lemma (one: clear;
@@ -379,6 +466,39 @@ def _rule_score(parsed: ParsedIntent, context: ParseContext) -> tuple[float, tup
     if len(fits) == 1:
         return 0.95, (parsed.intent, fits[0])
     return (0.8, None) if fits else (0.3, None)
+
+
+_HEDGES = frozenset(["maybe", "perhaps", "possibly", "might", "probably", "prob", "idk", "dunno", "or"])
+_STATEMENT_WORDS = frozenset(["is", "are", "was", "were", "isn't", "aren't", "moved", "now", "instead", "been", "it's", "that's"])
+
+
+def _dated_task(text: str, context: ParseContext, rivals: bool, corrected: bool = False) -> readings.Scored | None:
+    """"dentist friday 3pm": a short phrase with a due date and nothing else to read is a task
+    said without "add". The date is the cue; a reading about a task already there (moving the
+    dentist) competes with it, and then neither leads and both are offered."""
+    due = find_due(text, context.now, context.tz)
+    if not due.due:
+        return None
+    left = text
+    for start, end in sorted(due.spans, reverse=True):
+        left = left[:start] + " " + left[end:]
+    said = words(left)
+    if said and lemma(said[0]) in _TASK_VERBS and not corrected:
+        # "buy milk tomorrow" reads as an order to the assistant as much as a note: offered
+        # (unless its date was corrected in the same breath: "book the vet friday - no, saturday")
+        return None
+    if any(word in _HEDGES for word in said):
+        return None  # "dentist next week maybe": offered, not taken
+    if any(word in _STATEMENT_WORDS for word in said):
+        return None  # "the dentist is on thursday now" says something of a task; it names none
+    title_words = [word for word in said if word not in STOPWORDS]
+    if not 1 <= len(title_words) <= 6:
+        return None
+    parsed = create.create("add " + text, ("add " + text).lower(), context)
+    if parsed is None or parsed.intent != "CREATE" or not parsed.args.get("title") or parsed.items:
+        return None
+    parsed.guessed = True
+    return readings.Scored(parsed, 0.6 if rivals else 0.8, f"Add '{parsed.args['title']}' as a task", reply=f"add {text}")
 
 
 def _suggestion(body: str) -> str | None:

@@ -9,7 +9,7 @@ import re
 
 from ..references import clean_title_ref
 from .base import QUESTION, ParseContext, ParsedIntent, cut_list_name
-from .listing import list_tasks
+from .listing import day_asked, list_tasks
 
 # "is milk on my shopping list?", "anything on my list mentioning the bank?", "did I put eggs on it?"
 _ASKED_HEAD = re.compile(
@@ -38,6 +38,11 @@ def question_search(body: str, lower: str, context: ParseContext) -> ParsedInten
     text = body.strip(" ?.!")
     if not QUESTION.match(text) and not text.lower().startswith(("any", "check", "search", "look in")):
         return None
+    if text.lower().startswith("check ") and re.search(r"\boff\b", text, re.I):
+        return None  # "check washing the dishes off": ticking it off, not looking
+    day = day_asked(text.lower(), context)
+    if day is not None:
+        return ParsedIntent("LIST", {"status": "pending"}, due_on=day)  # "anything for thursday?"
     if not _LIST_WORD.search(text) and not re.match(r"^(?:anything|any\s+(?:tasks?|reminders?))\s+(?:about|mentioning|for|regarding|with)\b", text, re.I):
         return None
     listed = cut_list_name(text)
@@ -98,6 +103,8 @@ _CHECK = re.compile(r"^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:ch
 def wants_to_know(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     """Asking to hear the list, or whether something is on it, without a question mark."""
     text = body.strip(" ?.!")
+    if text.lower().startswith("check ") and re.search(r"\boff\b", text, re.I):
+        return None  # "check washing the dishes off": ticking it off, not looking
     listed = cut_list_name(text)
     if _REMEMBERED.match(text):
         return _listing(listed.tag, context, text)

@@ -80,6 +80,9 @@ class ParsedIntent:
     unless_listed: bool = False
     # A second action in the same message ("remove wine and add beer").
     then: ParsedIntent | None = None
+    # Read from the message's shape alone, with no command word ("dentist friday 3pm" as a new
+    # task): a reading with a command word corrected into place ("ad …") comes first.
+    guessed: bool = False
     # No reading clearly led: the likely ones, offered as choices (label, the reply that picks it).
     options: list[tuple[str, str]] = field(default_factory=list)
 
@@ -197,7 +200,8 @@ def digits_for_number_words(text: str) -> str:
 # A message that asks rather than tells; after "can you"/"could you" is stripped, what is left
 # starting like this is a question and never changes a task.
 QUESTION = re.compile(
-    r"^(?:is|are|was|were|am|did|do|does|didn't|doesn't|don't\s+i|have|has|had|haven't|hasn't|should|shall|"
+    # "did the shopping", "just did task 1": "did" with no subject after it, and no question mark, tells
+    r"^(?:is|are|was|were|am|did(?!\s+(?:the|a|an|task|tasks|number|all|some|\d+)\b[^?]*$)|do|does|didn't|doesn't|don't\s+i|have|has|had|haven't|hasn't|should|shall|"
     r"(?:would|could|can|may|might|will|shall)(?!\s+(?:we|you|u|i\s+suggest)\b)|must(?!\s+(?:remember|not\s+forget|get|buy|call|do|pay|book|send|finish|ring|email)\b)|what|what's|whats|which|who|whom|whose|when|where|why|how|isn't|aren't)\b"
     r"(?<!^do(?=\s+me\b))",
     re.I,

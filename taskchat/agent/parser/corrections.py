@@ -35,7 +35,7 @@ def after_write(text: str, context: ParseContext) -> ParsedIntent | None:
         return None
     match = _AFTER.match(text.strip(" .!")) or _BARE.match(text.strip(" .!"))
     if not match:
-        return None
+        return _more_about_it(text, context)
     value = match.group("value").strip(" .!")
     args = value_args(value, context)
     if match.re is _BARE and (args is None or len(words(value)) > 3):
@@ -101,3 +101,28 @@ def inline(body: str, context: ParseContext, rules: Callable[[str, ParseContext]
                 item.update(args)
             return parsed
     return None
+
+
+# "for friday pls", "by monday", "tomorrow at 9 thx" right after a task was added or changed:
+# only a date (with its lead word and politeness), so it says more about that task.
+_VALUE_LEAD = re.compile(r"^(?:and\s+|also\s+)?(?:make\s+it\s+|set\s+it\s+)?(?:for|by|on|due|at)\b", re.I)
+_POLITE_WORDS = frozenset(["please", "pls", "plz", "thanks", "thx", "ta", "cheers"])
+
+
+def _more_about_it(text: str, context: ParseContext) -> ParsedIntent | None:
+    # politeness set aside word by word from the end (a pattern for a run of them backtracks)
+    said = text.strip(" .!").replace(",", " ").split()
+    while said and said[-1].lower() in _POLITE_WORDS:
+        said.pop()
+    value = " ".join(said)
+    if "?" in text or not value or len(value) > 40 or not _VALUE_LEAD.match(value):
+        return None
+    due = find_due(value, context.now, context.tz)
+    if not due.due:
+        return None
+    rest = value
+    for start, end in sorted(due.spans, reverse=True):
+        rest = rest[:start] + rest[end:]
+    if words(rest):
+        return None
+    return ParsedIntent("UPDATE", due.due.arguments(), [TaskRef(pronoun=True)])

@@ -99,6 +99,11 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
         r"^(?:remember\s+(?:to|that\s+i\s+(?:need|have)\s+to)|not\s+forget\s+to|set\s+(?:a|an|the)\s+reminder\s+(?:for\s+me\s+)?to|remind\s+me\s+to)\s+",
         "", match.group("rest").strip(), flags=re.I,
     )
+    # "i should really ring the optician", "i need to prob call the bank": an adverb of the
+    # wish, not the task's first word
+    rest = re.sub(r"^(?:really|prob|probably|definitely|defo|def|honestly|seriously|totally|actually|still|also)\s+(?=\w)", "", rest, flags=re.I)
+    # "can u put mow the lawn on there for sunday": "on there" is the list, wherever it stands
+    rest = re.sub(r"\s+(?:on|onto)\s+there\b(?=\s+\w)", "", rest, flags=re.I)
     # "add milk to list", "add to list: milk": the list named without "my"/"the"
     rest = re.sub(r"^(?:to|on|onto)\s+(?:the\s+|my\s+)?(?:list|to-?do\s+list)\s*[:,-]?\s+", "", rest, flags=re.I)
     rest = re.sub(
@@ -110,7 +115,7 @@ def create(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
     priority: str | None = None
     worded_tags: list[str] = []
     if not quoted_spans(rest):
-        rest, priority, worded_tags = cut_modifiers(rest)
+        rest, priority, worded_tags = cut_modifiers(rest, context.now, context.tz)
     rest, tags = _under_tag(rest)
     tags = worded_tags + tags
     if listed.tag:

@@ -9,11 +9,11 @@ from .base import ParseContext, ParsedIntent, cut_list_name
 
 _BULK_VERB = (
     r"(?:delete|remove|clear|erase|wipe|purge|drop|empty|blank|get\s+rid\s+off?|trash|clean\s+up|archive|take\s+off|"
-    r"scrap|zap|nuke|reset|start\s+over\s+with|cancel)"
+    r"scrap|zap|nuke|reset|start\s+over\s+with|cancel|bin|ditch|chuck)"
 )
 _BULK_COMPLETED = re.compile(
     rf"^{_BULK_VERB}\s+(?:out\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?"
-    r"(?:completed|finished|done|checked(?:\s+off)?|closed|ticked(?:\s+off)?)(?:\s+(?:tasks|ones|items|todos|to-?dos))?$"
+    r"(?:completed|finished|done|checked(?:\s+off)?|closed|ticked(?:\s+off)?)(?:\s+(?:tasks|ones|items|todos|to-?dos|stuff|things|bits))?$"
     rf"|^{_BULK_VERB}\s+(?:out\s+)?(?:everything|all\s+(?:the\s+)?(?:tasks|ones|things))\s+(?:that\s+)?(?:i've|i\s+have|i'm|i\s+am|is|are)\s+"
     r"(?:already\s+)?(?:finished|done|completed|checked\s+off|ticked\s+off)(?:\s+with)?$",
     re.I,
@@ -21,7 +21,7 @@ _BULK_COMPLETED = re.compile(
 _BULK_ALL = re.compile(
     rf"^{_BULK_VERB}\s+(?:out\s+)?(?:everything|all|all\s+(?:of\s+)?(?:my\s+|the\s+)?(?:tasks|todos|items|to-?dos|things|reminders)"
     r"|(?:my|the)\s+(?:whole\s+|entire\s+)?(?:list|tasks|to-?do\s+list|todos|reminders)|every\s+(?:single\s+)?(?:task|thing|item)"
-    r"|(?:it|them)\s+all)?(?:\s+(?:out|clean|off|away))?$"
+    r"|(?:it|them)\s+all|all\s+(?:my\s+|the\s+)?stuff)?(?:\s+(?:out|clean|off|away))?$"
     r"|^(?:make|leave|get)\s+(?:it|my\s+list|the\s+list)\s+(?:completely\s+)?(?:blank|empty|clear|clean)$"
     r"|^make\s+sure\s+(?:it|my\s+list|the\s+list)\s+is\s+(?:completely\s+)?(?:blank|empty|clear)$",
     re.I,

@@ -9,6 +9,10 @@ adjacent unbounded repeats) and searched only over the message's last 80 charact
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..dates import find_due
 
 _LOW = (
     r"not\s+(?:very\s+|that\s+|super\s+|really\s+|too\s+|so\s+)?(?:urgent|important|a\s+priority|pressing)|no\s+rush|no\s+hurry|"
@@ -30,7 +34,9 @@ _PRIORITY_ALONE = re.compile(rf"^(?:(?P<low>{_LOW})|(?P<medium>{_MEDIUM})|(?P<hi
 _TAG_WORD = r"[a-z][\w-]{0,30}"
 _TAG_CLAUSE = re.compile(
     rf"(?:\s*[,;–—-]\s*|\s+)(?:and\s+)?(?:put\s+it\s+|file\s+it\s+|tag\s+it\s+)?(?:under|in|with|into)\s+(?:the\s+|my\s+)?(?P<one>{_TAG_WORD})\s+(?:tag|label|category|folder)"
-    rf"|(?:\s*[,;–—-]\s*(?:and\s+)?(?:tags?|labels?)|\s+(?:and\s+)?(?:tagged|labell?ed|tag\s+it|label\s+it))(?:\s+(?:as|with))?"
+    rf"|(?:\s*[,;–—-]\s*(?:and\s+)?(?:tags?|labels?)|\s+(?:and\s+)?(?:tagged|labell?ed|tag\s+it|label\s+it)"
+    # "… tags home and garden": the plural names tags to follow, unless a phrase does ("price tags for the shop")
+    r"|\s+(?:tags|labels)(?!\s+(?:for|the|to|of|a|an|on|in|with|from|and|at|by)\b))(?:\s+(?:as|with))?"
     rf"\s+(?P<many>{_TAG_WORD}(?:(?:\s*,\s*|\s+and\s+|\s+&\s+|\s+){_TAG_WORD}){{0,3}})"
     r"(?=[\s.!]*$)",
     re.I,
@@ -66,8 +72,23 @@ def tags_in_words(text: str) -> tuple[list[str], str]:
     return list(dict.fromkeys(tags)), stripped[: match.start()].rstrip(" ,;:-–—")
 
 
-def cut_modifiers(text: str) -> tuple[str, str | None, list[str]]:
-    """Priority and tag clauses cut off the end of a task's text, in either order."""
+def cut_modifiers(text: str, now: datetime | None = None, tz: ZoneInfo | None = None) -> tuple[str, str | None, list[str]]:
+    """Priority and tag clauses cut off the end of a task's text, in either order; given the
+    time, also from before a date said last ("…, super important by friday", "… tagged work,
+    high priority, due thursday"): the date stays where it was for the date reader."""
+    if now is not None and tz is not None:
+        found = find_due(text, now, tz)
+        if found.spans:
+            start, end = max(found.spans)
+            if not text[end:].strip(" .!,;") and text[:start].strip():
+                head, priority, tags = cut_modifiers(text[:start].rstrip(" ,;"))
+                if priority or tags:
+                    tail_text, tail_priority, tail_tags = cut_modifiers(f"{head} {text[start:].strip()}")
+                    return tail_text, priority or tail_priority, list(dict.fromkeys(tags + tail_tags))
+    return _cut_modifiers(text)
+
+
+def _cut_modifiers(text: str) -> tuple[str, str | None, list[str]]:
     priority: str | None = None
     tags: list[str] = []
     for _ in range(2):

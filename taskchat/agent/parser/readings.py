@@ -74,6 +74,39 @@ def _canonical(lemmas: list[str]) -> list[str]:
     return [_SAME_VERB.get(word, word) for word in lemmas]
 
 
+# Titles are mostly "verb object" ("Call the bank"), but not all ("Dentist appointment",
+# "Plumber visit"): a noun title's first word is one of its objects, not a verb to set aside.
+_NOT_VERBS_HINT = re.compile(r"(?:ment|ist|er|or|ion|ance|ence|ship|day|visit|appointment)$")
+
+
+def _starts_with_verb(title: str) -> bool:
+    from .complete import _is_past  # a title's first word in the past ("Paid …") is still a verb
+
+    found = words(title)
+    if not found:
+        return False
+    first = found[0]
+    if first in _TITLE_VERBS or lemma(first) in _TITLE_VERBS or _is_past(first):
+        return True
+    if _NOT_VERBS_HINT.search(first) or len(found) == 1:
+        return False
+    # "Gym membership", "Car insurance renewal": two nouns in a row read as a noun phrase;
+    # an unknown first word followed by "the"/"my"/"a" is a verb ("Hoover the stairs").
+    return found[1] in ("the", "my", "a", "an", "some", "our", "up", "out", "off", "to", "for", "in", "on", "back")
+
+
+_TITLE_VERBS = frozenset(
+    ["buy", "get", "call", "phone", "ring", "email", "text", "pay", "book", "order", "send", "post", "return", "pick",
+     "clean", "wash", "water", "feed", "fix", "visit", "read", "write", "print", "check", "renew", "cancel", "collect",
+     "drop", "take", "bring", "mow", "iron", "cook", "make", "finish", "file", "do", "go", "hoover", "vacuum", "tidy",
+     "sort", "wrap", "plan", "prep", "prepare", "submit", "update", "change", "replace", "repair", "paint", "put",
+     "empty", "clear", "defrost", "charge", "chase", "ask", "tell", "meet", "see", "find", "look", "apply", "register",
+     "sign", "walk", "shovel", "rake", "weed", "plant", "mop", "dust", "grab", "fetch", "return", "review", "finish",
+     "start", "practise", "practice", "study", "learn", "bake", "reply", "respond", "message", "contact", "arrange",
+     "organise", "organize", "confirm", "schedule", "move", "pack", "unpack", "wipe", "scrub", "polish", "service"]
+)
+
+
 def _objects(title: str) -> list[str]:
     """A title's key words: its content lemmas, its verb first (one of a set of synonyms)."""
     return _canonical(list(dict.fromkeys(content_lemmas(title))))
@@ -91,14 +124,16 @@ def _fit(said: list[str], task: TaskView, generic: bool, strong: bool = False) -
     shared = _shared(own, said)
     if not shared:
         return 0.0
-    verb = bool(_shared(own[:1], said))
-    objects = own[1:] if len(own) > 1 else own
+    verb = bool(_shared(own[:1], said)) and _starts_with_verb(task.title)
+    objects = own[1:] if len(own) > 1 and _starts_with_verb(task.title) else own
     covered = len(_shared(objects, said)) / len(objects)
     if verb and len(own) == 1:
         return 1.0
     score = 0.45 * covered + (0.4 if verb and len(own) > 1 else 0.0) + 0.1 * min(len(shared), 3)
     if generic and not verb and (len(_shared(objects, said)) >= 2 or (strong and covered == 1)):
         score += 0.25  # "gym membership sorted", "gutters not done": the task's words and a word that means done
+    if verb and generic and all(word in _GENERIC_DONE or word == "do" or _shared([word], own) for word in said):
+        score = max(score, 0.8)  # "hoovering done" / "Hoover the stairs": its verb, a done word, nothing else
     return min(score, 1.0)
 
 
@@ -127,6 +162,9 @@ def state_statement(body: str, context: ParseContext) -> list[Scored]:
         match = cue.match(text)
         if match:
             state_word = match.groupdict().get("state") or ""
+            numbered = _by_number(match.group("rest"), "UNCOMPLETE", context, done=True)
+            if numbered is not None and (state_word.lower() in _STRONG_DONE or state_word.lower() in _GENERIC_DONE):
+                return [numbered]  # "task 2 isn't done yet": the number names it
             lemmas, _generic, _past = _said(f"{match.group('rest')} {state_word}")
             done = [task for task in context.tasks() if task.completed]
             strong = state_word.lower() in _STRONG_DONE or match.re is not _REOPEN_CUES[-1]
@@ -144,6 +182,58 @@ def state_statement(body: str, context: ParseContext) -> list[Scored]:
             strong = any(word in _STRONG_DONE for word in found)
             readings += _about_tasks("COMPLETE", lemmas, open_tasks, generic=generic, label="Mark", done_word=True, strong=strong)
     return readings
+
+
+def _by_number(phrase: str, intent: str, context: ParseContext, *, done: bool) -> Scored | None:
+    """A statement whose subject is a task number ("task 2 isn't done"), when that task exists
+    and is in the state the statement changes."""
+    from ..references import numbers_in
+
+    said = [word for word in words(phrase) if word not in _STATE_FILLER and word not in ("task", "tasks", "number", "no")]
+    numbers = numbers_in(phrase)
+    if said or len(numbers) != 1:
+        return None
+    task = next((task for task in context.tasks() if task.number == numbers[0]), None)
+    if task is None or task.completed != done:
+        return None
+    verb = "Reopen" if intent == "UNCOMPLETE" else "Mark"
+    return Scored(ParsedIntent(intent, refs=[TaskRef(number=task.number)]), 0.9, f"{verb} '{task.title}'")
+
+
+# "I haven't actually sent the parcels", "didn't call mom yet", "not finished the report after
+# all": said in the negative of a task that is ticked off, a statement that it is still open.
+_NOT_DONE = re.compile(
+    r"^(?:i\s+|we\s+)?(?:haven't|hasn't|didn't|have\s+not|did\s+not|not|never)\s+"
+    r"(?:(?:actually|really|even|quite|properly|yet|got\s+round\s+to|got\s+around\s+to)\s+)*(?P<rest>.{2,80}?)"
+    r"(?:\s+(?:yet|after\s+all|at\s+all|actually|really|tho|though))*$",
+    re.I,
+)
+# Commands said in the negative ("don't mark it done", "not delete that"): never a statement.
+_COMMAND_WORDS = frozenset(
+    ["add", "delete", "remove", "mark", "tick", "complete", "change", "move", "rename", "update", "clear", "put", "create", "set", "make", "want", "need"]
+)
+
+
+def not_done_statement(body: str, context: ParseContext) -> ParsedIntent | None:
+    """A done task said to be not done, in the negative of its own verb: reopened, when one
+    done task clearly fits; None leaves the message as a negated request."""
+    text = re.sub(r"^(?:(?:oh|ah|um|wait|actually|oops|so|no|hmm)[\s,]+)+", "", body.strip(" .!?"), flags=re.I)
+    match = _NOT_DONE.match(text)
+    if not match or context.load_tasks is None:
+        return None
+    rest = match.group("rest")
+    first = words(rest)[:1]
+    if not first or first[0] in _COMMAND_WORDS:
+        return None
+    done = [task for task in context.tasks() if task.completed]
+    if not done:
+        return None
+    numbered = _by_number(rest, "UNCOMPLETE", context, done=True)
+    if numbered is not None:
+        return numbered.parsed
+    lemmas, _generic, _past = _said(rest)
+    best, _likely = choose(_about_tasks("UNCOMPLETE", lemmas, done, generic=True, label="Reopen", strong=True))
+    return best.parsed if best is not None and best.parsed.refs and best.parsed.refs[0].number else None
 
 
 def _about_tasks(
@@ -168,7 +258,7 @@ def _about_tasks(
 # "the dentist is on thursday now", "the rent's due friday": a new due date for a named task
 _MOVED = re.compile(
     r"^(?:the\s+|my\s+)?(?P<ref>[\w' -]{2,60}?)\s*(?:'s|\s+is|\s+are|\s+has\s+moved|\s+got\s+moved|\s+moved|\s+is\s+moved|\s+'s\s+moved)"
-    r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\b.{0,60})$",
+    r"\s+(?:now\s+|been\s+moved\s+|moved\s+|changed\s+|due\s+|(?:coming|happening|booked|scheduled|set|going\s+ahead)\s+(?:now\s+)?)?(?P<when>(?:on|to|at|for|till|until|due|next|this|tomorrow|today|tonight|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\b.{0,60})$",
     re.I,
 )
 # "make the dentist 4pm", "set the dentist for thursday"; without a verb ("dentist at 4pm") it
@@ -190,7 +280,7 @@ def _task_named(ref: str, context: ParseContext) -> tuple[float, TaskView | None
         if task.completed:
             continue
         own = _objects(task.title)
-        objects = own[1:] if len(own) > 1 else own
+        objects = own[1:] if len(own) > 1 and _starts_with_verb(task.title) else own
         shared = _shared(objects, lemmas)
         if shared:
             stray = len([word for word in lemmas if not _shared([word], own)])

@@ -27,6 +27,7 @@ _BYE_WORDS = _BYE_CORE | {"see", "you", "good", "night", "for", "now", "ok", "th
 _HELP = re.compile(
     r"^(?:help(?:\s+me)?|\?+|commands|menu|options|usage|examples?|instructions|"
     r"what\s+(?:else\s+)?can\s+(?:you|i)\s+(?:do|say|ask|type)(?:\s+here)?|what\s+do\s+you\s+do|"
+    r"(?:what|how)\s+(?:else\s+)?can\s+you\s+help(?:\s+me)?(?:\s+with)?|"
     r"how\s+does\s+(?:this|it)\s+work|how\s+do\s+i\s+use\s+(?:this|you|it|taskchat)|"
     r"what\s+are\s+you|who\s+are\s+you|what\s+is\s+this|what\s+commands(?:\s+are\s+there)?|"
     r"i\s+need\s+help|show\s+(?:me\s+)?(?:the\s+)?(?:help|commands)|"
@@ -35,8 +36,24 @@ _HELP = re.compile(
 )
 
 
+# Greeting and politeness around a request for help ("hi, what can you help me with",
+# "help pls"): set aside word by word, so the help forms need not list every wrapper.
+_HELP_WRAP = frozenset(["hi", "hey", "hello", "hiya", "ok", "okay", "so", "um", "umm", "please", "pls", "plz", "thanks", "lol", "again", "quick", "just"])
+
+
+def _unwrapped_for_help(lower: str) -> str:
+    said = lower.strip(" .!?").replace(",", " ").split()
+    while said and said[0] in _HELP_WRAP:
+        said.pop(0)
+    while said and said[-1].strip(".!?") in _HELP_WRAP:
+        said.pop()
+    return " ".join(said).strip(" .!?")
+
+
 def small_talk(body: str, lower: str, context: ParseContext) -> ParsedIntent | None:
-    if _HELP.match(lower.strip(" .!?") or ("?" if "?" in lower else "")):
+    if _HELP.match(lower.strip(" .!?") or ("?" if "?" in lower else "")) or (
+        len(lower) < 80 and (bare := _unwrapped_for_help(lower)) and _HELP.match(bare)
+    ):
         return ParsedIntent("HELP")
     found = set(words(lower))
     if re.search(r"\d|#", lower) or not found:
@@ -150,7 +167,9 @@ _YES_WORDS = _YES_CORE | frozenset(
     ["it", "ahead", "please", "for", "on", "then", "thanks", "just", "delete", "them", "all", "that", "sounds", "good",
      "great", "i'm", "i", "am", "of", "why", "not", "right", "so", "everything", "the", "lot", "and", "really", "yesss",
      "let's", "lets", "hit", "bin", "clear", "wipe", "away", "mate", "thank", "you", "is", "what", "want", "said", "whole",
-     "thing", "now", "get", "rid", "yea", "yeh", "fire", "sure", "thx", "cheers", "perfect", "cool", "oh", "well", "hmm"]
+     "thing", "now", "get", "rid", "yea", "yeh", "fire", "sure", "thx", "cheers", "perfect", "cool", "oh", "well", "hmm",
+     # "yep ✅" arrives as "yep done"
+     "done", "course", "bye", "lol", "haha"]
 )
 _NO_CORE = frozenset(["not", "n", "no", "nope", "nah", "cancel", "stop", "don't", "dont", "never", "nevermind", "abort", "leave", "keep", "hold", "wait", "nooo", "nay"])
 _NO_WORDS = _NO_CORE | frozenset(

@@ -57,6 +57,10 @@ def _split_ref_and_tags(rest: str) -> tuple[str, list[str]]:
     split = re.split(r"\s+(?:with|as|from)\s+(?:the\s+)?(?:tags?\s+)?", rest, maxsplit=1, flags=re.I)
     if len(split) == 2:
         return split[0], tag_list(split[1])
+    numbered = re.match(r"^(?P<ref>(?:task|number|no\.?|#)\s*\d+|\d+)\s+(?P<tags>[\w#-]+(?:(?:\s*,\s*|\s+and\s+|\s+&\s+|\s+)[\w#-]+){0,4})$", rest.strip(), re.I)
+    if numbered:
+        # "task 1 home and garden": after a task number, every word left is a tag
+        return numbered.group("ref"), tag_list(numbered.group("tags").replace("&", " "))
     words = rest.split()
     if len(words) >= 2:
         return " ".join(words[:-1]), tag_list(words[-1])
