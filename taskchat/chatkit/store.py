@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from ..agent.persistence import state_of
 from ..extensions import db
 from ..models import Conversation, Message, Task, TaskList, User, zone
 from ..transactions import writing
@@ -151,6 +152,11 @@ def widget_item(
     )
 
 
+def can_undo(user_id: str, conversation: Conversation) -> bool:
+    """Whether the conversation's state holds an undo (the state lives on its latest reply)."""
+    return bool(state_of(user_id, conversation.id).undo)
+
+
 def is_latest(conversation: Conversation, message: Message) -> bool:
     """Whether no message follows ``message`` in its thread (so a question it asks is still open)."""
     return conversation.last_sequence == message.sequence_number
@@ -235,7 +241,7 @@ def items_page(
     # another thread): one query for every card on the page.
     cards = [None if row.choices else card_of(row) for row in rows]
     current = current_tasks(user_id, [task["number"] for card in cards if card for task in card.tasks])
-    undo_open = bool((conversation.state or {}).get("undo"))
+    undo_open = can_undo(user_id, conversation)
     said = {row.sequence_number: row.content for row in rows if row.role == "user"}
     keyed = []
     for row, card in zip(rows, cards, strict=True):
@@ -343,7 +349,7 @@ def redraw_card(user_id: str, message: Message, conversation: Conversation) -> c
         user_timezone(user_id),
         answered=not is_latest(conversation, message),
         task_list=as_they_are(card, current),
-        undo_open=bool((conversation.state or {}).get("undo")),
+        undo_open=can_undo(user_id, conversation),
     )
 
 
