@@ -11,7 +11,7 @@ from flask import Flask
 
 from .config import CONFIGS, from_environment, instance_secret
 from .converters import register_converters
-from .extensions import cors, db, jwt, migrate
+from .extensions import cors, db, jwt, migrate, ping_when_idle
 from .http_headers import register_security_headers
 from .limits import register_limits
 from .observability import (
@@ -86,9 +86,10 @@ def configure(app: Flask, config: str | dict[str, Any] | None) -> None:
 def postgresql_engine_options(config: dict[str, Any]) -> dict[str, Any]:
     """Bounded waits, so an unreachable database is a quick 503 and never a hung request:
     connecting, waiting for a pooled connection and running a statement all time out, and
-    a pooled connection is pinged before use (a restarted server is reconnected to)."""
+    a pooled connection that lay idle is pinged before use (a restarted server is reconnected to)."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-    options.setdefault("pool_pre_ping", True)
+    # Pinged only after lying idle (``extensions.ping_when_idle``), not at every checkout.
+    options["pool_pre_ping"] = False
     options.setdefault("pool_timeout", config["TASKCHAT_DB_POOL_TIMEOUT"])
     connect_args = dict(options.get("connect_args", {}))
     connect_args.setdefault("connect_timeout", config["TASKCHAT_DB_CONNECT_TIMEOUT"])
@@ -106,6 +107,9 @@ def register_extensions(app: Flask) -> None:
     from . import turn_slots
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        with app.app_context():
+            ping_when_idle(db.engine)
     turn_slots.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     jwt.init_app(app)

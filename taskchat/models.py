@@ -25,12 +25,13 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     false,
+    func,
     select,
     true,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, column_property, mapped_column, relationship
 
 from . import passwords, public_ids, transactions
 from .extensions import db
@@ -249,9 +250,10 @@ class Conversation(db.Model):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str | None] = mapped_column(String(TITLE_CHARS))
     # What the agent remembers between turns (tasks last referenced, a pending clarification
-    # or confirmation) lives on each reply (``Message.state``); this is the state of
-    # conversations whose replies were stored before it did, read when no reply has one.
-    state: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # or confirmation) lives on each reply (``Message.state``): ``state`` (below ``Message``)
+    # reads the latest reply's with the row. This column holds the state of conversations
+    # whose replies were stored before replies carried it, read when no reply has one.
+    stored_state: Mapped[dict[str, Any]] = mapped_column("state", JSONType, default=dict)
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -333,6 +335,22 @@ class Message(db.Model):
             "interrupted": self.interrupted,
             "tool_calls": [call.to_dict() for call in self.tool_calls],
         }
+
+
+# A conversation's state as the agent left it: its latest reply's, read in the same SELECT as
+# the row (a correlated subquery, no query of its own); read-only (a reply writes it).
+Conversation.state = column_property(
+    func.coalesce(
+        select(Message.state)
+        .where(Message.conversation_id == Conversation.id, Message.state.is_not(None))
+        .order_by(Message.sequence_number.desc())
+        .limit(1)
+        .correlate_except(Message)
+        .scalar_subquery(),
+        Conversation.stored_state,
+        type_=JSONType,
+    )
+)
 
 
 class ToolCall(db.Model):

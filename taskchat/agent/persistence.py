@@ -211,7 +211,7 @@ def restart_from(conversation: Conversation, message: Message) -> TurnStart:
         title=conversation.title,
         text=message.content,
         created_at=message.created_at,
-        state=state_of(conversation.user_id, conversation.id),
+        state=ConversationState.from_stored(conversation.state),
         conversation_created_at=conversation.created_at,
     )
 
