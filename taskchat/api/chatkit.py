@@ -289,7 +289,7 @@ def undo_change(params: ck.ThreadCustomActionParams) -> Response:
     card = card_of(message) if is_widget else None
     if card is None or card.kind != CHANGE_KIND:
         raise APIError(422, "not_a_change_card", "Undo comes from the card of a change the assistant made.")
-    if not store.is_latest(conversation, message) or not store.can_undo(current_user.id, conversation):
+    if not store.is_latest(conversation, message) or not store.can_undo(conversation):
         item = store.redraw_card(current_user.id, message, conversation)
         closed = ck.ThreadItemUpdatedEvent(item_id=item.id, update=ck.WidgetRootUpdated(widget=item.widget))
         return stream(choices.too_late(closed, UNDO_TOO_LATE))

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from ..agent.persistence import state_of
 from ..extensions import db
 from ..models import Conversation, Message, Task, TaskList, User, zone
 from ..transactions import writing
@@ -152,9 +151,9 @@ def widget_item(
     )
 
 
-def can_undo(user_id: str, conversation: Conversation) -> bool:
-    """Whether the conversation's state holds an undo (the state lives on its latest reply)."""
-    return bool(state_of(user_id, conversation.id).undo)
+def can_undo(conversation: Conversation) -> bool:
+    """Whether the conversation's state (its latest reply's, read with the row) holds an undo."""
+    return bool((conversation.state or {}).get("undo"))
 
 
 def is_latest(conversation: Conversation, message: Message) -> bool:
@@ -241,7 +240,7 @@ def items_page(
     # another thread): one query for every card on the page.
     cards = [None if row.choices else card_of(row) for row in rows]
     current = current_tasks(user_id, [task["number"] for card in cards if card for task in card.tasks])
-    undo_open = can_undo(user_id, conversation)
+    undo_open = can_undo(conversation)
     said = {row.sequence_number: row.content for row in rows if row.role == "user"}
     keyed = []
     for row, card in zip(rows, cards, strict=True):
@@ -349,7 +348,7 @@ def redraw_card(user_id: str, message: Message, conversation: Conversation) -> c
         user_timezone(user_id),
         answered=not is_latest(conversation, message),
         task_list=as_they_are(card, current),
-        undo_open=can_undo(user_id, conversation),
+        undo_open=can_undo(conversation),
     )
 
 
