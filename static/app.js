@@ -5,6 +5,63 @@
 
   document.documentElement.classList.add("js");
 
+  // The theme: the system's (prefers-color-scheme) unless the toggle chose one, which is
+  // remembered in this browser.
+  var THEME_KEY = "taskchat-theme";
+  function storedTheme() {
+    try { return localStorage.getItem(THEME_KEY); } catch (e) { return null; }
+  }
+  function systemDark() {
+    return Boolean(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
+  }
+  function applyTheme(theme) {
+    if (theme === "dark" || theme === "light") {
+      document.documentElement.dataset.theme = theme;
+    } else {
+      delete document.documentElement.dataset.theme;
+    }
+    var button = byId("theme-toggle");
+    if (button) {
+      var dark = theme ? theme === "dark" : systemDark();
+      button.setAttribute("aria-pressed", dark ? "true" : "false");
+      button.textContent = dark ? "Light mode" : "Dark mode";
+    }
+  }
+  applyTheme(storedTheme());
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("#theme-toggle");
+    if (!button) return;
+    var dark = button.getAttribute("aria-pressed") === "true";
+    var theme = dark ? "light" : "dark";
+    try { localStorage.setItem(THEME_KEY, theme); } catch (e) { /* private mode: this page only */ }
+    applyTheme(theme);
+  });
+
+  // Keyboard shortcuts: "/" to the message box, "?" lists them, Esc closes the list. Not
+  // while typing in a field (there the keys are text).
+  function typing(target) {
+    return target instanceof Element && (target.closest("input, textarea, select, [contenteditable]") !== null);
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    var list = byId("shortcuts");
+    if (event.key === "Escape" && list && !list.hidden) {
+      list.hidden = true;
+      return;
+    }
+    if (typing(event.target)) return;
+    if (event.key === "/") {
+      var box = byId("message-input");
+      if (box) {
+        event.preventDefault();
+        box.focus();
+      }
+    } else if (event.key === "?" && list) {
+      event.preventDefault();
+      list.hidden = !list.hidden;
+    }
+  });
+
   function byId(id) {
     return document.getElementById(id);
   }
@@ -280,6 +337,7 @@
       pollNotices(link);
     }
     enhance();
+    applyTheme(storedTheme());
     scrollToNewest();
   });
 })();

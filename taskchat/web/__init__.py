@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import auth_pages, chatkit_page, conversation_pages, formatting, notices, page_security, routes, task_panel  # noqa: E402,F401,I001
+from . import account_pages, auth_pages, chatkit_page, conversation_pages, data_pages, formatting, notices, page_security, routes, task_panel  # noqa: E402,F401,I001

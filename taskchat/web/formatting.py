@@ -39,9 +39,10 @@ def message_ref(message_id: int | str) -> str:
 @bp.app_context_processor
 def message_limit() -> dict:
     """The longest message the agent takes, for the counter on the message box."""
+    from ..account import mail_configured
     from .task_panel import REPEATS
 
-    return {"message_limit": MAX_MESSAGE_CHARS, "repeats": REPEATS}
+    return {"message_limit": MAX_MESSAGE_CHARS, "repeats": REPEATS, "mail_configured": mail_configured()}
 
 
 @bp.app_template_filter("due_parts")

@@ -73,7 +73,8 @@ def _refuse(message: str, conversation_id: str | None, draft: str, status: int =
     if is_htmx():
         return flash_in_place(message, status, target="#composer-error")
     conversation = get_conversation(current_user.id, conversation_id) if conversation_id else None
-    return _chat_page(conversation, draft=draft, composer_error=message, status=status)
+    # NUL is what may have been refused; it has no place in the page either.
+    return _chat_page(conversation, draft=draft.replace("\x00", ""), composer_error=message, status=status)
 
 
 @bp.post("/messages")

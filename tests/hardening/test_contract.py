@@ -109,6 +109,10 @@ def _a_notification(app, url: str, token: str) -> int:
     """A reminder that came due for the account: a notice exists only after a delivery run, and
     without one every generated POST /notifications/{id}/read would be a 404."""
     headers = {"Authorization": f"Bearer {token}"}
+    # Tasks before it, so the notice's task has a number the generated DELETE /tasks/{number}
+    # (small numbers first) is unlikely to reach before the notice is read.
+    for n in range(40):
+        requests.post(url + "/api/v1/tasks", json={"title": f"Filler {n}"}, headers=headers, timeout=10)
     due = datetime.now(UTC) + timedelta(minutes=5)
     task = requests.post(url + "/api/v1/tasks", json={"title": "Seed notice", "due_at": due.isoformat()},
                          headers=headers, timeout=10)
@@ -130,6 +134,14 @@ def _signed_up(url: str, email: str) -> str:
     return registered.json()["access_token"]
 
 
+def _a_conversation(url: str, token: str) -> str:
+    """A conversation of the account, for the rename operation to find."""
+    started = requests.post(url + "/api/v1/chat", json={"message": "hello"},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert started.status_code == 200, started.text
+    return started.json()["conversation_id"]
+
+
 @pytest.mark.live
 def test_schemathesis_finds_nothing(app, live_server, tmp_path):
     """All checks, the stateful phase following POST /tasks → /tasks/{number}, ≥ 2 000 cases."""
@@ -141,6 +153,11 @@ def test_schemathesis_finds_nothing(app, live_server, tmp_path):
         + "\n[[operations]]\n"
         + 'include-path = "/api/v1/notifications/{notification_id}/read"\n'
         + f"parameters = {{ notification_id = {_a_notification(app, live_server.url, token)} }}\n"
+        # A rename needs a conversation that exists: without one every PATCH would be a 404.
+        + "\n[[operations]]\n"
+        + 'include-path = "/api/v1/conversations/{conversation_id}"\n'
+        + 'include-method = "PATCH"\n'
+        + f'parameters = {{ conversation_id = "{_a_conversation(live_server.url, token)}" }}\n'
     )
     command = [
         str(Path(sys.executable).with_name("schemathesis")),

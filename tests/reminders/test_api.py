@@ -63,7 +63,8 @@ def test_the_openapi_document_has_the_new_operations(client):
     assert set(paths["/api/v1/tasks/{number}/reminders"]) == {"get", "post"}
     assert set(paths["/api/v1/tasks/{number}/reminders/{reminder_id}"]) == {"delete"}
     assert "get" in paths["/api/v1/notifications"] and "post" in paths["/api/v1/notifications/{notification_id}/read"]
-    assert set(paths["/api/v1/me"]) == {"get", "patch"}
+    assert set(paths["/api/v1/me"]) == {"get", "patch", "delete"}  # delete: the account itself
+    assert set(paths["/api/v1/me/password"]) == {"post"}
 
 
 def test_calendar_feed_parsed_back_and_expanded(client, auth):
