@@ -135,7 +135,6 @@ class ChatKitBody(BaseModel):
             ]
         }
 
-
     @staticmethod
     def adjust_definitions(schemas: dict[str, Any], config: Mapping[str, Any]) -> None:
         """What the view holds a ChatKit request to beyond the package's types, said in the
