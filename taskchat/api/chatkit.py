@@ -9,6 +9,7 @@ a stream begins. Streaming requests store the user's message first, then answer
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -97,7 +98,8 @@ def parse_request(body: dict[str, Any]) -> Any:
             400, "not_supported", f"{kind} is not supported: this assistant takes typed text only."
         )
     try:
-        return protocol.REQUEST.validate_python(body)
+        # Strict, as the document states the types: "5" is not a limit, nor false one.
+        return protocol.REQUEST.validate_json(json.dumps(body), strict=True)
     except ValidationError as exc:
         if any(error["type"] == "union_tag_invalid" for error in exc.errors()):
             raise APIError(

@@ -69,6 +69,24 @@ def _refuse_nul(schema: Any) -> None:
             stack.extend(node.values())
 
 
+def _require_discriminators(schemas: dict[str, Any]) -> None:
+    """A discriminated union reads its tag before anything else: a member's tag field may have
+    a default, but a value without it is refused, so the document requires it of each member."""
+    stack: list[Any] = [schemas]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            tag = node.get("discriminator", {}).get("propertyName") if isinstance(node.get("discriminator"), dict) else None
+            if tag is not None:
+                for member in node.get("oneOf", []):
+                    target = schemas[member["$ref"].rsplit("/", 1)[1]] if "$ref" in member else member
+                    if tag not in target.setdefault("required", []):
+                        target["required"].append(tag)
+            stack.extend(node.values())
+
+
 def _path_params(rule: str) -> list[dict[str, Any]]:
     return [
         {
@@ -131,6 +149,7 @@ def build_openapi(app) -> dict[str, Any]:
     operations: list[tuple[str, str, dict[str, Any]]] = []
     models: set[type[BaseModel]] = {ErrorBody}
     request_models: set[str] = set()
+    body_models: set[type[BaseModel]] = set()
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
         doc = getattr(view, "openapi", None)
@@ -141,6 +160,7 @@ def build_openapi(app) -> dict[str, Any]:
             if doc[kind] is not None:
                 models.add(doc[kind])
         if doc["body"] is not None:
+            body_models.add(doc["body"])
             request_models.add(doc["body"].__name__)
             request_models.update(doc["body"].model_json_schema().get("$defs", {}))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -190,6 +210,11 @@ def build_openapi(app) -> dict[str, Any]:
             success["links"] = LINKS[op["operationId"]]
         paths.setdefault(path, {})[method] = op
 
+    for model in body_models:
+        adjust = getattr(model, "adjust_definitions", None)
+        if adjust is not None:
+            adjust(schemas, app.config)
+    _require_discriminators(schemas)
     for name, schema in schemas.items():
         if name in request_models:
             _refuse_nul(schema)

@@ -9,16 +9,28 @@ with ``"messages"``, ``POST /api/v1/chatkit`` — so it lives here, below both.
 from __future__ import annotations
 
 import time
+import typing
 import uuid
+import warnings
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from flask import Response, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue, PydanticJsonSchemaWarning
 
 from .. import public_ids, sse
 from ..agent import TextDelta, TurnDone, model_answers, process_request, run_turn, start_turn
 from ..errors import APIError, validation_details
-from ..schemas import NonBlank
+from ..schemas import NOT_BLANK, NonBlank
 from ..services import MAX_MESSAGE_CHARS, check_message
 
 MODEL = "task-assistant"
@@ -86,18 +98,72 @@ class CompletionRequest(BaseModel):
     model: str | None = None
 
 
+def _supported_requests() -> TypeAdapter:
+    """``ChatKitReq`` without the request types the view always refuses (attachments)."""
+    # Deferred: the protocol module imports the chatkit package, which the chat-completions
+    # view need not load.
+    from .protocol import UNSUPPORTED_TYPES, ck
+
+    union = typing.get_args(typing.get_args(ck.ChatKitReq)[0])
+    kept = [req for req in union if typing.get_args(req.model_fields["type"].annotation)[0] not in UNSUPPORTED_TYPES]
+    return TypeAdapter(Annotated[typing.Union[tuple(kept)], Field(discriminator="type")])  # noqa: UP007
+
+
 class ChatKitBody(BaseModel):
     """What ``POST /api/v1/chatkit`` takes: a ChatKit request (``{"type", "params", "metadata"}``,
     validated with the ``openai-chatkit`` package's ``ChatKitReq``) or chat messages
-    (``{"messages", "stream"}``, as ``/chat/completions`` takes them) — one or the other."""
+    (``{"messages", "stream"}``, as ``/chat/completions`` takes them) — one or the other.
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={"oneOf": [{"required": ["type"]}, {"required": ["messages"]}]},
-    )
-    # Typed without None: a body's "type" / "messages" may be left out, not set to null.
-    type: str = Field(default=None, description="the ChatKit request type, e.g. threads.create")  # type: ignore[assignment]
-    messages: Messages = None  # type: ignore[assignment]
+    The view validates the body itself; this model is the document's account of it, generated
+    from those very types so that what the document allows is what the view takes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        with warnings.catch_warnings():
+            # An action's generic payload defaults to its type variable, which has no JSON; the
+            # document leaves that default out, as pydantic warns it does.
+            warnings.simplefilter("ignore", PydanticJsonSchemaWarning)
+            chatkit_req = handler(_supported_requests().core_schema)
+        messages = handler(TypeAdapter(CompletionRequest).core_schema)
+        return {
+            "oneOf": [
+                # A body with both keys is refused, whichever way it would read.
+                {"allOf": [chatkit_req, {"not": {"required": ["messages"]}}]},
+                {"allOf": [messages, {"not": {"required": ["type"]}}]},
+            ]
+        }
+
+    @staticmethod
+    def adjust_definitions(schemas: dict[str, Any], config: Mapping[str, Any]) -> None:
+        """What the view holds a ChatKit request to beyond the package's types, said in the
+        document's definitions (in place)."""
+        message_input = schemas["UserMessageInput"]["properties"]
+        # Typed text only: a message with attachments is refused.
+        message_input["attachments"]["maxItems"] = 0
+        # The turn is the parts' text joined (a task's tag reads "task N"): not blank, so some
+        # part must say something. (Its length, at most MAX_MESSAGE_CHARS after trimming, is a
+        # sum over parts that JSON Schema cannot state; that refusal is a 422.)
+        message_input["content"]["contains"] = {
+            "anyOf": [
+                {"type": "object", "properties": {"text": {"type": "string", "pattern": NOT_BLANK}}, "required": ["text"],
+                 "not": {"properties": {"type": {"const": "input_tag"}}, "required": ["type"]}},
+                {"type": "object", "required": ["type", "data"], "properties": {
+                    "type": {"const": "input_tag"},
+                    "data": {"type": "object", "properties": {"number": {"type": "integer", "minimum": 1}}, "required": ["number"]},
+                }},
+                {"type": "object", "required": ["type", "text"], "properties": {
+                    "type": {"const": "input_tag"}, "text": {"type": "string", "pattern": NOT_BLANK},
+                    "data": {"not": {"properties": {"number": {"type": "integer", "minimum": 1}}, "required": ["number"]}},
+                }},
+            ]
+        }
+        if not config.get("TASKCHAT_LLM_BASE_URL"):
+            # Dictation is offered only with a speech-to-text server to send the audio to.
+            union = schemas["ChatKitBody"]["oneOf"][0]["allOf"][0]
+            ref = union["discriminator"]["mapping"].pop("input.transcribe")
+            union["oneOf"].remove({"$ref": ref})
 
 
 class CompletionChoiceMessage(BaseModel):

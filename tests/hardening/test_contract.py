@@ -15,6 +15,7 @@ import requests
 
 from taskchat import delivery
 from taskchat.api import docs
+from taskchat.api.chatkit import HANDLERS
 from taskchat.api.schemas import NOT_BLANK, TaskOut
 from taskchat.api.validation import documented
 from taskchat.converters import MAX_PATH_INT
@@ -63,7 +64,28 @@ def test_the_document_states_the_enforced_constraints(client):
     assert messages["contains"]["properties"]["role"] == {"const": "user"}
     chatkit_body = spec["paths"]["/api/v1/chatkit"]["post"]["requestBody"]
     assert chatkit_body["required"] is True
-    assert schemas["ChatKitBody"]["oneOf"] == [{"required": ["type"]}, {"required": ["messages"]}]
+    chatkit_req, messages_form = (branch["allOf"] for branch in schemas["ChatKitBody"]["oneOf"])
+    assert chatkit_req[1] == {"not": {"required": ["messages"]}}
+    assert messages_form[0]["properties"]["messages"] == messages
+    assert messages_form[1] == {"not": {"required": ["type"]}}
+    # the ChatKit requests are the package's own, less the ones always refused (no attachments;
+    # no dictation without a speech-to-text server); each must name its type
+    mapping = chatkit_req[0]["discriminator"]["mapping"]
+    assert set(mapping) == set(HANDLERS) - {"input.transcribe"}
+    for ref in mapping.values():
+        assert "type" in schemas[ref.rsplit("/", 1)[1]]["required"], ref
+    message_input = schemas["UserMessageInput"]["properties"]
+    assert message_input["attachments"]["maxItems"] == 0
+    assert message_input["content"]["contains"]["anyOf"]
+
+
+def test_dictation_is_in_the_document_when_a_speech_server_is_configured(app, monkeypatch):
+    monkeypatch.setitem(app.config, "TASKCHAT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    with app.test_request_context():
+        spec = docs.build_openapi(app)
+    chatkit_req = spec["components"]["schemas"]["ChatKitBody"]["oneOf"][0]["allOf"][0]
+    assert set(chatkit_req["discriminator"]["mapping"]) == set(HANDLERS)
+    assert {"$ref": "#/components/schemas/InputTranscribeReq"} in chatkit_req["oneOf"]
 
 
 def test_every_api_route_is_in_the_document(app, client):
@@ -175,8 +197,7 @@ def test_schemathesis_finds_nothing(app, live_server, tmp_path):
         "--request-timeout", "30",
         # Signing out (here, or everywhere) would revoke the one token every other case uses
         # (tests/test_auth.py and tests/hardening/test_probes.py cover them). The ChatKit
-        # endpoint speaks the openai-chatkit protocol (tests/chatkit checks it against those
-        # types); chat/completions has a run of its own below.
+        # endpoint and chat/completions have runs of their own below.
         "--exclude-path", "/api/v1/auth/logout",
         "--exclude-path", "/api/v1/auth/logout-all",
         "--exclude-path", "/api/v1/chatkit",
@@ -187,7 +208,7 @@ def test_schemathesis_finds_nothing(app, live_server, tmp_path):
 
 
 @pytest.mark.live
-def test_schemathesis_finds_nothing_on_chat_completions(live_server, tmp_path):
+def test_schemathesis_finds_nothing_on_chat_completions(app, live_server, tmp_path):  # app: its tables are emptied after
     """OpenAI's chat-completions dialect, streamed and not: all checks (the SSE events
     included), a few hundred cases. What the document allows is answered; what it refuses is
     refused."""
@@ -201,6 +222,29 @@ def test_schemathesis_finds_nothing_on_chat_completions(live_server, tmp_path):
         "--phases", "examples,coverage,fuzzing",
         "--max-examples", "150",
         "--seed", "20261204",
+        "--workers", "1",
+        "--no-shrink",
+        "--request-timeout", "30",
+    ]
+    _schemathesis(command, tmp_path, timeout=600, min_cases=200)
+
+
+@pytest.mark.live
+def test_schemathesis_finds_nothing_on_chatkit(app, live_server, tmp_path):  # app: its tables are emptied after
+    """The ChatKit endpoint: every request type the document allows (generated from the
+    openai-chatkit request union) and the seed's chat messages, all checks, a few hundred
+    cases. Threads and items it names do not exist, so those answer 404, as documented."""
+    token = _signed_up(live_server.url, f"chatkit-{tmp_path.name[-12:]}@example.com")
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file", str(HERE / "schemathesis.toml"),
+        "run", live_server.url + "/api/v1/openapi.json",
+        "--checks", "all",
+        "--header", f"Authorization: Bearer {token}",
+        "--include-path", "/api/v1/chatkit",
+        "--phases", "examples,coverage,fuzzing",
+        "--max-examples", "200",
+        "--seed", "20261205",
         "--workers", "1",
         "--no-shrink",
         "--request-timeout", "30",
