@@ -240,6 +240,20 @@ def known_timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def _known_zone(value: str) -> str:
+    if value not in known_timezones():
+        raise ValueError("unknown IANA time zone")
+    return value
+
+
+# An IANA zone name: the document lists every allowed one, the validator refuses any other.
+ZoneName = Annotated[
+    str,
+    Field(json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones()))),
+    AfterValidator(_known_zone),
+]
+
+
 # An address is something@domain.tld without spaces; whether it exists is the mail's business.
 # (A validator library's finer rules, such as refusing the reserved .test domain, could not be
 # stated in the OpenAPI document, and so would refuse requests the document allows.)
@@ -277,14 +291,7 @@ NewPassword = Annotated[
 class RegisterRequest(Strict):
     email: Email = Field(max_length=320)
     password: NewPassword
-    timezone: str = Field(default="UTC", json_schema_extra=lambda schema: schema.update(enum=sorted(known_timezones())))
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        if value not in known_timezones():
-            raise ValueError("unknown IANA time zone")
-        return value
+    timezone: ZoneName = "UTC"
 
 
 class LoginRequest(Strict):

@@ -32,6 +32,7 @@ from ..schemas import (  # noqa: F401
     TaskQuery,
     TaskUpdate,
     WholeNumber,
+    ZoneName,
     known_timezones,
 )
 from ..services import MAX_MESSAGE_CHARS, check_message
@@ -83,24 +84,13 @@ class AccountOut(Out):
     calendar_url: str | None
 
 
-def _zone_enum(schema: dict[str, Any]) -> None:
-    schema.update(enum=sorted(known_timezones()))
-
-
 class MeUpdate(Strict):
-    timezone: str = Field(default=None, json_schema_extra=_zone_enum)  # type: ignore[assignment]
+    timezone: ZoneName = None  # type: ignore[assignment]
     email_reminders: bool = None  # type: ignore[assignment]
     default_reminder_minutes: WholeNumber | None = Field(default=None, ge=0, le=60 * 24 * 366)
     calendar: Literal["rotate", "revoke"] = Field(
         default=None, description="rotate: a new feed URL (the old one stops working); revoke: no feed."
     )  # type: ignore[assignment]
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        if value not in known_timezones():
-            raise ValueError("unknown IANA time zone")
-        return value
 
 
 class OkResponse(Out):
