@@ -78,9 +78,10 @@ def when_ready(server):
         return
     import subprocess
 
-    from taskchat.jobs import consumer_command
+    from taskchat.jobs import consumer_command, die_with_parent
 
-    _consumer = subprocess.Popen(consumer_command(int(os.environ.get("TASKCHAT_JOB_WORKERS", "1"))))
+    command = consumer_command(int(os.environ.get("TASKCHAT_JOB_WORKERS", "1")))
+    _consumer = subprocess.Popen(command, preexec_fn=die_with_parent)  # noqa: PLW1509 - the master has no other threads yet
     server.log.info("job consumer started (pid %s)", _consumer.pid)
 
 

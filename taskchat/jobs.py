@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -157,6 +158,20 @@ def arm(moment: datetime, now: datetime | None = None) -> bool:
         return False
     after_commit(lambda: schedule_runs([moment]))
     return True
+
+
+def die_with_parent() -> None:
+    """For the consumer the server starts (``Popen``'s ``preexec_fn``): on Linux the kernel
+    sends it SIGTERM when the server's master dies, however it dies. Stopping the server stops
+    it (``on_exit``), but a master that is SIGKILLed (or OOM-killed) runs no hook, and the
+    consumer would go on delivering for a server that is gone, and hold its queue file."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def consumer_command(workers: int = 1) -> list[str]:

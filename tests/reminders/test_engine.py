@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -92,3 +93,22 @@ def test_a_reminder_due_in_seconds_is_delivered_at_its_moment_not_at_the_next_sw
         assert 0 <= delay < 5  # at its moment (rounded up to the second, the scheduler's tick), not at the minute
         log = (tmp_path / "server.log").read_text()
         assert "taskchat.jobs.deliver_at" in log
+
+
+def test_the_consumer_does_not_outlive_a_killed_server(database_url, _schema, tmp_path, app):
+    """A SIGKILLed master runs no exit hook: the kernel stops the consumer it started."""
+    env = {"TASKCHAT_JOBS": "embedded", "TASKCHAT_JOBS_FILE": str(tmp_path / "jobs.db")}
+    with gunicorn_server(database_url, tmp_path, **env) as server:
+        log = tmp_path / "server.log"
+        deadline = time.monotonic() + 30
+        while not (started := re.search(r"job consumer started \(pid (\d+)\)", log.read_text())):
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.1)
+        pid = int(started.group(1))
+        assert _alive(pid)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(pid)
