@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from .agent.persistence import ConversationNotFound, as_conversation_id, get_conversation
 from .extensions import db
 from .models import TITLE_CHARS, Conversation, Message
+from .paging import keyset_page
 from .services import decode_cursor, encode_cursor
 from .transactions import writing
 
@@ -35,15 +36,8 @@ def find_page(user_id: str, limit: int, cursor: str | None = None, q: str | None
             )
         )
         stmt = stmt.where(or_(func.lower(Conversation.title).contains(words, autoescape=True), in_messages))
-    if cursor:
-        stamp, ident = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(Conversation.updated_at < stamp, and_(Conversation.updated_at == stamp, Conversation.id < ident))
-        )
-    stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)
-    rows = list(db.session.scalars(stmt))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    start = decode_cursor(cursor) if cursor else None
+    rows, more = keyset_page(stmt, (Conversation.updated_at, Conversation.id), limit, start)
     return rows, encode_cursor(rows[-1]) if more else None
 
 

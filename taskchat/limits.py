@@ -1,11 +1,14 @@
 """Rate limits (Flask-Limiter): sign-in and sign-up per address and per email, chat turns per user.
 
-Which routes are limited is the table ``LIMITED_ENDPOINTS`` below, applied when the app is built
-(``register_limits``), so the views carry no limiter code. Limits shared between the API and the
-page use one scope: five wrong passwords count the same whether typed into ``/login`` or sent to
-``/api/v1/auth/login``; a chat turn counts the same on ``/api/v1/chat``, ChatKit and the page.
-A surface whose one route takes requests of several kinds says which of them count and how its
-refusal looks (``configure``): ChatKit does, for its request types and its ``error`` event.
+Which routes are limited is the table ``LIMITED_ENDPOINTS``: the JSON API's routes below, and
+what the other surfaces add with ``configure`` when their blueprint is imported; the table is
+applied when the app is built (``register_limits``), so the views carry no limiter code. Limits
+shared between the API and the page use one scope (``SIGNIN``, ``SIGNUP``, ``CHAT``): five wrong
+passwords count the same whether typed into ``/login`` or sent to ``/api/v1/auth/login``; a chat
+turn counts the same on ``/api/v1/chat``, ChatKit and the page. A surface says, through
+``configure``, which of its requests count (ChatKit: its request types that run a turn) and how
+its refusal looks (ChatKit: an ``error`` event; the page: a flash message); this module knows
+neither.
 
 The limits are settings (``RATELIMIT_*`` in the environment, see the README);
 ``RATELIMIT_ENABLED=false`` turns them all off. Counters live in Redis when ``REDIS_URL`` is set
@@ -13,17 +16,17 @@ The limits are settings (``RATELIMIT_*`` in the environment, see the README);
 worker of the machine shares (``rate_limit_storage``), so the totals hold with several workers
 and no Redis. A refusal is a 429 with
 ``Retry-After`` in the JSON envelope on the API, an ``error`` event on a ChatKit stream, and a
-flash message on the page.
+flash message on the page (each surface's own form, given to ``configure``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import RateLimitExceeded
@@ -48,9 +51,19 @@ class SurfaceRule:
 _SURFACE_RULES: dict[str, SurfaceRule] = {}
 
 
-def configure(endpoint: str, *, counts: Callable[[], bool] | None = None, refusal: Refusal | None = None) -> None:
-    """Let the surface that owns ``endpoint`` say which of its requests count against its
-    limits and how a refusal looks there; the limits themselves stay in ``LIMITED_ENDPOINTS``."""
+def configure(
+    endpoint: str,
+    *,
+    limits: Sequence[Callable] = (),
+    counts: Callable[[], bool] | None = None,
+    refusal: Refusal | None = None,
+) -> None:
+    """Let the surface that owns ``endpoint`` put ``limits`` on it (``SIGNIN``, ``SIGNUP``,
+    ``CHAT``; none when the table below already limits it), say which of its requests count
+    against them, and how a refusal looks there. Called when the surface's blueprint is
+    imported, before ``register_limits`` runs."""
+    if limits:
+        LIMITED_ENDPOINTS[endpoint] = list(limits)
     _SURFACE_RULES[endpoint] = SurfaceRule(counts, refusal)
 
 
@@ -115,15 +128,13 @@ CHAT = [
                          exempt_when=_not_counted, error_message="Too many messages."),
 ]
 
-LIMITED_ENDPOINTS = {
+# The JSON API's limited routes; the page adds its own through ``configure``.
+LIMITED_ENDPOINTS: dict[str, list[Callable]] = {
     "api.login": SIGNIN,
-    "web.login": SIGNIN,
     "api.register": SIGNUP,
-    "web.register": SIGNUP,
     "api.chat": CHAT,
     "api.chatkit": CHAT,
     "api.chat_completions": CHAT,
-    "web.send_message": CHAT,
 }
 
 
@@ -139,39 +150,15 @@ def _refusal_text(exc: RateLimitExceeded, seconds: int) -> str:
     return f"{exc.description} Try again in {seconds} second{'s' if seconds != 1 else ''}."
 
 
-def _page_refusal(message: str):
-    """On the page: the flash in place for htmx, after a redirect back otherwise."""
-    if request.headers.get("HX-Request") == "true":
-        response = current_app.response_class(
-            render_template("_flash.html", flashes=[("error", message)]), status=429
-        )
-        response.headers["HX-Retarget"] = "#flash"
-        response.headers["HX-Reswap"] = "innerHTML"
-        return response
-    flash(message, "error")
-    if request.endpoint == "web.login":
-        back = url_for("web.login_form")
-    elif request.endpoint == "web.register":
-        back = url_for("web.register_form")
-    elif request.form.get("conversation_id"):
-        back = url_for("web.conversation", conversation_id=request.form["conversation_id"])
-    else:
-        back = url_for("web.index")
-    return redirect(back, code=303)
-
-
 def refuse(exc: RateLimitExceeded):
-    """The 429, in the form each surface understands."""
+    """The 429, in the form the endpoint's surface gave (``configure``), else the JSON envelope."""
     seconds = retry_after()
     message = _refusal_text(exc, seconds)
-    if request.path.startswith("/api/"):
-        rule = _SURFACE_RULES.get(request.endpoint or "")
-        response = rule.refusal(message) if rule is not None and rule.refusal is not None else None
-        if response is None:
-            response, _ = error_response(429, "too_many_requests", message)
-            response.status_code = 429
-    else:
-        response = _page_refusal(message)
+    rule = _SURFACE_RULES.get(request.endpoint or "")
+    response = rule.refusal(message) if rule is not None and rule.refusal is not None else None
+    if response is None:
+        response, _ = error_response(429, "too_many_requests", message)
+        response.status_code = 429
     response.headers["Retry-After"] = str(seconds)
     return response
 

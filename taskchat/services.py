@@ -1,5 +1,5 @@
 """What the API views, the pages and the CLI share, so that none imports another's views:
-making users, the conversation list, and the one check every chat message passes."""
+making users, the conversation list's signed cursors, and the one check every chat message passes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .errors import InvalidInput
@@ -91,20 +90,3 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor(cursor) from exc
 
-
-def conversations_page(user_id: str, limit: int, cursor: str | None = None):
-    """A page of the user's conversations, newest first, and the cursor of the next page."""
-    stmt = select(Conversation).where(Conversation.user_id == user_id)
-    if cursor:
-        stamp, ident = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                Conversation.updated_at < stamp,
-                and_(Conversation.updated_at == stamp, Conversation.id < ident),
-            )
-        )
-    stmt = stmt.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit + 1)
-    rows = list(db.session.scalars(stmt))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1]) if more else None

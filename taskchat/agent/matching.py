@@ -27,7 +27,11 @@ MAX_REFERENCE_CHARS = 200
 MAX_WORDS = 24
 # A clear winner: the best score must lead the next by this much, or the user is asked.
 MARGIN = 5
+# A word: letters and digits ("room 101", "mp3" tell tasks apart), an apostrophe inside kept.
 _WORD = re.compile(r"[^\W_]+(?:'[^\W\d_]+)?", re.UNICODE)
+# The same, letters only: the parser reads numbers on their own ("complete 3" names task 3,
+# "in 2 days" is a date), so its rules count and compare only the words around them.
+_LETTER_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 # Words that say nothing about which task is meant.
 STOPWORDS = frozenset(
     ["a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "it", "this", "that", "these", "those", "to", "of", "for", "on", "in", "at", "by", "with", "and", "or", "up", "out", "off", "now", "just", "already", "all", "some", "any", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "i", "i've", "ive", "we", "me", "you", "got", "get", "task", "tasks", "today", "finally", "them", "him", "everything", "something"]
@@ -47,9 +51,11 @@ def lemma(word: str) -> str:
     return _LEMMATIZER.lemmatize(word, lang="en").lower()
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased words of a text, apostrophes inside words kept."""
-    return [w.lower() for w in _WORD.findall(text)]
+def words(text: str, *, digits: bool = True) -> list[str]:
+    """Lower-cased words of a text, apostrophes inside words kept; with ``digits=False`` only
+    runs of letters count as words ("milk2" is "milk", "3" is no word)."""
+    pattern = _WORD if digits else _LETTER_WORD
+    return [w.lower() for w in pattern.findall(text)]
 
 
 def distinct(items: Sequence[str], limit: int = MAX_WORDS) -> list[str]:

@@ -140,7 +140,7 @@ def _release_when_stored() -> None:
         db.session.close()
 
 
-def words(text: str) -> list[str]:
+def stream_pieces(text: str) -> list[str]:
     """A reply's text as the pieces a rule turn streams: each word with the space after it."""
     return re.findall(r"\S+\s*", text)
 
@@ -178,7 +178,7 @@ def _run(
     _release_when_stored()
     yield from events
     yield announced
-    for word in words(outcome.text):
+    for word in stream_pieces(outcome.text):
         yield TextDelta(word)
     yield _done(turn, outcome, message_id, started, user_message_id)
 
@@ -234,7 +234,7 @@ def _run_unlocked(turn: Turn, decide, user_message_id: int | None, reply_sequenc
         message_id = record.complete(turn.state, outcome, turn.calls, streamed=streamed, usage=_model_usage(outcome))
     if not streamed:
         yield announced
-        for word in words(outcome.text):
+        for word in stream_pieces(outcome.text):
             yield TextDelta(word)
     yield _done(turn, outcome, message_id, started, user_message_id)
 

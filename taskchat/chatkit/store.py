@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Conversation, Message, Task, TaskList, User, zone
+from ..paging import keyset_page
 from ..transactions import writing
 from . import entities, protocol, questions
 from .protocol import ck
@@ -175,29 +176,11 @@ def threads_page(user_id: str, limit: int | None, order: Order, after: str | Non
     size = page_size(limit)
     newest_first = order == "desc"
     stmt = select(Conversation).where(Conversation.user_id == user_id)
+    start = None
     if after:
-        cursor = conversation_for(user_id, after)
-        if newest_first:
-            stmt = stmt.where(
-                or_(
-                    Conversation.created_at < cursor.created_at,
-                    and_(Conversation.created_at == cursor.created_at, Conversation.id < cursor.id),
-                )
-            )
-        else:
-            stmt = stmt.where(
-                or_(
-                    Conversation.created_at > cursor.created_at,
-                    and_(Conversation.created_at == cursor.created_at, Conversation.id > cursor.id),
-                )
-            )
-    if newest_first:
-        stmt = stmt.order_by(Conversation.created_at.desc(), Conversation.id.desc())
-    else:
-        stmt = stmt.order_by(Conversation.created_at.asc(), Conversation.id.asc())
-    rows = list(db.session.scalars(stmt.limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
+        seen = conversation_for(user_id, after)
+        start = (seen.created_at, seen.id)
+    rows, more = keyset_page(stmt, (Conversation.created_at, Conversation.id), size, start, newest_first=newest_first)
     return ck.Page(
         data=[thread_of(row) for row in rows],
         has_more=more,

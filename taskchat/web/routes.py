@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_jwt_extended import current_user, get_current_user, get_jwt, jwt_required
 
+from .. import limits
 from ..agent import get_conversation, process_request, start_turn
 from ..agent.history import delete_conversation, messages_of
 from ..services import InvalidMessage, check_message
@@ -22,6 +23,30 @@ from . import bp
 from .chat_stream import stream_turn
 from .page_data import sidebar_page, task_panel
 from .page_security import flash_in_place, is_htmx, safe_next
+
+
+def _refused_on_page(message: str):
+    """A rate-limit refusal on the page: the flash in place for htmx; without JavaScript a
+    redirect back to the form that was sent, the message flashed there."""
+    if is_htmx():
+        return flash_in_place(message, 429)
+    flash(message, "error")
+    if request.endpoint == "web.login":
+        back = url_for("web.login_form")
+    elif request.endpoint == "web.register":
+        back = url_for("web.register_form")
+    elif request.form.get("conversation_id"):
+        back = url_for("web.conversation", conversation_id=request.form["conversation_id"])
+    else:
+        back = url_for("web.index")
+    return redirect(back, code=303)
+
+
+# The page's forms share their limits with the API's routes (one count per person, whichever
+# surface is used); the refusal is the page's own.
+limits.configure("web.login", limits=limits.SIGNIN, refusal=_refused_on_page)
+limits.configure("web.register", limits=limits.SIGNUP, refusal=_refused_on_page)
+limits.configure("web.send_message", limits=limits.CHAT, refusal=_refused_on_page)
 
 
 def _chat_page(conversation, *, draft: str = "", composer_error: str | None = None, status: int = 200):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ..dates import find_due
-from ..matching import STOPWORDS, done_fits, lemma
+from ..matching import STOPWORDS, done_fits, lemma, words
 from ..normalise import normalise
 from ..references import TaskRef, parse_refs
 from . import (
@@ -44,7 +44,6 @@ from .base import (
     TaskView,
     collapse_whitespace,
     digits_for_number_words,
-    words,
 )
 from .talk import answer_to_confirm
 
@@ -190,8 +189,8 @@ def _continuation(body: str, context: ParseContext) -> ParsedIntent | None:
         return again  # "and delete task 2": a command of its own
     intent = last.get("intent")
     if intent == "CREATE":
-        before = words(last.get("title") or "")
-        said = words(rest)
+        before = words(last.get("title") or "", digits=False)
+        said = words(rest, digits=False)
         if len(before) > 1 and before[0] in _TASK_VERBS and said and lemma(said[0]) not in _TASK_VERBS:
             rest = f"{before[0]} {rest}"
         return create.create("add " + rest, rest.lower(), context)
@@ -281,7 +280,7 @@ def _after_preamble(text: str) -> tuple[str, str] | None:
         return None
     head, comma, tail = text.partition(",")
     tail = tail.strip()
-    said = words(head)
+    said = words(head, digits=False)
     if not comma or not tail or not said or len(said) > 6 or not _PREAMBLE_TAIL.match(tail):
         return None
     if re.search(r"\b(?:it|them|that|those|these)\b", tail, re.I):
@@ -317,7 +316,7 @@ def parse_intent(text: str, context: ParseContext | None = None) -> ParsedIntent
         ).due:
             before = _read(head, context)
             idle = _means_nothing(before) or before.suggest or before.statement or before.guessed or before.intent == "GREETING"
-            if idle and lemma(words(head)[0]) not in _TASK_VERBS:
+            if idle and lemma(words(head, digits=False)[0]) not in _TASK_VERBS:
                 return again  # "call mom, add milk" keeps its first clause: it may be a task too
             if (
                 before.intent in WRITES and again.intent in _ACTS and before.then is None and again.then is None
@@ -423,7 +422,7 @@ def _scored(parsed: ParsedIntent | None, body: str, context: ParseContext) -> Pa
     if offered and (parsed is None or parsed.statement):
         options = [(r.label, r.reply or _reply_for(r.parsed)) for r in offered]
         title = suggest or body.strip(" .!?")
-        if title and len(words(title)) <= 8:
+        if title and len(words(title, digits=False)) <= 8:
             options.append((f"Add '{title[:1].upper() + title[1:]}' as a task", f"add {title}"))
         return ParsedIntent("UNKNOWN", options=options)
     if parsed is not None:
@@ -482,7 +481,7 @@ def _dated_task(text: str, context: ParseContext, rivals: bool, corrected: bool 
     left = text
     for start, end in sorted(due.spans, reverse=True):
         left = left[:start] + " " + left[end:]
-    said = words(left)
+    said = words(left, digits=False)
     if said and lemma(said[0]) in _TASK_VERBS and not corrected:
         # "buy milk tomorrow" reads as an order to the assistant as much as a note: offered
         # (unless its date was corrected in the same breath: "book the vet friday - no, saturday")
@@ -502,7 +501,7 @@ def _dated_task(text: str, context: ParseContext, rivals: bool, corrected: bool 
 
 
 def _suggestion(body: str) -> str | None:
-    found = words(body)
+    found = words(body, digits=False)
     if 1 < len(found) <= 8 and "?" not in body and not re.match(r"(?:what|how|why|who|when|where|is|are|do|does|can)\b", body.lower()):
         return body.strip(" .!")
     return None

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..intents import Intent
+from ..matching import words
 from ..references import TaskRef
 
 INTENTS = tuple(Intent)
@@ -41,7 +42,7 @@ class ParseContext:
         return self._tasks
 
     def own_words(self) -> list[str]:
-        return [word for task in self.tasks() for word in words(task.title)]
+        return [word for task in self.tasks() for word in words(task.title, digits=False)]
 
 
 @dataclass
@@ -88,13 +89,6 @@ class ParsedIntent:
 
 
 Rule = Callable[[str, str, ParseContext], ParsedIntent | None]
-
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
-
-
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
 
 def collapse_whitespace(text: str) -> str:
     """Each run of spaces as one space, each line kept (a list typed one item a line), blank

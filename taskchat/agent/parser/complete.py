@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..matching import STOPWORDS, lemma
+from ..matching import STOPWORDS, lemma, words
 from ..references import TaskRef, parse_refs
-from .base import ParseContext, ParsedIntent, cut_list_name, words
+from .base import ParseContext, ParsedIntent, cut_list_name
 
 _BARE_VERB = {
     "delete": "DELETE", "remove": "DELETE", "complete": "COMPLETE", "mark done": "COMPLETE",
@@ -105,7 +105,7 @@ def done_statement(body: str, lower: str, context: ParseContext) -> ParsedIntent
     if passive and _is_past(passive.group("verb")) and not re.search(r"\b(?:not|n't|no)\b", passive.group("object"), re.I):
         return ParsedIntent("COMPLETE", refs=[TaskRef(title=text)], statement=True)
     active = _SUBJECT.sub("", text, count=1)
-    said = words(active)
+    said = words(active, digits=False)
     if said and _is_past(said[0]) and len(said) <= 10:
         return ParsedIntent("COMPLETE", refs=[TaskRef(title=active)], statement=True)
     return None

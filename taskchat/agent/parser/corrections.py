@@ -10,9 +10,10 @@ import re
 from collections.abc import Callable
 
 from ..dates import find_due
+from ..matching import words
 from ..references import TaskRef
 from ..task_fields import capitalise, read_priority, tidy_title
-from .base import ParseContext, ParsedIntent, words
+from .base import ParseContext, ParsedIntent
 from .modifiers import priority_in_words
 
 # "sorry i meant monday", "no, i meant 6pm", "oops make that friday", "actually thursday"
@@ -38,7 +39,7 @@ def after_write(text: str, context: ParseContext) -> ParsedIntent | None:
         return _more_about_it(text, context)
     value = match.group("value").strip(" .!")
     args = value_args(value, context)
-    if match.re is _BARE and (args is None or len(words(value)) > 3):
+    if match.re is _BARE and (args is None or len(words(value, digits=False)) > 3):
         return None  # "no, friday" corrects; "no, add bread" is a request of its own
     if args is None and last.get("intent") == "CREATE":
         title = capitalise(tidy_title(value))
@@ -55,10 +56,10 @@ def value_args(value: str, context: ParseContext) -> dict | None:
         rest = value
         for start, end in sorted(due.spans, reverse=True):
             rest = rest[:start] + rest[end:]
-        if len(words(rest)) <= 2:
+        if len(words(rest, digits=False)) <= 2:
             return due.due.arguments()
     level = priority_in_words(value)[0] or read_priority(value)[0]
-    if level and len(words(value)) <= 4:
+    if level and len(words(value, digits=False)) <= 4:
         return {"priority": level}
     return None
 
@@ -123,6 +124,6 @@ def _more_about_it(text: str, context: ParseContext) -> ParsedIntent | None:
     rest = value
     for start, end in sorted(due.spans, reverse=True):
         rest = rest[:start] + rest[end:]
-    if words(rest):
+    if words(rest, digits=False):
         return None
     return ParsedIntent("UPDATE", due.due.arguments(), [TaskRef(pronoun=True)])

@@ -6,9 +6,10 @@ import re
 from typing import Any
 
 from ..dates import find_due
+from ..matching import words
 from ..references import clean_title_ref
 from ..task_fields import read_priority, read_tags
-from .base import ParseContext, ParsedIntent, cut_list_name, words
+from .base import ParseContext, ParsedIntent, cut_list_name
 
 _SEARCH = re.compile(
     r"^(?:find|search(?:\s+for)?|look\s+(?:for|up)|lookup|where(?:'s|\s+is|\s+are)|"
@@ -91,13 +92,13 @@ _DAY_WORDS = frozenset(["today", "tonight", "tomorrow", "week", "weekend"])
 def day_asked(text: str, context: ParseContext) -> str | None:
     """The one day a listing question is about, as an ISO date, when it names a single day
     other than today or tomorrow (which have filters of their own)."""
-    if len(text) > 80 or any(word in _DAY_WORDS for word in words(text)):
+    if len(text) > 80 or any(word in _DAY_WORDS for word in words(text, digits=False)):
         return None
     found = find_due(text, context.now, context.tz)
     if not found.due or found.due.has_time or len(found.spans) != 1:
         return None
     start, end = found.spans[0]
-    left = words(text[:start] + " " + text[end:])
+    left = words(text[:start] + " " + text[end:], digits=False)
     if not all(word in _DAY_QUESTION_WORDS for word in left):
         return None
     return found.due.at.date().isoformat()

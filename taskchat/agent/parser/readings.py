@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 
 from ..dates import find_due
-from ..matching import STOPWORDS, _shared, content_lemmas, lemma
+from ..matching import STOPWORDS, _shared, content_lemmas, lemma, words
 from ..references import TaskRef
-from .base import QUESTION, ParseContext, ParsedIntent, TaskView, words
+from .base import QUESTION, ParseContext, ParsedIntent, TaskView
 
 # Words that say a task is finished whatever its verb: "sorted", "dealt with", "taken care of".
 _GENERIC_DONE = frozenset(
@@ -82,7 +82,7 @@ _NOT_VERBS_HINT = re.compile(r"(?:ment|ist|er|or|ion|ance|ence|ship|day|visit|ap
 def _starts_with_verb(title: str) -> bool:
     from .complete import _is_past  # a title's first word in the past ("Paid …") is still a verb
 
-    found = words(title)
+    found = words(title, digits=False)
     if not found:
         return False
     first = found[0]
@@ -139,7 +139,7 @@ def _fit(said: list[str], task: TaskView, generic: bool, strong: bool = False) -
 
 def _said(text: str) -> tuple[list[str], bool, bool]:
     """(content lemmas, a generic done word, a past form) of a statement."""
-    found = words(text)
+    found = words(text, digits=False)
     generic = any(word in _GENERIC_DONE for word in found)
     from .complete import _is_past
 
@@ -154,7 +154,7 @@ def state_statement(body: str, context: ParseContext) -> list[Scored]:
     text = body.strip(" .!?")
     if not text or QUESTION.match(text) or len(text) > 160:
         return []
-    found = words(text)
+    found = words(text, digits=False)
     if not found or len(found) > 12:
         return []
     readings: list[Scored] = []
@@ -189,7 +189,7 @@ def _by_number(phrase: str, intent: str, context: ParseContext, *, done: bool) -
     and is in the state the statement changes."""
     from ..references import numbers_in
 
-    said = [word for word in words(phrase) if word not in _STATE_FILLER and word not in ("task", "tasks", "number", "no")]
+    said = [word for word in words(phrase, digits=False) if word not in _STATE_FILLER and word not in ("task", "tasks", "number", "no")]
     numbers = numbers_in(phrase)
     if said or len(numbers) != 1:
         return None
@@ -222,7 +222,7 @@ def not_done_statement(body: str, context: ParseContext) -> ParsedIntent | None:
     if not match or context.load_tasks is None:
         return None
     rest = match.group("rest")
-    first = words(rest)[:1]
+    first = words(rest, digits=False)[:1]
     if not first or first[0] in _COMMAND_WORDS:
         return None
     done = [task for task in context.tasks() if task.completed]
@@ -274,7 +274,7 @@ def _task_named(ref: str, context: ParseContext) -> tuple[float, TaskView | None
     """(how much of its key words, the open task) a phrase names; (0, None) when none or two alike.
 
     A shared verb alone names nothing ("call mum" is not "Call the dentist")."""
-    lemmas = _canonical([lemma(word) for word in words(ref) if word not in STOPWORDS])
+    lemmas = _canonical([lemma(word) for word in words(ref, digits=False) if word not in STOPWORDS])
     scored = []
     for task in context.tasks():
         if task.completed:
@@ -309,7 +309,7 @@ def moved_statement(body: str, context: ParseContext) -> list[Scored]:
     left = when
     for start, end in sorted(due.spans, reverse=True):
         left = left[:start] + left[end:]
-    if len(words(left)) > 2:
+    if len(words(left, digits=False)) > 2:
         return []
     fit, task = _task_named(match.group("ref"), context)
     if task is None:
@@ -381,7 +381,7 @@ def question_about(body: str, context: ParseContext) -> ParsedIntent | None:
     text = body.strip(" ?.!")
     if len(text) > 160:
         return None
-    said = words(text)
+    said = words(text, digits=False)
     if not said or said[0] not in _QUESTION_WORDS:
         return None
     left = [word for word in said if word not in _QUESTION_WORDS and word not in STOPWORDS]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..matching import pick
+from ..matching import pick, words
 from ..references import ORDINALS, TaskRef, clean_title_ref, parse_refs
-from .base import ParseContext, ParsedIntent, words
+from .base import ParseContext, ParsedIntent
 
 _GREETING_CORE = {"hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "sup", "hola", "morning", "afternoon", "evening", "heya"}
 _GREETING_WORDS = _GREETING_CORE | {
@@ -55,7 +55,7 @@ def small_talk(body: str, lower: str, context: ParseContext) -> ParsedIntent | N
         len(lower) < 80 and (bare := _unwrapped_for_help(lower)) and _HELP.match(bare)
     ):
         return ParsedIntent("HELP")
-    found = set(words(lower))
+    found = set(words(lower, digits=False))
     if re.search(r"\d|#", lower) or not found:
         return None
     if found & _GREETING_CORE and found <= _GREETING_WORDS:
@@ -182,7 +182,7 @@ _NO_WORDS = _NO_CORE | frozenset(
 
 def answer_to_confirm(text: str) -> bool | None:
     """True for an everyday yes, False for a no, None for anything else."""
-    found = words(text.lower())
+    found = words(text.lower(), digits=False)
     if not found or len(found) > 8:
         return None
     said = set(found)
