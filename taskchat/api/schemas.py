@@ -293,3 +293,7 @@ class ImportResult(Out):
     # Skipped: a task the account already holds (same title, due date and description).
     added: int
     skipped: int
+
+
+# The import body is the export document, as the import reads it (extra fields ignored).
+from ..data_io import ImportDocument, ImportTask  # noqa: E402,F401
