@@ -292,3 +292,28 @@ def import_rows(user: User, rows: list[Row]) -> Outcome:
             held.add(key)
             added += 1
     return Outcome(added, skipped)
+
+
+def rows_of_file(data: bytes, user: User) -> list[Row]:
+    """The tasks of an uploaded file: an export document when it is a JSON object, else CSV."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportProblem("The file is not UTF-8 text.") from exc
+    if "\x00" in text:
+        raise ImportProblem("The file holds a NUL character; it is not text.")
+    if not text.lstrip().startswith("{"):
+        return rows_of_csv(text, user)
+    try:
+        # The app's JSON reader: it refuses what no database could store (depth, NaN, surrogates).
+        document = current_app.json.loads(text)
+    except Exception as exc:  # malformed JSON is a ValueError, the reader's refusals an APIError
+        line = getattr(exc, "lineno", None)
+        raise ImportProblem(f"not valid JSON ({getattr(exc, 'msg', exc)}).", line=line) from exc
+    try:
+        return rows_of_json(ImportDocument.model_validate(document))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        item = first["loc"][1] if len(first["loc"]) > 1 and first["loc"][0] == "tasks" else None
+        raise ImportProblem(f"{where}: {first['msg']}", item=item if isinstance(item, int) else None) from exc

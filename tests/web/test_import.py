@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -131,3 +133,50 @@ def test_rows_beyond_the_task_limit_are_refused_whole(app, client, auth):
     response = _import(client, me, "title\n" + "".join(f"task {n}\n" for n in range(4)), "text/csv")
     assert response.status_code == 422 and "3" in response.get_json()["error"]["message"]
     assert _tasks(client, me) == []
+
+
+# --- the settings page ------------------------------------------------------------------------
+
+
+def _upload(user, data: bytes, filename: str, token: str | None = None):
+    return user.client.post(
+        "/settings/import",
+        data={"csrf_token": user.token() if token is None else token, "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_settings_form_imports_a_file_and_says_how_many(page_user):
+    source, me = page_user("page-import-src@example.com"), page_user("page-import@example.com")
+    source.send("add water plants every monday at 8am #home")
+    source.send("add buy milk")
+    settings = me.client.get("/settings").get_data(as_text=True)
+    assert 'action="/settings/import"' in settings and 'enctype="multipart/form-data"' in settings
+    exported = source.client.get("/export.json").get_data()
+    response = _upload(me, exported, "taskchat-export.json")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/settings#data")
+    page = me.client.get("/settings").get_data(as_text=True)
+    assert "Imported 2 new tasks; 0 you already had were skipped." in page
+    _upload(me, exported, "taskchat-export.json")
+    assert "Imported 0 new tasks; 2 you already had were skipped." in me.client.get("/settings").get_data(as_text=True)
+    titles = [t["title"] for t in json.loads(me.client.get("/export.json").get_data())["tasks"]]
+    assert titles == ["Water plants", "Buy milk"]
+    _upload(me, TODOIST.encode(), "todoist.csv")
+    assert "Imported 3 new tasks" in me.client.get("/settings").get_data(as_text=True)
+
+
+def test_the_settings_form_shows_the_bad_line_and_imports_nothing(page_user):
+    me = page_user("page-import-bad@example.com")
+    _upload(me, b"title,priority\nfine,low\n<b>x</b>,urgent\n", "tasks.csv")
+    page = me.client.get("/settings").get_data(as_text=True)
+    assert "Nothing was imported. line 3: priority" in page and "<b>x</b>" not in page
+    _upload(me, b'{"tasks": [{"title": "a"},\n {"title": }]}', "export.json")
+    assert "Nothing was imported. line 2: not valid JSON" in me.client.get("/settings").get_data(as_text=True)
+    assert json.loads(me.client.get("/export.json").get_data())["tasks"] == []
+
+
+def test_the_settings_form_needs_its_form_token(page_user):
+    me = page_user("page-import-csrf@example.com")
+    response = _upload(me, b"title\nsneaky\n", "tasks.csv", token="wrong")
+    assert response.status_code == 403
+    assert json.loads(me.client.get("/export.json").get_data())["tasks"] == []
