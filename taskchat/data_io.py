@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 
 from . import reminders, tasks, transactions
@@ -78,13 +78,29 @@ _TRUE = {"true", "1", "yes"}
 MAX_IMPORT_ROWS = 10_000
 
 
+class ImportReminder(BaseModel):
+    """A reminder of an exported task: a pending one still to come is set again."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    remind_at: AwareDatetime
+    before_due_minutes: int | None = Field(default=None, ge=0, le=reminders.MAX_BEFORE_MINUTES)
+    state: Literal["pending", "sent", "failed", "cancelled"] = "pending"
+
+    @field_validator("remind_at", mode="before")
+    @classmethod
+    def parse_moment(cls, value: Any) -> Any:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+
+
 class ImportTask(TaskCreate):
-    """A task of an export document; what only an export carries (number, reminders, dates of
-    change) is ignored."""
+    """A task of an export document; what only an export carries (number, dates of change) is
+    ignored."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
 
     completed: bool = False
+    reminders: list[ImportReminder] = Field(default_factory=list, max_length=reminders.MAX_REMINDERS_PER_TASK)
 
 
 class ImportDocument(BaseModel):
@@ -120,6 +136,7 @@ class Row:
 
     fields: dict[str, Any]
     completed: bool = False
+    reminders: list[ImportReminder] = field(default_factory=list)
     line: int | None = None
     item: int | None = None
 
@@ -143,7 +160,8 @@ def rows_of_json(document: ImportDocument) -> list[Row]:
     if len(document.tasks) > _row_limit():
         raise ImportProblem(f"The file holds {len(document.tasks)} tasks; one account holds at most {_row_limit()}.")
     return [
-        Row(task.model_dump(exclude={"completed"}), completed=task.completed, item=index)
+        Row(task.model_dump(exclude={"completed", "reminders"}), completed=task.completed,
+            reminders=task.reminders, item=index)
         for index, task in enumerate(document.tasks)
     ]
 
@@ -151,7 +169,7 @@ def rows_of_json(document: ImportDocument) -> list[Row]:
 def _checked(fields: dict[str, Any], line: int) -> dict[str, Any]:
     """A CSV row's fields checked as the API checks a new task's."""
     try:
-        return ImportTask.model_validate(fields).model_dump(exclude={"completed"})
+        return ImportTask.model_validate(fields).model_dump(exclude={"completed", "reminders"})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -268,11 +286,24 @@ def _identity(title: str, due: datetime | None, description: str | None) -> tupl
     return title, _moment(due), (description or "").strip() or None
 
 
+def _set_reminders(user: User, number: int, wanted: list[ImportReminder], now: datetime) -> None:
+    """The exported reminders still to come, set on the imported task (sent ones are history)."""
+    task = tasks.get(user, number)  # read back: the task service inserted it with Core
+    for reminder in wanted:
+        if reminder.state != "pending":
+            continue
+        if reminder.before_due_minutes is not None and task.due_at is not None:
+            reminders.add(user, task, before_due_minutes=reminder.before_due_minutes, now=now)
+        elif reminder.remind_at > now:
+            reminders.add(user, task, remind_at=reminder.remind_at, now=now)
+
+
 def import_rows(user: User, rows: list[Row]) -> Outcome:
     """Add the rows as tasks in one write transaction, skipping any the account already holds
     (same title, due moment and description) so that a file imported twice adds nothing the
     second time. The first bad row raises ``ImportProblem`` and nothing is kept."""
     added = skipped = 0
+    now = datetime.now(UTC)
     with transactions.writing():
         held = {_identity(t.title, t.due_at, t.description) for t in tasks.all_of(user)}
         for row in rows:
@@ -285,6 +316,10 @@ def import_rows(user: User, rows: list[Row]) -> Outcome:
                 task = tasks.add(user, **row.fields)
                 if row.completed and not task.recurrence:
                     tasks.set_completed(user, task.number, True)
+                elif row.reminders:
+                    _set_reminders(user, task.number, row.reminders, now)
+            except reminders.ReminderError as exc:
+                raise _problem(row, f"reminder: {exc}") from exc
             except tasks.TaskQuotaReached as exc:
                 raise _problem(row, str(exc)) from exc
             except tasks.TaskError as exc:

@@ -49,6 +49,7 @@ def test_an_export_imported_into_a_fresh_account_gives_the_same_tasks_once(clien
     chat(source, "add buy milk tomorrow #shop !high")
     chat(source, "add file taxes")
     chat(source, "complete task 3")
+    chat(source, "remind me about task 1 tomorrow at 7am")
     exported = client.get("/api/v1/export", headers=source.headers).get_json()
     first = _import(client, target, exported, "application/json")
     assert first.status_code == 200, first.get_json()
@@ -56,9 +57,12 @@ def test_an_export_imported_into_a_fresh_account_gives_the_same_tasks_once(clien
     again = _import(client, target, exported, "application/json")
     assert again.get_json() == {"added": 0, "skipped": 3}
     fields = ("title", "priority", "due_at", "due_has_time", "tags", "recurrence", "completed", "description")
-    assert [{k: t[k] for k in fields} for t in _tasks(client, target)] == [
-        {k: t[k] for k in fields} for t in exported["tasks"]
-    ]
+    imported = _tasks(client, target)
+    assert [{k: t[k] for k in fields} for t in imported] == [{k: t[k] for k in fields} for t in exported["tasks"]]
+    # The reminders still to come are set again, once.
+    moments = [[r["remind_at"] for r in t["reminders"]] for t in imported]
+    assert moments == [[r["remind_at"] for r in t["reminders"]] for t in exported["tasks"]]
+    assert len(moments[0]) == 1
 
 
 def test_the_tasks_csv_imports_back_with_its_formula_quotes_removed(client, auth, page_user):
