@@ -261,3 +261,39 @@ class ConversationQuery(Query):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
+
+
+# --- your data ----------------------------------------------------------------------------
+
+
+class ExportAccount(Out):
+    email: str
+    timezone: str
+
+
+class ExportTask(TaskOut):
+    reminders: list[ReminderOut]
+
+
+class ExportConversation(ConversationOut):
+    messages: list[MessageOut]
+
+
+class ExportOut(Out):
+    """Everything of the account: the document ``POST /api/v1/import`` reads back."""
+
+    version: int
+    exported_at: datetime
+    account: ExportAccount
+    tasks: list[ExportTask]
+    conversations: list[ExportConversation]
+
+
+class ImportResult(Out):
+    # Skipped: a task the account already holds (same title, due date and description).
+    added: int
+    skipped: int
+
+
+# The import body is the export document, as the import reads it (extra fields ignored).
+from ..data_io import ImportDocument, ImportTask  # noqa: E402,F401

@@ -1,10 +1,11 @@
-"""Downloads of the user's data from the settings page: everything as JSON, the tasks as CSV."""
+"""The user's data on the settings page: downloads (everything as JSON, the tasks as CSV) and
+importing a file back."""
 
 from __future__ import annotations
 
 import json
 
-from flask import current_app
+from flask import current_app, flash, redirect, request, url_for
 from flask_jwt_extended import current_user, jwt_required
 
 from .. import data_io
@@ -30,3 +31,21 @@ def export_json():
 def export_csv():
     """The tasks as CSV (one row each), for a spreadsheet or another task tool."""
     return _download(data_io.tasks_csv(current_user), "text/csv", "taskchat-tasks.csv")
+
+
+@bp.post("/settings/import")
+@jwt_required()
+def import_file():
+    """Import a file from the settings form (plain multipart form): the export's JSON, the tasks
+    CSV or Todoist's CSV export. The result, or the line that stopped it, is flashed on the page."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose a file to import.", "error")
+        return redirect(url_for("web.settings") + "#data", code=303)
+    try:
+        outcome = data_io.import_rows(current_user, data_io.rows_of_file(upload.read(), current_user))
+    except data_io.ImportProblem as exc:
+        flash(f"Nothing was imported. {exc}", "error")
+        return redirect(url_for("web.settings") + "#data", code=303)
+    flash(f"Imported {outcome.added} new tasks; {outcome.skipped} you already had were skipped.", "info")
+    return redirect(url_for("web.settings") + "#data", code=303)
