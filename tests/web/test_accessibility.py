@@ -105,9 +105,10 @@ class Auditor:
     def report(self) -> list[str]:
         mode = f"JS {'on' if self.javascript else 'off'}, {self.scheme}"
         print()
-        for name, counts, _ in self.rows:
+        for name, counts, violations in self.rows:
             shown = ", ".join(f"{impact} {counts[impact]}" for impact in IMPACTS)
-            print(f"axe  {name:<24} {mode:<13} {shown}")
+            rules = " ".join(sorted(f"{v['id']}({v['impact']})" for v in violations))
+            print(f"axe  {name:<24} {mode:<13} {shown}  {rules}".rstrip())
         return [
             f"{name} ({mode}): {v['id']} [{v['impact']}] {v['help']} — "
             + json.dumps([node["target"] for node in v["nodes"]][:5])
