@@ -37,7 +37,8 @@ install-dev: $(BIN)/python
 	@$(MAKE) --no-print-directory vendor
 
 # htmx and its extensions come by name from the npm registry (package-lock.json pins them)
-# and are copied into static/vendor/, which is not committed.
+# and are copied into static/vendor/, which is not committed; axe-core (the accessibility
+# tests load it from node_modules/) comes the same way.
 vendor: $(NODE_TOOLS)
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	$(NODE) scripts/vendor.mjs
