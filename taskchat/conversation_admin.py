@@ -12,6 +12,7 @@ from .extensions import db
 from .models import TITLE_CHARS, Conversation, Message
 from .paging import keyset_page
 from .services import decode_cursor, encode_cursor
+from .tasks import one_line_title
 from .transactions import writing
 
 MAX_QUERY_CHARS = 200
@@ -42,12 +43,7 @@ def find_page(user_id: str, limit: int, cursor: str | None = None, q: str | None
 
 
 def clean_title(title: str) -> str:
-    title = " ".join(str(title).split())
-    if not title:
-        raise ConversationTitleInvalid("A conversation needs a title.")
-    if len(title) > TITLE_CHARS:
-        raise ConversationTitleInvalid(f"A conversation title can be at most {TITLE_CHARS} characters.")
-    return title
+    return one_line_title(title, noun="conversation", limit=TITLE_CHARS, error=ConversationTitleInvalid)
 
 
 def rename(user_id: str, conversation_id: str | uuid.UUID, title: str) -> Conversation:

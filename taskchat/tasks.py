@@ -92,13 +92,19 @@ def due_has_time(due_at: datetime | None, has_time: bool | None) -> bool:
     return True if has_time is None else bool(has_time)
 
 
-def clean_title(title: str) -> str:
+def one_line_title(title: str, *, noun: str, limit: int, error: type[Exception]) -> str:
+    """A title on one line (runs of white space folded), refused with ``error`` when blank or
+    longer than ``limit``: the rule a task's title and a conversation's share."""
     title = " ".join(str(title).split())
     if not title:
-        raise TaskError("A task needs a title.")
-    if len(title) > MAX_TITLE:
-        raise TaskError(f"A task title can be at most {MAX_TITLE} characters.")
+        raise error(f"A {noun} needs a title.")
+    if len(title) > limit:
+        raise error(f"A {noun} title can be at most {limit} characters.")
     return title
+
+
+def clean_title(title: str) -> str:
+    return one_line_title(title, noun="task", limit=MAX_TITLE, error=TaskError)
 
 
 def _clean_text(text: str | None) -> str | None:
